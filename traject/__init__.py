@@ -1,0 +1,1 @@
+"""Traject: Dutch municipal civic-integration trajectories as configurable, durable state machines."""

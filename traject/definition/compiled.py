@@ -1,0 +1,137 @@
+"""`CompiledDefinition`: the checked, flattened, immutable form a running trajectory is given.
+
+It is what the durable workflow receives as input (so it is plain JSON through pydantic), what the
+machine is built from and what the simulator samples. Checklists are expanded into states and tasks,
+task reminders/escalations become timers, triggers get canonical names:
+
+    task:<task>      a human task was completed
+    done:<state>     a compound or parallel state reached its final configuration
+    event:<event>    an outside event was recorded (DUO notice received, housing date, ...)
+    timer:<id>       a durable timer elapsed
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from typing import Literal
+
+from pydantic import BaseModel, ConfigDict
+
+from traject.definition.model import Action, FormField, Guard, Kpi, Outcome, Simulate
+
+StateKind = Literal["atomic", "compound", "parallel", "final"]
+TimerKind = Literal["timer", "reminder", "overdue", "escalation"]
+
+
+class Frozen(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+class CTask(Frozen):
+    name: str
+    state: str
+    title: str
+    role: str
+    description: str | None = None
+    due: str | None = None
+    form: dict[str, FormField] = {}
+    simulate: Simulate | None = None
+
+    def guard_readable(self, field: str) -> bool:
+        spec = self.form.get(field)
+        return spec is not None and not spec.personal
+
+
+class CTimer(Frozen):
+    """A durable timer armed when `state` is entered and cancelled when it is left."""
+
+    id: str
+    state: str
+    kind: TimerKind
+    after: str
+    anchor: str = "entry"  # "entry" or the name of a case date
+    task: str | None = None  # reminders, overdue marks and escalations belong to a task
+    escalate_to: str | None = None
+
+    @property
+    def trigger(self) -> str:
+        return f"timer:{self.id}"
+
+
+class CTransition(Frozen):
+    trigger: str
+    source: str
+    target: str | None  # None: an internal transition that only runs its actions
+    guard: Guard | None = None
+    actions: tuple[Action, ...] = ()
+    outcome: str | None = None
+    simulate: Simulate | None = None
+    label: str  # the trigger as the designer wrote it, for diagrams and messages
+
+
+class CState(Frozen):
+    name: str
+    path: str  # names from the top, joined by '/'
+    parent: str | None
+    kind: StateKind
+    title: str
+    initial: str | None = None
+    children: tuple[str, ...] = ()
+    tasks: tuple[str, ...] = ()
+    on_entry: tuple[Action, ...] = ()
+    on_exit: tuple[Action, ...] = ()
+    timers: tuple[CTimer, ...] = ()
+    transitions: tuple[CTransition, ...] = ()
+    outcomes: tuple[str, ...] = ()
+    kpi: Kpi | None = None
+    simulate: Simulate | None = None
+    checklist: bool = False
+
+
+class CompiledDefinition(Frozen):
+    definition: str
+    title: str
+    municipality: str
+    variant: str | None
+    version: int
+    description: str | None
+    legal_basis: tuple[str, ...]
+    extends: str | None
+    roles: dict[str, str]
+    case_dates: dict[str, str]
+    events: dict[str, str]  # event → the case date it sets ("" when none)
+    event_titles: dict[str, str]
+    outcomes: dict[str, Outcome]
+    initial: str
+    states: dict[str, CState]  # by unique name, parents before children
+    tasks: dict[str, CTask]
+    content_hash: str = ""
+
+    @property
+    def key(self) -> str:
+        return f"{self.municipality}/{self.definition}@{self.version}"
+
+    def top_level(self) -> list[CState]:
+        return [s for s in self.states.values() if s.parent is None]
+
+    def ancestors(self, name: str) -> list[str]:
+        """The state itself, then its parent, up to the top."""
+        chain = []
+        current: str | None = name
+        while current is not None:
+            chain.append(current)
+            current = self.states[current].parent
+        return chain
+
+    def timer(self, timer_id: str) -> CTimer:
+        state = self.states.get(timer_id.split(".", 1)[0])
+        found = next((t for t in state.timers if t.id == timer_id), None) if state else None
+        if found is None:
+            raise KeyError(f"no timer '{timer_id}'")
+        return found
+
+    def with_hash(self) -> CompiledDefinition:
+        body = self.model_dump(mode="json", exclude={"content_hash"})
+        digest = hashlib.sha256(json.dumps(body, sort_keys=True).encode()).hexdigest()
+        return self.model_copy(update={"content_hash": digest})

@@ -1,0 +1,97 @@
+"""Human-task forms: checking a form's declaration, and validating submitted data against it.
+
+`validate_form` is the one place form data is judged: the workflow's update validator, the API's 422
+and the web page's inline messages all call it, so they always agree.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Iterator, Mapping
+from datetime import date
+from typing import Any
+
+from traject.definition.model import FormField
+
+LADDER_STEPS = (1, 2, 3, 4, 5, 6)
+_WITH_OPTIONS = ("choice", "multichoice")
+_NUMERIC = ("int", "number")
+
+
+def check_form(form: Mapping[str, FormField]) -> Iterator[tuple[str, str]]:
+    """Problems in a form's declaration, as (field, message)."""
+    for name, spec in form.items():
+        if spec.type in _WITH_OPTIONS and not spec.options:
+            yield name, f"a {spec.type} field needs 'options'"
+        if spec.type not in _WITH_OPTIONS and spec.options is not None:
+            yield name, f"'options' belong to choice fields, not {spec.type}"
+        if spec.options and len(set(spec.options)) != len(spec.options):
+            yield name, "options must be unique"
+        if (spec.min is not None or spec.max is not None) and spec.type not in _NUMERIC:
+            yield name, f"min/max belong to int and number fields, not {spec.type}"
+        if spec.min is not None and spec.max is not None and spec.min > spec.max:
+            yield name, f"min {spec.min} is larger than max {spec.max}"
+        if spec.max_length is not None and spec.type not in ("text", "string"):
+            yield name, "max_length belongs to text and string fields"
+
+
+def validate_form(form: Mapping[str, FormField], data: Mapping[str, Any]) -> dict[str, str]:
+    """Field → message for every problem in submitted data; empty when the data is valid."""
+    errors: dict[str, str] = {}
+    for name in data:
+        if name not in form:
+            errors[name] = f"unknown field '{name}'"
+    for name, spec in form.items():
+        value = data.get(name)
+        if value is None or value == "" or value == []:
+            if spec.required and spec.type != "bool":
+                errors[name] = "required"
+            elif spec.required and value is None:
+                errors[name] = "required: answer yes or no"
+            continue
+        message = _check_value(spec, value)
+        if message:
+            errors[name] = message
+    return errors
+
+
+def _check_value(spec: FormField, value: Any) -> str | None:  # noqa: PLR0911 - one branch per type
+    kind = spec.type
+    if kind in ("text", "string"):
+        if not isinstance(value, str):
+            return "must be text"
+        limit = spec.max_length or (200 if kind == "string" else 5000)
+        return f"at most {limit} characters" if len(value) > limit else None
+    if kind == "bool":
+        return None if isinstance(value, bool) else "must be yes or no (true/false)"
+    if kind in _NUMERIC or kind == "ladder":
+        return _check_number(spec, value)
+    if kind == "date":
+        try:
+            date.fromisoformat(value) if isinstance(value, str) else None
+        except ValueError:
+            return "must be a date (YYYY-MM-DD)"
+        return None if isinstance(value, str) else "must be a date (YYYY-MM-DD)"
+    if kind == "choice":
+        return None if value in (spec.options or []) else f"choose one of: {', '.join(spec.options or [])}"
+    if kind == "multichoice":
+        if not isinstance(value, list) or not all(v in (spec.options or []) for v in value):
+            return f"choose from: {', '.join(spec.options or [])}"
+        return "choose each option once" if len(set(value)) != len(value) else None
+    return f"unknown field type {kind}"
+
+
+def _check_number(spec: FormField, value: Any) -> str | None:
+    if isinstance(value, bool) or not isinstance(value, int | float):
+        return "must be a number"
+    if isinstance(value, float) and not math.isfinite(value):
+        return "must be a finite number"
+    if spec.type in ("int", "ladder") and not float(value).is_integer():
+        return "must be a whole number"
+    if spec.type == "ladder":
+        return None if value in LADDER_STEPS else "a participatieladder step is 1 to 6"
+    if spec.min is not None and value < spec.min:
+        return f"at least {spec.min}"
+    if spec.max is not None and value > spec.max:
+        return f"at most {spec.max}"
+    return None
