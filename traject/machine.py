@@ -1,0 +1,510 @@
+"""A compiled definition as a pure, deterministic state machine built on `transitions`.
+
+`Machine` never reads a clock, a database or a random source: every call takes the current `Snapshot`
+(plus the moment `at` the caller observed, for dates it records) and returns a `Step` — the new snapshot
+and the effects the caller must carry out: tasks to open or close, timers to arm or cancel, actions to
+run as activities. The durable workflow, the scenario runner and the tests drive it the same way.
+
+Only what guards need crosses into the snapshot: form fields marked `personal` are dropped here, so they
+never reach a workflow history.
+"""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Callable, Iterable, Mapping
+from typing import Any, Literal
+
+from pydantic import BaseModel, ConfigDict
+from transitions.extensions import HierarchicalMachine
+from transitions.extensions.nesting import NestedState
+
+from traject.definition.compiled import CompiledDefinition, CState, CTimer, CTransition
+from traject.definition.forms import validate_form
+from traject.definition.model import (
+    Action, AllOf, AllTasksDone, AnyOf, DateKnown, FieldCheck, Guard, LadderAtLeast, LadderBelow, Not,
+    RecordLadder, SetDate,
+)
+
+_START = "__start__"
+_BEGIN = "__begin__"
+
+
+class _State(NestedState):  # type: ignore[misc]
+    separator = "/"  # state names are slugs with underscores, the default separator
+
+
+class _HSM(HierarchicalMachine):  # type: ignore[misc]
+    state_cls = _State
+
+
+class Frozen(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+# ------------------------------------------------------------------------------------ snapshot
+class OpenTask(Frozen):
+    name: str
+    state: str
+    role: str
+    overdue: bool = False
+    escalated: bool = False
+
+
+class Snapshot(Frozen):
+    """Everything the machine needs to continue a trajectory; small and JSON-serialisable."""
+
+    active: tuple[str, ...] = ()  # active leaf states
+    open_tasks: dict[str, OpenTask] = {}
+    completed: dict[str, dict[str, Any]] = {}  # task → its non-personal form data
+    armed: tuple[str, ...] = ()  # timer ids
+    dates: dict[str, str] = {}
+    ladder: int | None = None
+    outcome: str | None = None
+    finished: bool = False
+    steps: int = 0
+
+
+# ------------------------------------------------------------------------------------- effects
+class StateEntered(Frozen):
+    kind: Literal["state_entered"] = "state_entered"
+    state: str
+
+
+class StateExited(Frozen):
+    kind: Literal["state_exited"] = "state_exited"
+    state: str
+
+
+class TaskOpened(Frozen):
+    kind: Literal["task_opened"] = "task_opened"
+    task: str
+    state: str
+    role: str
+    due: str | None
+
+
+class TaskClosed(Frozen):
+    kind: Literal["task_closed"] = "task_closed"
+    task: str
+    reason: Literal["completed", "cancelled"]
+
+
+class TaskMarked(Frozen):
+    kind: Literal["task_marked"] = "task_marked"
+    task: str
+    mark: Literal["overdue", "escalated", "reminded"]
+
+
+class TimerArmed(Frozen):
+    kind: Literal["timer_armed"] = "timer_armed"
+    timer: str
+    after: str
+    anchor: str
+
+
+class TimerCancelled(Frozen):
+    kind: Literal["timer_cancelled"] = "timer_cancelled"
+    timer: str
+
+
+class ActionRun(Frozen):
+    """An activity to start. `key` is unique within the trajectory: step number and position."""
+
+    kind: Literal["action"] = "action"
+    key: str
+    state: str
+    action: Action
+    task: str | None = None
+
+
+class Finished(Frozen):
+    kind: Literal["finished"] = "finished"
+    state: str
+    outcome: str | None
+
+
+Effect = (
+    StateEntered | StateExited | TaskOpened | TaskClosed | TaskMarked | TimerArmed | TimerCancelled
+    | ActionRun | Finished
+)
+
+
+class Step(Frozen):
+    snapshot: Snapshot
+    effects: tuple[Effect, ...]
+    moved: bool  # whether the active states changed
+
+
+# -------------------------------------------------------------------------------------- errors
+class MachineError(Exception):
+    """A request the trajectory cannot accept in its current state; nothing changed."""
+
+    code = "rejected"
+
+
+class TrajectoryFinished(MachineError):
+    code = "finished"
+
+
+class TaskNotOpen(MachineError):
+    code = "task_not_open"
+
+
+class InvalidForm(MachineError):
+    code = "invalid_form"
+
+    def __init__(self, task: str, errors: dict[str, str]) -> None:
+        self.task, self.errors = task, errors
+        detail = "; ".join(f"{field}: {message}" for field, message in errors.items())
+        super().__init__(f"form of task '{task}' is not valid: {detail}")
+
+
+class UnknownEvent(MachineError):
+    code = "unknown_event"
+
+
+class TimerNotArmed(MachineError):
+    code = "timer_not_armed"
+
+
+# ------------------------------------------------------------------------------------- machine
+class Machine:
+    """One compiled definition as a machine. Thread-safe: steps are serialised by a lock."""
+
+    def __init__(self, definition: CompiledDefinition) -> None:
+        self.d = definition
+        self._lock = threading.Lock()
+        self._work: _Work | None = None
+        self._model = _Model()
+        self._hsm = _HSM(
+            model=None, states=[{"name": _START}, *self._states(definition.top_level())],
+            transitions=[self._transition(t) for s in definition.states.values() for t in s.transitions],
+            initial=_START, auto_transitions=False, ignore_invalid_triggers=True, send_event=True,
+            queued=False,
+        )
+        self._hsm.add_transition(_BEGIN, _START, definition.initial)
+        self._hsm.add_model(self._model, initial=_START)
+
+    # ---------------------------------------------------------------------------- public API
+    def start(self, at: str, dates: Mapping[str, str] | None = None) -> Step:
+        unknown = sorted(set(dates or {}) - set(self.d.case_dates))
+        if unknown:
+            raise UnknownEvent(f"unknown case date(s): {', '.join(unknown)}")
+        return self._run(Snapshot(active=(_START,), dates=dict(dates or {})), at, _BEGIN)
+
+    def check_completion(self, snapshot: Snapshot, task: str, data: Mapping[str, Any]) -> None:
+        """Raise if `task` cannot be completed with `data` now. Pure: the update validator."""
+        self._check_running(snapshot)
+        if task not in snapshot.open_tasks:
+            state = "already completed" if task in snapshot.completed else "not open"
+            raise TaskNotOpen(f"task '{task}' is {state}")
+        errors = validate_form(self.d.tasks[task].form, data)
+        if errors:
+            raise InvalidForm(task, errors)
+
+    def complete_task(self, snapshot: Snapshot, task: str, data: Mapping[str, Any], at: str) -> Step:
+        self.check_completion(snapshot, task, data)
+        spec = self.d.tasks[task]
+        kept = {k: v for k, v in data.items() if spec.guard_readable(k)}
+        open_tasks = {k: v for k, v in snapshot.open_tasks.items() if k != task}
+        prepared = snapshot.model_copy(
+            update={"open_tasks": open_tasks, "completed": {**snapshot.completed, task: kept}}
+        )
+        return self._run(prepared, at, f"task:{task}", [TaskClosed(task=task, reason="completed")])
+
+    def check_event(self, snapshot: Snapshot, event: str) -> None:
+        self._check_running(snapshot)
+        if event not in self.d.events:
+            raise UnknownEvent(f"unknown event '{event}'; known: {', '.join(self.d.events) or 'none'}")
+
+    def record_event(self, snapshot: Snapshot, event: str, at: str, date: str | None = None) -> Step:
+        self.check_event(snapshot, event)
+        sets = self.d.events[event]
+        if sets:
+            snapshot = snapshot.model_copy(update={"dates": {**snapshot.dates, sets: date or at[:10]}})
+        return self._run(snapshot, at, f"event:{event}")
+
+    def record_ladder(self, snapshot: Snapshot, step: int) -> Snapshot:
+        """A measurement taken outside any task (a coach's periodic check)."""
+        if step not in range(1, 7):
+            raise MachineError("a participatieladder step is 1 to 6")
+        return snapshot.model_copy(update={"ladder": step})
+
+    def fire_timer(self, snapshot: Snapshot, timer_id: str, at: str) -> Step:
+        self._check_running(snapshot)
+        if timer_id not in snapshot.armed:
+            raise TimerNotArmed(f"timer '{timer_id}' is not armed")
+        timer = self.d.timer(timer_id)
+        disarmed = snapshot.model_copy(update={"armed": tuple(t for t in snapshot.armed if t != timer_id)})
+        if timer.kind == "timer":
+            return self._run(disarmed, at, timer.trigger)
+        return self._task_timer(disarmed, timer, at)
+
+    def triggers(self, snapshot: Snapshot) -> list[str]:
+        """Triggers a transition is declared for in the current states (guards not evaluated)."""
+        names = {n for leaf in snapshot.active for n in self.d.ancestors(leaf)} if snapshot.active else set()
+        return sorted({t.trigger for n in names for t in self.d.states[n].transitions})
+
+    # ------------------------------------------------------------------------------ stepping
+    def _check_running(self, snapshot: Snapshot) -> None:
+        if snapshot.finished:
+            raise TrajectoryFinished("the trajectory has finished")
+
+    def _task_timer(self, snapshot: Snapshot, timer: CTimer, at: str) -> Step:
+        task = snapshot.open_tasks.get(timer.task or "")
+        if task is None:
+            return Step(snapshot=snapshot, effects=(), moved=False)
+        mark = {"reminder": "reminded", "overdue": "overdue", "escalation": "escalated"}[timer.kind]
+        effects: list[Effect] = [TaskMarked(task=task.name, mark=mark)]  # type: ignore[arg-type]
+        if timer.kind == "reminder":
+            action = _action({"action": "notify", "to": task.role, "template": "task_reminder"})
+            effects.append(ActionRun(key=f"{snapshot.steps}.0", state=task.state, action=action, task=task.name))
+        flags = {"overdue": task.overdue or timer.kind == "overdue",
+                 "escalated": task.escalated or timer.kind == "escalation"}
+        updated = snapshot.model_copy(
+            update={"open_tasks": {**snapshot.open_tasks, task.name: task.model_copy(update=flags)}}
+        )
+        if timer.kind == "escalation":
+            action = _action({"action": "escalate", "to": timer.escalate_to, "reason": "task_overdue"})
+            effects.append(ActionRun(key=f"{snapshot.steps}.0", state=task.state, action=action, task=task.name))
+            if any(t.trigger == timer.trigger for t in self.d.states[timer.state].transitions):
+                return self._run(updated, at, timer.trigger, effects)
+        done = updated.model_copy(update={"steps": snapshot.steps + 1})
+        return Step(snapshot=done, effects=tuple(effects), moved=False)
+
+    def _run(self, snapshot: Snapshot, at: str, trigger: str, pre: Iterable[Effect] = ()) -> Step:
+        with self._lock:
+            work = _Work(self.d, snapshot, at)
+            work.effects.extend(pre)
+            work.actions = sum(isinstance(e, ActionRun) for e in work.effects)
+            self._work = work
+            try:
+                self._hsm.set_state(_hsm_state(self.d, snapshot.active), self._model)
+                self._model.trigger(trigger)
+                self._complete_states()
+                active = _leaves(self._model.state)
+            finally:
+                self._work = None
+        return work.finish(active, moved=active != snapshot.active)
+
+    def _complete_states(self) -> None:
+        """Fire `done:<state>` for states whose final configuration was reached (SCXML's done.state)."""
+        tried: set[str] = set()
+        while True:
+            leaves = _leaves(self._model.state)
+            done = [n for n in _completed(self.d, leaves) if f"done:{n}" not in tried and self._has_done(n)]
+            if not done:
+                return
+            deepest = max(done, key=lambda n: len(self.d.ancestors(n)))
+            tried.add(f"done:{deepest}")
+            self._model.trigger(f"done:{deepest}")
+
+    def _has_done(self, name: str) -> bool:
+        return any(t.trigger == f"done:{name}" for t in self.d.states[name].transitions)
+
+    # ---------------------------------------------------------------------------- building
+    def _states(self, states: Iterable[CState]) -> list[dict[str, Any]]:
+        built = []
+        for state in states:
+            spec: dict[str, Any] = {
+                "name": state.name, "final": state.kind == "final",
+                "on_enter": [self._callback("enter", state.name)],
+                "on_exit": [self._callback("exit", state.name)],
+            }
+            children = self._states(self.d.states[c] for c in state.children)
+            if state.kind == "parallel":
+                spec["parallel"] = children
+            elif children:
+                spec["children"], spec["initial"] = children, state.initial
+            built.append(spec)
+        return built
+
+    def _transition(self, t: CTransition) -> dict[str, Any]:
+        spec: dict[str, Any] = {
+            "trigger": t.trigger, "source": self.d.states[t.source].path,
+            "dest": self.d.states[t.target].path if t.target else None,
+            "before": [self._callback("transition", t)],
+        }
+        if t.guard is not None:
+            spec["conditions"] = [self._guard(t.guard, t.source)]
+        return spec
+
+    def _callback(self, kind: str, subject: Any) -> Callable[[Any], None]:
+        def callback(_event: Any) -> None:
+            work = self._work
+            if work is None:
+                raise RuntimeError("machine callback outside a step")
+            if kind == "enter":
+                work.enter(subject)
+            elif kind == "exit":
+                work.exit(subject)
+            else:
+                work.transition(subject)
+
+        return callback
+
+    def _guard(self, guard: Guard, source: str) -> Callable[[Any], bool]:
+        def condition(_event: Any) -> bool:
+            work = self._work
+            return work is not None and evaluate(guard, work.snapshot_view(), self.d, source)
+
+        return condition
+
+
+class _Model:
+    state: Any
+    trigger: Callable[[str], bool]
+
+
+def _action(data: dict[str, Any]) -> Action:
+    from pydantic import TypeAdapter
+
+    return TypeAdapter(Action).validate_python(data)  # type: ignore[return-value]
+
+
+class _Work:
+    """The snapshot being built during one step, and the effects it produces, in order."""
+
+    def __init__(self, d: CompiledDefinition, snapshot: Snapshot, at: str) -> None:
+        self.d, self.at = d, at
+        self.step = snapshot.steps
+        self.open_tasks = dict(snapshot.open_tasks)
+        self.completed = dict(snapshot.completed)
+        self.armed = list(snapshot.armed)
+        self.dates = dict(snapshot.dates)
+        self.ladder = snapshot.ladder
+        self.outcome: str | None = snapshot.outcome
+        self.pending_outcome: str | None = None
+        self.effects: list[Effect] = []
+        self.actions = 0
+
+    def snapshot_view(self) -> Snapshot:
+        return Snapshot.model_construct(
+            open_tasks=self.open_tasks, completed=self.completed, dates=self.dates, ladder=self.ladder,
+        )
+
+    def enter(self, name: str) -> None:
+        if name == _START:
+            return
+        state = self.d.states[name]
+        self.effects.append(StateEntered(state=name))
+        for task_name in state.tasks:
+            task = self.d.tasks[task_name]
+            self.open_tasks[task_name] = OpenTask(name=task_name, state=name, role=task.role)
+            self.completed.pop(task_name, None)  # re-entering a state opens its tasks afresh
+            self.effects.append(TaskOpened(task=task_name, state=name, role=task.role, due=task.due))
+        for timer in state.timers:
+            self.armed.append(timer.id)
+            self.effects.append(TimerArmed(timer=timer.id, after=timer.after, anchor=timer.anchor))
+        self.run_actions(state.on_entry, name)
+        if state.kind == "final" and state.parent is None:
+            self.outcome = self.pending_outcome or (state.outcomes[0] if len(state.outcomes) == 1 else None)
+            self.effects.append(Finished(state=name, outcome=self.outcome))
+
+    def exit(self, name: str) -> None:
+        if name == _START:
+            return
+        state = self.d.states[name]
+        for timer in state.timers:
+            if timer.id in self.armed:
+                self.armed.remove(timer.id)
+                self.effects.append(TimerCancelled(timer=timer.id))
+        for task_name in state.tasks:
+            if self.open_tasks.pop(task_name, None) is not None:
+                self.effects.append(TaskClosed(task=task_name, reason="cancelled"))
+        self.run_actions(state.on_exit, name)
+        self.effects.append(StateExited(state=name))
+
+    def transition(self, t: CTransition) -> None:
+        self.pending_outcome = t.outcome
+        self.run_actions(t.actions, t.source)
+
+    def run_actions(self, actions: Iterable[Action], state: str) -> None:
+        for action in actions:
+            if isinstance(action, RecordLadder):
+                task, field = action.field.split(".", 1)
+                value = self.completed.get(task, {}).get(field)
+                if isinstance(value, int):
+                    self.ladder = value
+            elif isinstance(action, SetDate):
+                self.dates[action.date] = self.at[:10]
+            self.effects.append(ActionRun(key=f"{self.step}.{self.actions}", state=state, action=action))
+            self.actions += 1
+
+    def finish(self, active: tuple[str, ...], moved: bool) -> Step:
+        finished = any(self.d.states[n].kind == "final" and self.d.states[n].parent is None for n in active)
+        snapshot = Snapshot(
+            active=active, open_tasks=self.open_tasks, completed=self.completed, armed=tuple(self.armed),
+            dates=self.dates, ladder=self.ladder, outcome=self.outcome, finished=finished,
+            steps=self.step + 1,
+        )
+        return Step(snapshot=snapshot, effects=tuple(self.effects), moved=moved)
+
+
+# ------------------------------------------------------------------------------------- guards
+def evaluate(guard: Guard, snapshot: Snapshot, d: CompiledDefinition, source: str) -> bool:
+    """Evaluate a guard of the fixed library against a snapshot. Pure."""
+    if isinstance(guard, AllTasksDone):
+        return not any(source in d.ancestors(t.state) for t in snapshot.open_tasks.values())
+    if isinstance(guard, LadderAtLeast):
+        return snapshot.ladder is not None and snapshot.ladder >= guard.step
+    if isinstance(guard, LadderBelow):
+        return snapshot.ladder is None or snapshot.ladder < guard.step
+    if isinstance(guard, DateKnown):
+        return guard.date in snapshot.dates
+    if isinstance(guard, AllOf):
+        return all(evaluate(g, snapshot, d, source) for g in guard.of)
+    if isinstance(guard, AnyOf):
+        return any(evaluate(g, snapshot, d, source) for g in guard.of)
+    if isinstance(guard, Not):
+        return not evaluate(guard.negated, snapshot, d, source)
+    return _field(guard, snapshot)
+
+
+def _field(guard: FieldCheck, snapshot: Snapshot) -> bool:
+    task, field = guard.field.split(".", 1)
+    value = snapshot.completed.get(task, {}).get(field)
+    checks = []
+    if guard.equals is not None:
+        checks.append(value == guard.equals)
+    if guard.not_equals is not None:
+        checks.append(value != guard.not_equals)
+    if guard.one_of is not None:
+        checks.append(value in guard.one_of)
+    if guard.at_least is not None:
+        checks.append(isinstance(value, int | float) and value >= guard.at_least)
+    if guard.at_most is not None:
+        checks.append(isinstance(value, int | float) and value <= guard.at_most)
+    if not checks:  # `{field: x}` alone: the field was answered (truthy)
+        checks.append(bool(value))
+    return all(checks)
+
+
+# ------------------------------------------------------------------------- configurations
+def _leaves(state: Any) -> tuple[str, ...]:
+    if isinstance(state, list | tuple):
+        return tuple(leaf for s in state for leaf in _leaves(s))
+    return (str(state).rsplit("/", 1)[-1],)
+
+
+def _hsm_state(d: CompiledDefinition, active: tuple[str, ...]) -> Any:
+    if active == (_START,):
+        return _START
+    paths = [d.states[leaf].path for leaf in active]
+    return paths[0] if len(paths) == 1 else paths
+
+
+def _completed(d: CompiledDefinition, leaves: tuple[str, ...]) -> list[str]:
+    """Compound and parallel states whose final configuration the active leaves reach."""
+    active = {n for leaf in leaves if leaf in d.states for n in d.ancestors(leaf)}
+
+    def complete(name: str) -> bool:
+        state = d.states[name]
+        if state.kind == "parallel":
+            return all(complete(region) for region in state.children)
+        if state.kind == "compound":
+            return any(c in active and d.states[c].kind == "final" for c in state.children)
+        return False
+
+    return [n for n in active if d.states[n].kind in ("compound", "parallel") and complete(n)]
