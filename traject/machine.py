@@ -15,26 +15,42 @@ import threading
 from collections.abc import Callable, Iterable, Mapping
 from typing import Any, Literal
 
-from pydantic import BaseModel, ConfigDict
+from pydantic import BaseModel, ConfigDict, TypeAdapter
 from transitions.extensions import HierarchicalMachine
 from transitions.extensions.nesting import NestedState
 
 from traject.definition.compiled import CompiledDefinition, CState, CTimer, CTransition
 from traject.definition.forms import validate_form
 from traject.definition.model import (
-    Action, AllOf, AllTasksDone, AnyOf, DateKnown, FieldCheck, Guard, LadderAtLeast, LadderBelow, Not,
-    RecordLadder, SetDate,
+    Action,
+    AllOf,
+    AllTasksDone,
+    AnyOf,
+    DateKnown,
+    FieldCheck,
+    Guard,
+    LadderAtLeast,
+    LadderBelow,
+    Not,
+    RecordLadder,
+    SetDate,
 )
 
 _START = "__start__"
+_ACTIONS: TypeAdapter[Action] = TypeAdapter(Action)
+_MARKS: dict[str, Literal["overdue", "escalated", "reminded"]] = {
+    "reminder": "reminded",
+    "overdue": "overdue",
+    "escalation": "escalated",
+}
 _BEGIN = "__begin__"
 
 
-class _State(NestedState):  # type: ignore[misc]
+class _State(NestedState):
     separator = "/"  # state names are slugs with underscores, the default separator
 
 
-class _HSM(HierarchicalMachine):  # type: ignore[misc]
+class _HSM(HierarchicalMachine):
     state_cls = _State
 
 
@@ -125,8 +141,15 @@ class Finished(Frozen):
 
 
 Effect = (
-    StateEntered | StateExited | TaskOpened | TaskClosed | TaskMarked | TimerArmed | TimerCancelled
-    | ActionRun | Finished
+    StateEntered
+    | StateExited
+    | TaskOpened
+    | TaskClosed
+    | TaskMarked
+    | TimerArmed
+    | TimerCancelled
+    | ActionRun
+    | Finished
 )
 
 
@@ -178,9 +201,15 @@ class Machine:
         self._work: _Work | None = None
         self._model = _Model()
         self._hsm = _HSM(
-            model=None, states=[{"name": _START}, *self._states(definition.top_level())],
-            transitions=[self._transition(t) for s in definition.states.values() for t in s.transitions],
-            initial=_START, auto_transitions=False, ignore_invalid_triggers=True, send_event=True,
+            model=None,
+            states=[{"name": _START}, *self._states(definition.top_level())],
+            transitions=[
+                self._transition(t) for s in definition.states.values() for t in s.transitions
+            ],
+            initial=_START,
+            auto_transitions=False,
+            ignore_invalid_triggers=True,
+            send_event=True,
             queued=False,
         )
         self._hsm.add_transition(_BEGIN, _START, definition.initial)
@@ -203,7 +232,9 @@ class Machine:
         if errors:
             raise InvalidForm(task, errors)
 
-    def complete_task(self, snapshot: Snapshot, task: str, data: Mapping[str, Any], at: str) -> Step:
+    def complete_task(
+        self, snapshot: Snapshot, task: str, data: Mapping[str, Any], at: str
+    ) -> Step:
         self.check_completion(snapshot, task, data)
         spec = self.d.tasks[task]
         kept = {k: v for k, v in data.items() if spec.guard_readable(k)}
@@ -216,13 +247,19 @@ class Machine:
     def check_event(self, snapshot: Snapshot, event: str) -> None:
         self._check_running(snapshot)
         if event not in self.d.events:
-            raise UnknownEvent(f"unknown event '{event}'; known: {', '.join(self.d.events) or 'none'}")
+            raise UnknownEvent(
+                f"unknown event '{event}'; known: {', '.join(self.d.events) or 'none'}"
+            )
 
-    def record_event(self, snapshot: Snapshot, event: str, at: str, date: str | None = None) -> Step:
+    def record_event(
+        self, snapshot: Snapshot, event: str, at: str, date: str | None = None
+    ) -> Step:
         self.check_event(snapshot, event)
         sets = self.d.events[event]
         if sets:
-            snapshot = snapshot.model_copy(update={"dates": {**snapshot.dates, sets: date or at[:10]}})
+            snapshot = snapshot.model_copy(
+                update={"dates": {**snapshot.dates, sets: date or at[:10]}}
+            )
         return self._run(snapshot, at, f"event:{event}")
 
     def record_ladder(self, snapshot: Snapshot, step: int) -> Snapshot:
@@ -236,14 +273,20 @@ class Machine:
         if timer_id not in snapshot.armed:
             raise TimerNotArmed(f"timer '{timer_id}' is not armed")
         timer = self.d.timer(timer_id)
-        disarmed = snapshot.model_copy(update={"armed": tuple(t for t in snapshot.armed if t != timer_id)})
+        disarmed = snapshot.model_copy(
+            update={"armed": tuple(t for t in snapshot.armed if t != timer_id)}
+        )
         if timer.kind == "timer":
             return self._run(disarmed, at, timer.trigger)
         return self._task_timer(disarmed, timer, at)
 
     def triggers(self, snapshot: Snapshot) -> list[str]:
         """Triggers a transition is declared for in the current states (guards not evaluated)."""
-        names = {n for leaf in snapshot.active for n in self.d.ancestors(leaf)} if snapshot.active else set()
+        names = (
+            {n for leaf in snapshot.active for n in self.d.ancestors(leaf)}
+            if snapshot.active
+            else set()
+        )
         return sorted({t.trigger for n in names for t in self.d.states[n].transitions})
 
     # ------------------------------------------------------------------------------ stepping
@@ -255,19 +298,30 @@ class Machine:
         task = snapshot.open_tasks.get(timer.task or "")
         if task is None:
             return Step(snapshot=snapshot, effects=(), moved=False)
-        mark = {"reminder": "reminded", "overdue": "overdue", "escalation": "escalated"}[timer.kind]
-        effects: list[Effect] = [TaskMarked(task=task.name, mark=mark)]  # type: ignore[arg-type]
+        effects: list[Effect] = [TaskMarked(task=task.name, mark=_MARKS[timer.kind])]
         if timer.kind == "reminder":
             action = _action({"action": "notify", "to": task.role, "template": "task_reminder"})
-            effects.append(ActionRun(key=f"{snapshot.steps}.0", state=task.state, action=action, task=task.name))
-        flags = {"overdue": task.overdue or timer.kind == "overdue",
-                 "escalated": task.escalated or timer.kind == "escalation"}
+            effects.append(
+                ActionRun(
+                    key=f"{snapshot.steps}.0", state=task.state, action=action, task=task.name
+                )
+            )
+        flags = {
+            "overdue": task.overdue or timer.kind == "overdue",
+            "escalated": task.escalated or timer.kind == "escalation",
+        }
         updated = snapshot.model_copy(
             update={"open_tasks": {**snapshot.open_tasks, task.name: task.model_copy(update=flags)}}
         )
         if timer.kind == "escalation":
-            action = _action({"action": "escalate", "to": timer.escalate_to, "reason": "task_overdue"})
-            effects.append(ActionRun(key=f"{snapshot.steps}.0", state=task.state, action=action, task=task.name))
+            action = _action(
+                {"action": "escalate", "to": timer.escalate_to, "reason": "task_overdue"}
+            )
+            effects.append(
+                ActionRun(
+                    key=f"{snapshot.steps}.0", state=task.state, action=action, task=task.name
+                )
+            )
             if any(t.trigger == timer.trigger for t in self.d.states[timer.state].transitions):
                 return self._run(updated, at, timer.trigger, effects)
         done = updated.model_copy(update={"steps": snapshot.steps + 1})
@@ -293,7 +347,11 @@ class Machine:
         tried: set[str] = set()
         while True:
             leaves = _leaves(self._model.state)
-            done = [n for n in _completed(self.d, leaves) if f"done:{n}" not in tried and self._has_done(n)]
+            done = [
+                n
+                for n in _completed(self.d, leaves)
+                if f"done:{n}" not in tried and self._has_done(n)
+            ]
             if not done:
                 return
             deepest = max(done, key=lambda n: len(self.d.ancestors(n)))
@@ -308,7 +366,8 @@ class Machine:
         built = []
         for state in states:
             spec: dict[str, Any] = {
-                "name": state.name, "final": state.kind == "final",
+                "name": state.name,
+                "final": state.kind == "final",
                 "on_enter": [self._callback("enter", state.name)],
                 "on_exit": [self._callback("exit", state.name)],
             }
@@ -322,7 +381,8 @@ class Machine:
 
     def _transition(self, t: CTransition) -> dict[str, Any]:
         spec: dict[str, Any] = {
-            "trigger": t.trigger, "source": self.d.states[t.source].path,
+            "trigger": t.trigger,
+            "source": self.d.states[t.source].path,
             "dest": self.d.states[t.target].path if t.target else None,
             "before": [self._callback("transition", t)],
         }
@@ -358,9 +418,7 @@ class _Model:
 
 
 def _action(data: dict[str, Any]) -> Action:
-    from pydantic import TypeAdapter
-
-    return TypeAdapter(Action).validate_python(data)  # type: ignore[return-value]
+    return _ACTIONS.validate_python(data)
 
 
 class _Work:
@@ -381,7 +439,10 @@ class _Work:
 
     def snapshot_view(self) -> Snapshot:
         return Snapshot.model_construct(
-            open_tasks=self.open_tasks, completed=self.completed, dates=self.dates, ladder=self.ladder,
+            open_tasks=self.open_tasks,
+            completed=self.completed,
+            dates=self.dates,
+            ladder=self.ladder,
         )
 
     def enter(self, name: str) -> None:
@@ -393,13 +454,17 @@ class _Work:
             task = self.d.tasks[task_name]
             self.open_tasks[task_name] = OpenTask(name=task_name, state=name, role=task.role)
             self.completed.pop(task_name, None)  # re-entering a state opens its tasks afresh
-            self.effects.append(TaskOpened(task=task_name, state=name, role=task.role, due=task.due))
+            self.effects.append(
+                TaskOpened(task=task_name, state=name, role=task.role, due=task.due)
+            )
         for timer in state.timers:
             self.armed.append(timer.id)
             self.effects.append(TimerArmed(timer=timer.id, after=timer.after, anchor=timer.anchor))
         self.run_actions(state.on_entry, name)
         if state.kind == "final" and state.parent is None:
-            self.outcome = self.pending_outcome or (state.outcomes[0] if len(state.outcomes) == 1 else None)
+            self.outcome = self.pending_outcome or (
+                state.outcomes[0] if len(state.outcomes) == 1 else None
+            )
             self.effects.append(Finished(state=name, outcome=self.outcome))
 
     def exit(self, name: str) -> None:
@@ -429,14 +494,24 @@ class _Work:
                     self.ladder = value
             elif isinstance(action, SetDate):
                 self.dates[action.date] = self.at[:10]
-            self.effects.append(ActionRun(key=f"{self.step}.{self.actions}", state=state, action=action))
+            self.effects.append(
+                ActionRun(key=f"{self.step}.{self.actions}", state=state, action=action)
+            )
             self.actions += 1
 
     def finish(self, active: tuple[str, ...], moved: bool) -> Step:
-        finished = any(self.d.states[n].kind == "final" and self.d.states[n].parent is None for n in active)
+        finished = any(
+            self.d.states[n].kind == "final" and self.d.states[n].parent is None for n in active
+        )
         snapshot = Snapshot(
-            active=active, open_tasks=self.open_tasks, completed=self.completed, armed=tuple(self.armed),
-            dates=self.dates, ladder=self.ladder, outcome=self.outcome, finished=finished,
+            active=active,
+            open_tasks=self.open_tasks,
+            completed=self.completed,
+            armed=tuple(self.armed),
+            dates=self.dates,
+            ladder=self.ladder,
+            outcome=self.outcome,
+            finished=finished,
             steps=self.step + 1,
         )
         return Step(snapshot=snapshot, effects=tuple(self.effects), moved=moved)

@@ -7,6 +7,17 @@ from traject.definition.forms import validate_form
 from traject.definition.loader import load_definition, load_text
 
 __all__ = [
-    "CState", "CTask", "CTimer", "CTransition", "CompiledDefinition", "DefinitionError", "Problem",
-    "compile_file", "compile_loaded", "compile_text", "load_definition", "load_text", "validate_form",
+    "CState",
+    "CTask",
+    "CTimer",
+    "CTransition",
+    "CompiledDefinition",
+    "DefinitionError",
+    "Problem",
+    "compile_file",
+    "compile_loaded",
+    "compile_text",
+    "load_definition",
+    "load_text",
+    "validate_form",
 ]

@@ -12,12 +12,26 @@ from typing import Any
 from traject.definition import graph
 from traject.definition.compiled import CompiledDefinition, CState, CTask, CTimer, CTransition
 from traject.definition.errors import DefinitionError, Problem, did_you_mean
+from traject.definition.forms import check_form
 from traject.definition.loader import LoadedDefinition, Path_, SourceMap, load_definition, load_text
 from traject.definition.model import (
-    Action, AllOf, AllTasksDone, AnyOf, DateKnown, Definition, Escalate, FieldCheck, Guard, Not, Notify,
-    RecordLadder, SetDate, State, Task, Transition,
+    Action,
+    AllOf,
+    AllTasksDone,
+    AnyOf,
+    DateKnown,
+    Definition,
+    Escalate,
+    FieldCheck,
+    Guard,
+    Not,
+    Notify,
+    RecordLadder,
+    SetDate,
+    State,
+    Task,
+    Transition,
 )
-from traject.definition.forms import check_form
 
 
 def compile_file(path: str | Path) -> CompiledDefinition:
@@ -39,7 +53,9 @@ class _Compiler:
         self.states: dict[str, dict[str, Any]] = {}  # name → CState fields, parents first
         self.where: dict[str, Path_] = {}  # state or task name → its YAML path
         self.tasks: dict[str, CTask] = {}
-        self.pending: list[tuple[str, str, Transition, Path_]] = []  # (state, key, transition, path)
+        self.pending: list[
+            tuple[str, str, Transition, Path_]
+        ] = []  # (state, key, transition, path)
 
     def problem(self, path: Path_, message: str) -> None:
         self.problems.append(self.source.problem(path, message))
@@ -51,8 +67,9 @@ class _Compiler:
             self._state(name, state, None, ("states", name))
         for event_name, event in d.events.items():
             if event.sets_date and event.sets_date not in d.case_dates:
-                self._unknown(("events", event_name, "sets_date"), "case date", event.sets_date,
-                              d.case_dates)
+                self._unknown(
+                    ("events", event_name, "sets_date"), "case date", event.sets_date, d.case_dates
+                )
         if d.initial not in d.states:
             self._unknown(("initial",), "initial state", d.initial, d.states)
         transitions = [self._transition(*pending) for pending in self.pending]
@@ -78,19 +95,32 @@ class _Compiler:
             fields["timers"] = tuple(fields["timers"])
             states[name] = CState(name=name, **fields)
         return CompiledDefinition(
-            definition=d.definition, title=d.title, municipality=d.municipality, variant=d.variant,
-            version=d.version, description=d.description, legal_basis=tuple(d.legal_basis),
-            extends=d.extends, roles=d.roles, case_dates=d.case_dates,
+            definition=d.definition,
+            title=d.title,
+            municipality=d.municipality,
+            variant=d.variant,
+            version=d.version,
+            description=d.description,
+            legal_basis=tuple(d.legal_basis),
+            extends=d.extends,
+            roles=d.roles,
+            case_dates=d.case_dates,
             events={name: e.sets_date or "" for name, e in d.events.items()},
             event_titles={name: e.title for name, e in d.events.items()},
-            outcomes=d.outcomes, initial=d.initial, states=states, tasks=self.tasks,
+            outcomes=d.outcomes,
+            initial=d.initial,
+            states=states,
+            tasks=self.tasks,
         )
 
     # ------------------------------------------------------------------------------------ states
     def _state(self, name: str, state: State, parent: str | None, path: Path_) -> None:
         if name in self.states:
-            self.problem(path, f"duplicate state name '{name}' (also at "
-                         f"{self.source.problem(self.where[name], '').path}); state names are unique")
+            self.problem(
+                path,
+                f"duplicate state name '{name}' (also at "
+                f"{self.source.problem(self.where[name], '').path}); state names are unique",
+            )
             return
         self.where[name] = path
         kinds = [k for k in ("states", "parallel", "checklist") if getattr(state, k) is not None]
@@ -98,13 +128,25 @@ class _Compiler:
             kinds.append("final")
         if len(kinds) > 1:
             self.problem(path, f"a state is one kind: it has {' and '.join(kinds)}")
-        kind = {"states": "compound", "parallel": "parallel", "checklist": "compound",
-                "final": "final"}.get(kinds[0] if kinds else "", "atomic")
+        kind = {
+            "states": "compound",
+            "parallel": "parallel",
+            "checklist": "compound",
+            "final": "final",
+        }.get(kinds[0] if kinds else "", "atomic")
         record: dict[str, Any] = {
-            "path": "/".join([*self._path_of(parent), name]), "parent": parent, "kind": kind,
-            "title": state.title or name.replace("_", " ").capitalize(), "on_entry": tuple(state.on_entry),
-            "on_exit": tuple(state.on_exit), "timers": [], "transitions": [], "kpi": state.kpi,
-            "simulate": state.simulate, "tasks": (), "checklist": state.checklist is not None,
+            "path": "/".join([*self._path_of(parent), name]),
+            "parent": parent,
+            "kind": kind,
+            "title": state.title or name.replace("_", " ").capitalize(),
+            "on_entry": tuple(state.on_entry),
+            "on_exit": tuple(state.on_exit),
+            "timers": [],
+            "transitions": [],
+            "kpi": state.kpi,
+            "simulate": state.simulate,
+            "tasks": (),
+            "checklist": state.checklist is not None,
         }
         self.states[name] = record
         self._check_actions(state.on_entry, (*path, "on_entry"))
@@ -115,7 +157,9 @@ class _Compiler:
             self.problem((*path, "initial"), "only a state with 'states' has an initial substate")
         if state.role is not None and state.checklist is None:
             self.problem((*path, "role"), "'role' belongs to a checklist state")
-        record["tasks"] = tuple(self._task(n, t, name, (*path, "tasks", n)) for n, t in state.tasks.items())
+        record["tasks"] = tuple(
+            self._task(n, t, name, (*path, "tasks", n)) for n, t in state.tasks.items()
+        )
         for i, timer in enumerate(state.timers):
             self._timer(name, timer, (*path, "timers", i))
         for key, transitions in state.on.items():
@@ -127,8 +171,10 @@ class _Compiler:
             record["children"] = tuple(state.parallel)
             for region_name, region in state.parallel.items():
                 if region.states is None and region.checklist is None:
-                    self.problem((*path, "parallel", region_name),
-                                 "a parallel region needs 'states' or a 'checklist'")
+                    self.problem(
+                        (*path, "parallel", region_name),
+                        "a parallel region needs 'states' or a 'checklist'",
+                    )
                 self._state(region_name, region, name, (*path, "parallel", region_name))
         elif state.checklist is not None:
             self._checklist(name, state, record, path)
@@ -136,8 +182,14 @@ class _Compiler:
     def _path_of(self, name: str | None) -> list[str]:
         return self.states[name]["path"].split("/") if name else []
 
-    def _children(self, name: str, record: dict[str, Any], children: dict[str, State],
-                  initial: str | None, path: Path_) -> None:
+    def _children(
+        self,
+        name: str,
+        record: dict[str, Any],
+        children: dict[str, State],
+        initial: str | None,
+        path: Path_,
+    ) -> None:
         record["children"] = tuple(children)
         if initial is None:
             self.problem(path[:-1], "a state with 'states' needs 'initial'")
@@ -167,53 +219,98 @@ class _Compiler:
         for child, kind in ((open_name, "atomic"), (done_name, "final")):
             self.where[child] = path
             self.states[child] = {
-                "path": f"{record['path']}/{child}", "parent": name, "kind": kind,
-                "title": "Bezig" if kind == "atomic" else "Afgerond", "timers": [], "transitions": [],
+                "path": f"{record['path']}/{child}",
+                "parent": name,
+                "kind": kind,
+                "title": "Bezig" if kind == "atomic" else "Afgerond",
+                "timers": [],
+                "transitions": [],
             }
         tasks = []
         for item_name, item in items.items():
             role = item.role or state.role
             if role is None:
-                self.problem((*path, "checklist", item_name), "a checklist item needs a role "
-                             "(set 'role' on the checklist state or on the item)")
+                self.problem(
+                    (*path, "checklist", item_name),
+                    "a checklist item needs a role "
+                    "(set 'role' on the checklist state or on the item)",
+                )
                 continue
             task = Task(title=item.title, role=role, simulate=item.simulate)
             tasks.append(self._task(item_name, task, open_name, (*path, "checklist", item_name)))
         self.states[open_name]["tasks"] = tuple(tasks)
         self.states[open_name]["transitions"] = [
-            CTransition(trigger=f"task:{t}", source=open_name, target=done_name,
-                        guard=_ALL_TASKS_DONE, label=f"{t}.done")
+            CTransition(
+                trigger=f"task:{t}",
+                source=open_name,
+                target=done_name,
+                guard=_ALL_TASKS_DONE,
+                label=f"{t}.done",
+            )
             for t in tasks
         ]
 
     # ------------------------------------------------------------------------------------- tasks
     def _task(self, name: str, task: Task, state: str, path: Path_) -> str:
         if name in self.tasks or name in self.states:
-            self.problem(path, f"duplicate name '{name}': task names are unique and differ from "
-                         "state names")
+            self.problem(
+                path, f"duplicate name '{name}': task names are unique and differ from state names"
+            )
         self.where[name] = path
         self._role(task.role, (*path, "role"))
         for field_name, message in check_form(task.form):
             self.problem((*path, "form", field_name), message)
         self.tasks[name] = CTask(
-            name=name, state=state, title=task.title, role=task.role, description=task.description,
-            due=task.due, form=task.form, simulate=task.simulate,
+            name=name,
+            state=state,
+            title=task.title,
+            role=task.role,
+            description=task.description,
+            due=task.due,
+            form=task.form,
+            simulate=task.simulate,
         )
         timers = self.states[state]["timers"]
         for i, after in enumerate(task.remind):
-            timers.append(CTimer(id=f"{state}.{name}.remind{i + 1}", state=state, kind="reminder",
-                                 after=after, task=name))
+            timers.append(
+                CTimer(
+                    id=f"{state}.{name}.remind{i + 1}",
+                    state=state,
+                    kind="reminder",
+                    after=after,
+                    task=name,
+                )
+            )
         if task.due:
-            timers.append(CTimer(id=f"{state}.{name}.overdue", state=state, kind="overdue",
-                                 after=task.due, task=name))
+            timers.append(
+                CTimer(
+                    id=f"{state}.{name}.overdue",
+                    state=state,
+                    kind="overdue",
+                    after=task.due,
+                    task=name,
+                )
+            )
         if task.escalate:
             self._role(task.escalate.to, (*path, "escalate", "to"))
-            timer = CTimer(id=f"{state}.{name}.escalate", state=state, kind="escalation",
-                           after=task.escalate.after, task=name, escalate_to=task.escalate.to)
+            timer = CTimer(
+                id=f"{state}.{name}.escalate",
+                state=state,
+                kind="escalation",
+                after=task.escalate.after,
+                task=name,
+                escalate_to=task.escalate.to,
+            )
             timers.append(timer)
             if task.escalate.goto:
-                self.pending.append((state, timer.trigger, Transition(target=task.escalate.goto),
-                                     (*path, "escalate", "goto")))
+                self.pending.append(
+                    (
+                        state,
+                        timer.trigger,
+                        Transition(target=task.escalate.goto),
+                        (*path, "escalate", "goto"),
+                    )
+                )
         return name
 
     def _timer(self, state: str, timer: Any, path: Path_) -> None:
@@ -222,7 +319,9 @@ class _Compiler:
             self.problem((*path, "name"), f"duplicate timer name '{timer.name}' in this state")
         if timer.from_ != "entry" and timer.from_ not in self.d.case_dates:
             self._unknown((*path, "from"), "case date", timer.from_, [*self.d.case_dates, "entry"])
-        ctimer = CTimer(id=timer_id, state=state, kind="timer", after=timer.after, anchor=timer.from_)
+        ctimer = CTimer(
+            id=timer_id, state=state, kind="timer", after=timer.after, anchor=timer.from_
+        )
         self.states[state]["timers"].append(ctimer)
         transition = Transition(target=timer.goto, guard=timer.guard, actions=timer.actions)
         self.pending.append((state, ctimer.trigger, transition, path))
@@ -235,7 +334,9 @@ class _Compiler:
             label = key.removeprefix(f"timer:{state}.")
         target = t.target
         if target is not None and target not in self.states:
-            where = path if path[-1] == "goto" else (*path, "goto" if "timers" in path else "target")
+            where = (
+                path if path[-1] == "goto" else (*path, "goto" if "timers" in path else "target")
+            )
             self._unknown(where, "target", target, self.states)
             return None
         if t.guard is not None:
@@ -245,24 +346,37 @@ class _Compiler:
         if target is not None and self.states[target]["kind"] == "final":
             allowed = self.states[target].get("outcomes", ())
             if outcome is None and len(allowed) > 1:
-                self.problem(path, f"'{target}' has several outcomes: say which with 'outcome' "
-                             f"({', '.join(allowed)})")
+                self.problem(
+                    path,
+                    f"'{target}' has several outcomes: say which with 'outcome' "
+                    f"({', '.join(allowed)})",
+                )
             elif outcome is not None and outcome not in allowed:
                 self._unknown((*path, "outcome"), f"outcome of '{target}'", outcome, allowed)
         elif outcome is not None:
             self.problem((*path, "outcome"), "'outcome' belongs on a transition into a final state")
         if trigger is None:
             return None
-        return CTransition(trigger=trigger, source=state, target=target, guard=t.guard,
-                           actions=tuple(t.actions), outcome=outcome, simulate=t.simulate, label=label)
+        return CTransition(
+            trigger=trigger,
+            source=state,
+            target=target,
+            guard=t.guard,
+            actions=tuple(t.actions),
+            outcome=outcome,
+            simulate=t.simulate,
+            label=label,
+        )
 
     def _trigger(self, state: str, key: str, path: Path_) -> str | None:
         if key.startswith("timer:"):
             return key
         if key == "done":
             if self.states[state]["kind"] not in ("compound", "parallel"):
-                self.problem(path[:-1], "'done' is the completion of a state with 'states', "
-                             "'parallel' or 'checklist'")
+                self.problem(
+                    path[:-1],
+                    "'done' is the completion of a state with 'states', 'parallel' or 'checklist'",
+                )
                 return None
             return f"done:{state}"
         if key.endswith(".done"):
@@ -272,15 +386,21 @@ class _Compiler:
                 self._unknown(path[:-1], "task", task, self.tasks)
                 return None
             if state not in self._ancestors(owner):
-                self.problem(path[:-1], f"task '{task}' belongs to state '{owner}', which is not "
-                             f"'{state}' or inside it")
+                self.problem(
+                    path[:-1],
+                    f"task '{task}' belongs to state '{owner}', which is not "
+                    f"'{state}' or inside it",
+                )
                 return None
             return f"task:{task}"
         if key in self.d.events:
             return f"event:{key}"
         known = [*self.d.events, *(f"{t}.done" for t in self.tasks), "done"]
-        self.problem(path[:-1], f"unknown trigger '{key}'{did_you_mean(key, known)}: use "
-                     "'<task>.done', 'done' or an event declared under 'events'")
+        self.problem(
+            path[:-1],
+            f"unknown trigger '{key}'{did_you_mean(key, known)}: use "
+            "'<task>.done', 'done' or an event declared under 'events'",
+        )
         return None
 
     def _ancestors(self, name: str) -> list[str]:
@@ -309,14 +429,21 @@ class _Compiler:
             return
         if spec.personal:
             self.problem(path, f"'{guard.field}' is personal data: a guard may not read it")
-        values = [v for v in (guard.equals, guard.not_equals, *(guard.one_of or [])) if v is not None]
+        values = [
+            v for v in (guard.equals, guard.not_equals, *(guard.one_of or [])) if v is not None
+        ]
         if spec.type == "choice":
             for value in values:
                 if value not in (spec.options or []):
-                    self.problem(path, f"'{value}' is not an option of '{guard.field}'"
-                                 f"{did_you_mean(str(value), spec.options or [])}")
+                    self.problem(
+                        path,
+                        f"'{value}' is not an option of '{guard.field}'"
+                        f"{did_you_mean(str(value), spec.options or [])}",
+                    )
         if (guard.at_least is not None or guard.at_most is not None) and spec.type not in (
-            "int", "number", "ladder"
+            "int",
+            "number",
+            "ladder",
         ):
             self.problem(path, f"'{guard.field}' is {spec.type}: at_least/at_most need a number")
 
@@ -343,7 +470,9 @@ class _Compiler:
         elif isinstance(action, RecordLadder):
             spec = self._field(action.field, path)
             if spec is not None and spec.type != "ladder":
-                self.problem(path, f"'{action.field}' is {spec.type}, record_ladder needs a ladder field")
+                self.problem(
+                    path, f"'{action.field}' is {spec.type}, record_ladder needs a ladder field"
+                )
 
     def _role(self, role: str, path: Path_) -> None:
         if role not in self.d.roles:

@@ -50,7 +50,10 @@ class Duration:
         date = "".join(
             f"{value}{unit}"
             for value, unit in (
-                (self.years, "Y"), (self.months, "M"), (self.weeks, "W"), (self.days, "D"),
+                (self.years, "Y"),
+                (self.months, "M"),
+                (self.weeks, "W"),
+                (self.days, "D"),
             )
             if value
         )
@@ -78,7 +81,10 @@ class Duration:
         day = min(moment.day, calendar.monthrange(year, month)[1])
         shifted = moment.replace(year=year, month=month, day=day)
         return shifted + timedelta(
-            weeks=self.weeks, days=self.days, hours=self.hours, minutes=self.minutes,
+            weeks=self.weeks,
+            days=self.days,
+            hours=self.hours,
+            minutes=self.minutes,
             seconds=self.seconds,
         )
 

@@ -55,7 +55,7 @@ def validate_form(form: Mapping[str, FormField], data: Mapping[str, Any]) -> dic
     return errors
 
 
-def _check_value(spec: FormField, value: Any) -> str | None:  # noqa: PLR0911 - one branch per type
+def _check_value(spec: FormField, value: Any) -> str | None:
     kind = spec.type
     if kind in ("text", "string"):
         if not isinstance(value, str):
@@ -73,7 +73,11 @@ def _check_value(spec: FormField, value: Any) -> str | None:  # noqa: PLR0911 - 
             return "must be a date (YYYY-MM-DD)"
         return None if isinstance(value, str) else "must be a date (YYYY-MM-DD)"
     if kind == "choice":
-        return None if value in (spec.options or []) else f"choose one of: {', '.join(spec.options or [])}"
+        return (
+            None
+            if value in (spec.options or [])
+            else f"choose one of: {', '.join(spec.options or [])}"
+        )
     if kind == "multichoice":
         if not isinstance(value, list) or not all(v in (spec.options or []) for v in value):
             return f"choose from: {', '.join(spec.options or [])}"

@@ -53,7 +53,9 @@ def leaf_edges(d: CompiledDefinition) -> dict[str, set[str]]:
                 continue
             targets = entry_leaves(d, t.target)
             sources = (
-                _completing_leaves(d, state) if t.trigger.startswith("done:") else leaves_under(d, state.name)
+                _completing_leaves(d, state)
+                if t.trigger.startswith("done:")
+                else leaves_under(d, state.name)
             )
             for leaf in sources:
                 edges[leaf].update(targets)
@@ -63,7 +65,9 @@ def leaf_edges(d: CompiledDefinition) -> dict[str, set[str]]:
 def _completing_leaves(d: CompiledDefinition, state: CState) -> list[str]:
     """The final leaves whose arrival completes `state`."""
     if state.kind == "parallel":
-        return [leaf for region in state.children for leaf in _completing_leaves(d, d.states[region])]
+        return [
+            leaf for region in state.children for leaf in _completing_leaves(d, d.states[region])
+        ]
     return [c for c in state.children if d.states[c].kind == "final"]
 
 
@@ -81,9 +85,10 @@ def _check_shape(d: CompiledDefinition, problem_at: ProblemAt) -> Iterator[Probl
     if not any(s.kind == "final" for s in d.top_level()):
         yield problem_at(d.initial, "no final state at the top level: add one with 'final: true'")
     for state in d.states.values():
-        if state.kind == "compound" and not any(d.states[c].kind == "final" for c in state.children):
-            if any(t.trigger == f"done:{state.name}" for t in state.transitions):
-                yield problem_at(state.name, "has a 'done' transition but no final substate")
+        if state.kind == "compound" and not any(
+            d.states[c].kind == "final" for c in state.children
+        ) and any(t.trigger == f"done:{state.name}" for t in state.transitions):
+            yield problem_at(state.name, "has a 'done' transition but no final substate")
 
 
 def _check_shadowing(d: CompiledDefinition, problem_at: ProblemAt) -> Iterator[Problem]:
@@ -94,22 +99,30 @@ def _check_shadowing(d: CompiledDefinition, problem_at: ProblemAt) -> Iterator[P
             by_trigger.setdefault(t.trigger, []).append(t.guard is None)
         for trigger, unguarded in by_trigger.items():
             if any(unguarded[:-1]):
-                yield problem_at(state.name, f"on '{trigger.split(':', 1)[1]}' a transition without "
-                                 "a guard comes before others, which can then never be taken")
+                yield problem_at(
+                    state.name,
+                    f"on '{trigger.split(':', 1)[1]}' a transition without "
+                    "a guard comes before others, which can then never be taken",
+                )
 
 
-def _unreachable(d: CompiledDefinition, reachable: set[str], problem_at: ProblemAt) -> Iterator[Problem]:
+def _unreachable(
+    d: CompiledDefinition, reachable: set[str], problem_at: ProblemAt
+) -> Iterator[Problem]:
     for state in d.states.values():
         if state.parent is not None and d.states[state.parent].checklist:
             continue
         if not any(leaf in reachable for leaf in leaves_under(d, state.name)):
             parent = state.parent
             if parent is None or any(leaf in reachable for leaf in leaves_under(d, parent)):
-                yield problem_at(state.name, f"state '{state.name}' is unreachable: no transition leads to it")
+                yield problem_at(
+                    state.name, f"state '{state.name}' is unreachable: no transition leads to it"
+                )
 
 
-def _no_way_out(d: CompiledDefinition, reachable: set[str], edges: dict[str, set[str]],
-                problem_at: ProblemAt) -> Iterator[Problem]:
+def _no_way_out(
+    d: CompiledDefinition, reachable: set[str], edges: dict[str, set[str]], problem_at: ProblemAt
+) -> Iterator[Problem]:
     reverse: dict[str, set[str]] = {n: set() for n in edges}
     for source, targets in edges.items():
         for target in targets:
@@ -120,22 +133,34 @@ def _no_way_out(d: CompiledDefinition, reachable: set[str], edges: dict[str, set
     dead_ends = [leaf for leaf in stuck if not edges[leaf]]
     for leaf in dead_ends:
         shown = d.states[leaf].parent if d.states[leaf].kind == "final" else leaf
-        what = "its 'done' has no transition" if d.states[leaf].kind == "final" else "no transition leaves it"
-        yield problem_at(shown or leaf, f"state '{shown}' has no way out: {what}, and it is not final")
+        what = (
+            "its 'done' has no transition"
+            if d.states[leaf].kind == "final"
+            else "no transition leaves it"
+        )
+        yield problem_at(
+            shown or leaf, f"state '{shown}' has no way out: {what}, and it is not final"
+        )
     if dead_ends:
         return
     for leaf in stuck:
         yield problem_at(leaf, f"state '{leaf}' can never reach a final state (it only cycles)")
 
 
-def _livelock(d: CompiledDefinition, reachable: set[str], edges: dict[str, set[str]],
-              problem_at: ProblemAt) -> Iterator[Problem]:
+def _livelock(
+    d: CompiledDefinition, reachable: set[str], edges: dict[str, set[str]], problem_at: ProblemAt
+) -> Iterator[Problem]:
     """A cycle through states that never wait (no task, timer or outside event) would spin forever."""
     instant = {leaf for leaf in reachable if not _waits(d, leaf)}
     for leaf in sorted(instant):
-        if leaf in _reach([n for n in edges[leaf] if n in instant], {n: edges[n] & instant for n in instant}):
-            yield problem_at(leaf, f"state '{leaf}' is on a cycle without any task, timer or "
-                             "event: the trajectory would loop forever")
+        if leaf in _reach(
+            [n for n in edges[leaf] if n in instant], {n: edges[n] & instant for n in instant}
+        ):
+            yield problem_at(
+                leaf,
+                f"state '{leaf}' is on a cycle without any task, timer or "
+                "event: the trajectory would loop forever",
+            )
             return
 
 

@@ -68,13 +68,13 @@ def load_definition(path: str | Path) -> LoadedDefinition:
     try:
         definition = Definition.model_validate(data)
     except ValidationError as error:
-        raise DefinitionError(_validation_problems(error, data, source)) from None
+        raise DefinitionError(validation_problems(error, data, source)) from None
     return LoadedDefinition(definition, source, str(path))
 
 
 def load_text(text: str, name: str = "<definition>") -> LoadedDefinition:
     """Validate a definition given as text (designer page, tests); `extends` is not available."""
-    data, source = _parse(text, name)
+    data, source = parse_yaml(text, name)
     problems: list[Problem] = []
     if "extends" in data:
         problems.append(source.problem(("extends",), "extends needs a definition file on disk"))
@@ -84,14 +84,16 @@ def load_text(text: str, name: str = "<definition>") -> LoadedDefinition:
     try:
         return LoadedDefinition(Definition.model_validate(data), source, name)
     except ValidationError as error:
-        raise DefinitionError(_validation_problems(error, data, source)) from None
+        raise DefinitionError(validation_problems(error, data, source)) from None
 
 
 # ------------------------------------------------------------------------------------------ parsing
-def _parse(text: str, name: str) -> tuple[dict[str, Any], SourceMap]:
+def parse_yaml(text: str, name: str) -> tuple[dict[str, Any], SourceMap]:
     source = SourceMap(default_file=name)
     if len(text.encode()) > MAX_FILE_BYTES:
-        raise DefinitionError([Problem(name, None, "", f"file is larger than {MAX_FILE_BYTES} bytes")])
+        raise DefinitionError(
+            [Problem(name, None, "", f"file is larger than {MAX_FILE_BYTES} bytes")]
+        )
     try:
         node = yaml.compose(text, Loader=yaml.SafeLoader)
     except yaml.YAMLError as error:
@@ -106,7 +108,9 @@ def _parse(text: str, name: str) -> tuple[dict[str, Any], SourceMap]:
     if builder.problems:
         raise DefinitionError(builder.problems)
     if not isinstance(data, dict):
-        raise DefinitionError([Problem(name, node.start_mark.line + 1, "", "a definition is a mapping")])
+        raise DefinitionError(
+            [Problem(name, node.start_mark.line + 1, "", "a definition is a mapping")]
+        )
     return data, source
 
 
@@ -120,14 +124,18 @@ class _Builder:
     def build(self, node: yaml.Node, path: Path_) -> Any:
         self.nodes += 1
         if self.nodes > MAX_NODES:
-            raise DefinitionError([Problem(self.name, None, "", f"more than {MAX_NODES} YAML nodes")])
+            raise DefinitionError(
+                [Problem(self.name, None, "", f"more than {MAX_NODES} YAML nodes")]
+            )
         self.source.entries[path] = (self.name, node.start_mark.line + 1)
         if isinstance(node, yaml.MappingNode):
             result: dict[str, Any] = {}
             for key_node, value_node in node.value:
                 key = str(key_node.value)
                 if key_node.tag == "tag:yaml.org,2002:merge":
-                    self.problems.append(self._at(key_node, path, "YAML merge keys (<<) are not supported"))
+                    self.problems.append(
+                        self._at(key_node, path, "YAML merge keys (<<) are not supported")
+                    )
                     continue
                 if key in result:
                     self.problems.append(self._at(key_node, (*path, key), f"duplicate key '{key}'"))
@@ -149,7 +157,7 @@ def _load_merged(path: Path, seen: tuple[Path, ...]) -> tuple[dict[str, Any], So
         text = path.read_text(encoding="utf-8")
     except (OSError, UnicodeDecodeError) as error:
         raise DefinitionError([Problem(str(path), None, "", f"cannot read: {error}")]) from None
-    data, source = _parse(text, str(path))
+    data, source = parse_yaml(text, str(path))
     base_name = data.get("extends")
     if base_name is None:
         return data, source
@@ -157,7 +165,9 @@ def _load_merged(path: Path, seen: tuple[Path, ...]) -> tuple[dict[str, Any], So
         raise DefinitionError([source.problem(("extends",), "extends names a definition file")])
     base_path = path.parent / f"{base_name}.yaml"
     if base_path.resolve() in seen or base_path.resolve() == path.resolve():
-        raise DefinitionError([source.problem(("extends",), f"extends cycle through '{base_name}'")])
+        raise DefinitionError(
+            [source.problem(("extends",), f"extends cycle through '{base_name}'")]
+        )
     if not base_path.exists():
         siblings = [p.stem for p in path.parent.glob("*.yaml")]
         hint = did_you_mean(base_name, siblings)
@@ -204,7 +214,7 @@ def _substitute_params(data: dict[str, Any], source: SourceMap, problems: list[P
 
 
 # ------------------------------------------------------------------------------ validation errors
-def _validation_problems(error: ValidationError, data: Any, source: SourceMap) -> list[Problem]:
+def validation_problems(error: ValidationError, data: Any, source: SourceMap) -> list[Problem]:
     problems = []
     for item in error.errors():
         path = tuple(_data_path(item["loc"], data))
@@ -226,7 +236,11 @@ def _data_path(loc: tuple[Any, ...], data: Any) -> Iterator[Key]:
         elif isinstance(current, list) and isinstance(part, int) and 0 <= part < len(current):
             current = current[part]
             yield part
-        elif isinstance(part, str) and part not in ("guard", "action") and not isinstance(current, dict):
+        elif (
+            isinstance(part, str)
+            and part not in ("guard", "action")
+            and not isinstance(current, dict)
+        ):
             continue
 
 
@@ -238,14 +252,16 @@ def _message(item: Any) -> str:
         return f"'{item['loc'][-1]}' is required"
     if kind == "union_tag_invalid":
         ctx = item.get("ctx", {})
-        return f"unknown {ctx.get('discriminator', 'kind').strip(chr(39))} '{ctx.get('tag')}'" \
-            f"{did_you_mean(str(ctx.get('tag')), _names(ctx.get('expected_tags', '')))}; " \
+        return (
+            f"unknown {ctx.get('discriminator', 'kind').strip(chr(39))} '{ctx.get('tag')}'"
+            f"{did_you_mean(str(ctx.get('tag')), _names(ctx.get('expected_tags', '')))}; "
             f"known: {ctx.get('expected_tags')}"
+        )
     if kind == "string_pattern_mismatch":
         return f"{item['input']!r} must be a lowercase name (letters, digits, _), e.g. 'plan_van_aanpak'"
     if kind == "value_error":
         return str(item.get("ctx", {}).get("error", message))
-    return message[0].lower() + message[1:]
+    return str(message[0].lower() + message[1:])
 
 
 def _names(expected: str) -> list[str]:

@@ -15,7 +15,14 @@ from __future__ import annotations
 
 from typing import Annotated, Any, Literal
 
-from pydantic import AfterValidator, BaseModel, BeforeValidator, ConfigDict, Field, StringConstraints
+from pydantic import (
+    AfterValidator,
+    BaseModel,
+    BeforeValidator,
+    ConfigDict,
+    Field,
+    StringConstraints,
+)
 
 from traject.definition.duration import normalise
 
@@ -209,22 +216,45 @@ class Report(Strict):
 
 
 Action = Annotated[
-    Intake | ScheduleWorkshop | Invite | SignDeclaration | Notify | RecordLadder | Escalate
-    | SetDate | Report,
+    Intake
+    | ScheduleWorkshop
+    | Invite
+    | SignDeclaration
+    | Notify
+    | RecordLadder
+    | Escalate
+    | SetDate
+    | Report,
     Field(discriminator="action"),
     _tagged("action"),
 ]
 ACTION_NAMES = (
-    "intake", "schedule_workshop", "invite", "sign_declaration", "notify", "record_ladder",
-    "escalate", "set_date", "report",
+    "intake",
+    "schedule_workshop",
+    "invite",
+    "sign_declaration",
+    "notify",
+    "record_ladder",
+    "escalate",
+    "set_date",
+    "report",
 )
 GUARD_NAMES = (
-    "all_tasks_done", "ladder_at_least", "ladder_below", "date_known", "field", "all", "any", "not",
+    "all_tasks_done",
+    "ladder_at_least",
+    "ladder_below",
+    "date_known",
+    "field",
+    "all",
+    "any",
+    "not",
 )
 
 
 # ------------------------------------------------------------------------------------ forms and tasks
-FieldType = Literal["text", "string", "bool", "int", "number", "date", "choice", "multichoice", "ladder"]
+FieldType = Literal[
+    "text", "string", "bool", "int", "number", "date", "choice", "multichoice", "ladder"
+]
 
 
 class FormField(Strict):
@@ -314,8 +344,14 @@ class ChecklistItem(Strict):
 
 def _checklist(value: Any) -> Any:
     if isinstance(value, list):
-        return {item: {"title": item.replace("_", " ")} if isinstance(item, str) else item
-                for item in value} if all(isinstance(i, str) for i in value) else value
+        return (
+            {
+                item: {"title": item.replace("_", " ")} if isinstance(item, str) else item
+                for item in value
+            }
+            if all(isinstance(i, str) for i in value)
+            else value
+        )
     return value
 
 

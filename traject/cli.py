@@ -1,0 +1,152 @@
+"""The `traject` command: validate, diagram, simulate and test definitions; print the JSON Schema."""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from collections.abc import Iterator, Sequence
+from pathlib import Path
+
+from traject.definition import CompiledDefinition, DefinitionError, compile_file
+from traject.definition.schema import json_schema
+from traject.diagram import mermaid
+from traject.machine import Machine
+from traject.scenario import ScenarioFailure, load_scenario, run_scenario, scenario_files
+
+EXIT_OK, EXIT_PROBLEMS, EXIT_USAGE = 0, 1, 2
+
+
+def definition_files(paths: Sequence[str]) -> Iterator[Path]:
+    """Definition files named directly, or found at the top of a named folder."""
+    for name in paths:
+        path = Path(name)
+        if path.is_dir():
+            yield from sorted(path.glob("*.yaml"))
+        else:
+            yield path
+
+
+def _validate(args: argparse.Namespace) -> int:
+    problems = 0
+    files = list(definition_files(args.paths))
+    if not files:
+        print("no definition files found", file=sys.stderr)
+        return EXIT_USAGE
+    for path in files:
+        try:
+            compiled = compile_file(path)
+        except DefinitionError as error:
+            problems += len(error.problems)
+            for problem in error.problems:
+                print(problem)
+            continue
+        if not args.quiet:
+            print(f"ok  {path}  {compiled.key}  {compiled.content_hash[:12]}")
+    if problems:
+        print(f"{problems} problem(s) in {len(files)} file(s)", file=sys.stderr)
+    return EXIT_PROBLEMS if problems else EXIT_OK
+
+
+def _load(path: str) -> CompiledDefinition | None:
+    try:
+        return compile_file(path)
+    except DefinitionError as error:
+        print(error, file=sys.stderr)
+        return None
+
+
+def _diagram(args: argparse.Namespace) -> int:
+    compiled = _load(args.definition)
+    if compiled is None:
+        return EXIT_PROBLEMS
+    sys.stdout.write(mermaid(compiled, highlight=args.highlight or ()))
+    return EXIT_OK
+
+
+def _simulate(args: argparse.Namespace) -> int:
+    from traject.simulate import format_report, simulate
+
+    compiled = _load(args.definition)
+    if compiled is None:
+        return EXIT_PROBLEMS
+    if args.runs < 1:
+        print("--runs must be at least 1", file=sys.stderr)
+        return EXIT_USAGE
+    report = simulate(compiled, runs=args.runs, seed=args.seed)
+    if args.json:
+        print(json.dumps(report.to_dict(), indent=2, ensure_ascii=False))
+    else:
+        print(format_report(report))
+    return EXIT_OK
+
+
+def _test(args: argparse.Namespace) -> int:
+    failures = passed = 0
+    for path in definition_files(args.paths):
+        compiled = _load(str(path))
+        if compiled is None:
+            failures += 1
+            continue
+        files = scenario_files(path, compiled)
+        if not files:
+            print(f"--  {path}: no scenarios in {path.parent / 'scenarios' / compiled.definition}")
+        machine = Machine(compiled)
+        for file in files:
+            try:
+                run_scenario(machine, load_scenario(file))
+            except (ScenarioFailure, DefinitionError) as error:
+                failures += 1
+                print(f"FAIL {error}")
+                continue
+            passed += 1
+            print(f"ok  {file}")
+    print(f"{passed} passed, {failures} failed")
+    return EXIT_PROBLEMS if failures else EXIT_OK
+
+
+def _schema(_args: argparse.Namespace) -> int:
+    print(json.dumps(json_schema(), indent=2, ensure_ascii=False))
+    return EXIT_OK
+
+
+def parser() -> argparse.ArgumentParser:
+    top = argparse.ArgumentParser(prog="traject", description=__doc__)
+    commands = top.add_subparsers(dest="command", required=True)
+
+    validate = commands.add_parser(
+        "validate", help="check definitions; exit 1 listing every problem"
+    )
+    validate.add_argument("paths", nargs="*", default=["definitions"])
+    validate.add_argument("-q", "--quiet", action="store_true", help="print only problems")
+    validate.set_defaults(run=_validate)
+
+    diagram = commands.add_parser("diagram", help="Mermaid state diagram of a definition")
+    diagram.add_argument("definition")
+    diagram.add_argument("--highlight", action="append", help="state to highlight (repeatable)")
+    diagram.set_defaults(run=_diagram)
+
+    simulate = commands.add_parser("simulate", help="Monte Carlo throughput times of a definition")
+    simulate.add_argument("definition")
+    simulate.add_argument("--runs", type=int, default=10_000)
+    simulate.add_argument("--seed", type=int, default=1)
+    simulate.add_argument("--json", action="store_true")
+    simulate.set_defaults(run=_simulate)
+
+    test = commands.add_parser("test", help="run the scenario files of definitions")
+    test.add_argument("paths", nargs="*", default=["definitions"])
+    test.set_defaults(run=_test)
+
+    schema = commands.add_parser("schema", help="JSON Schema of the definition language")
+    schema.set_defaults(run=_schema)
+    return top
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    args = parser().parse_args(argv)
+    code: int = args.run(args)
+    return code
+
+
+if __name__ == "__main__":
+    sys.exit(main())
