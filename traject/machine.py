@@ -13,9 +13,9 @@ from __future__ import annotations
 
 import threading
 from collections.abc import Callable, Iterable, Mapping
-from typing import Any, Literal
+from typing import Annotated, Any, Literal
 
-from pydantic import BaseModel, ConfigDict, TypeAdapter
+from pydantic import BaseModel, ConfigDict, Field, TypeAdapter
 from transitions.extensions import HierarchicalMachine
 from transitions.extensions.nesting import NestedState
 
@@ -140,7 +140,7 @@ class Finished(Frozen):
     outcome: str | None
 
 
-Effect = (
+Effect = Annotated[
     StateEntered
     | StateExited
     | TaskOpened
@@ -149,8 +149,9 @@ Effect = (
     | TimerArmed
     | TimerCancelled
     | ActionRun
-    | Finished
-)
+    | Finished,
+    Field(discriminator="kind"),
+]
 
 
 class Step(Frozen):

@@ -1,0 +1,117 @@
+"""Messages in and out of `TrajectoryWorkflow`: one model per message, no personal data in any.
+
+A case is named by an opaque case id; names, BSN and contact details stay in the store. Form fields a
+definition marks `personal` are removed before a completion is sent (see `traject.definition.forms`).
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from pydantic import BaseModel, ConfigDict, Field
+
+from traject.definition.compiled import CompiledDefinition
+from traject.machine import Effect, OpenTask, Snapshot
+
+
+class Message(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+class Carried(Message):
+    """What a run hands to the next after continue-as-new."""
+
+    snapshot: Snapshot
+    due: dict[str, str | None]  # armed timer → ISO moment it fires (None: waits for a case date)
+    paused: dict[str, float] = {}  # while suspended: timer → seconds left
+    suspended: bool = False
+    applied_updates: list[str] = []  # recent update ids, to refuse a retried update twice
+    records: int  # step records written so far: the next record's idempotency number
+    started_at: str
+
+
+class TrajectoryInput(Message):
+    case_id: str
+    definition: CompiledDefinition
+    dates: dict[str, str] = {}
+    carried: Carried | None = None
+    history_limit: int = Field(default=4_000, ge=20)
+
+
+class CompleteTask(Message):
+    task: str
+    data: dict[str, Any] = {}
+    actor: str
+
+
+class RecordEvent(Message):
+    event: str
+    date: str | None = None
+    actor: str
+
+
+class RecordLadder(Message):
+    step: int = Field(ge=1, le=6)
+    actor: str
+
+
+class CaseDecision(Message):
+    """Suspend, resume or cancel, with a reason code (free text stays in the audit log, in SQL)."""
+
+    reason: str = Field(pattern=r"^[a-z][a-z0-9_]*$", max_length=64)
+    actor: str
+
+
+class TaskView(Message):
+    name: str
+    state: str
+    role: str
+    overdue: bool
+    escalated: bool
+
+    @classmethod
+    def of(cls, task: OpenTask) -> TaskView:
+        return cls(
+            name=task.name,
+            state=task.state,
+            role=task.role,
+            overdue=task.overdue,
+            escalated=task.escalated,
+        )
+
+
+class TrajectoryView(Message):
+    """What an update returns and the `view` query answers."""
+
+    case_id: str
+    definition: str
+    version: int
+    active: list[str]
+    open_tasks: list[TaskView]
+    finished: bool
+    cancelled: bool
+    suspended: bool
+    outcome: str | None
+    steps: int
+    timers: dict[str, str | None]
+
+
+class StepRecord(Message):
+    """One machine step (or a decision or measurement), for the activity that writes it to the store
+    in one transaction. `sequence` numbers the records of a workflow: the idempotency key."""
+
+    case_id: str
+    workflow_id: str
+    sequence: int
+    at: str
+    actor: str | None
+    effects: list[Effect]
+    active: list[str]
+    finished: bool
+    outcome: str | None
+    status: str  # running, suspended, finished, cancelled
+    overdue: bool
+    decision: str | None = None  # suspended, resumed, cancelled
+    reason: str | None = None
+    ladder: int | None = None  # a measurement recorded outside a task
+    event: str | None = None  # an outside event recorded by a case worker

@@ -1,0 +1,409 @@
+"""`TrajectoryWorkflow`: one generic interpreter that runs any compiled definition durably.
+
+The pure machine computes each step; this workflow orchestrates: it keeps the snapshot, keeps one
+durable wake-up for the earliest armed timer, accepts case workers' decisions as validated updates, and
+hands every step's effects to one activity that writes them to the store in a single transaction
+(idempotent by workflow id + step number). One activity per human step keeps histories short and
+trajectories fast.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+from datetime import UTC, datetime, timedelta
+
+from temporalio import workflow
+from temporalio.common import RetryPolicy, SearchAttributeKey
+from temporalio.exceptions import ApplicationError
+
+with workflow.unsafe.imports_passed_through():
+    from traject.definition.duration import Duration
+    from traject.machine import (
+        Machine,
+        MachineError,
+        Step,
+        TimerArmed,
+        TimerCancelled,
+    )
+    from workflows.messages import (
+        Carried,
+        CaseDecision,
+        CompleteTask,
+        RecordEvent,
+        RecordLadder,
+        StepRecord,
+        TaskView,
+        TrajectoryInput,
+        TrajectoryView,
+    )
+
+DEFINITION = SearchAttributeKey.for_keyword("TrajectDefinition")
+VERSION = SearchAttributeKey.for_int("TrajectVersion")
+MUNICIPALITY = SearchAttributeKey.for_keyword("TrajectMunicipality")
+STATE = SearchAttributeKey.for_keyword_list("TrajectState")
+OVERDUE = SearchAttributeKey.for_bool("TrajectOverdue")
+SEARCH_ATTRIBUTES = (DEFINITION, VERSION, MUNICIPALITY, STATE, OVERDUE)
+
+RECORD_STEP = "record_step"
+RECORD_STEP_RETRY = RetryPolicy(
+    initial_interval=timedelta(milliseconds=200), maximum_interval=timedelta(seconds=30)
+)
+MAX_REMEMBERED_UPDATES = 200
+
+
+def rejection(error: MachineError) -> ApplicationError:
+    """A machine refusal as a typed, non-retryable failure the API maps to 409/422."""
+    details = [getattr(error, "errors", {})]
+    return ApplicationError(str(error), *details, type=error.code, non_retryable=True)
+
+
+@workflow.defn(name="Trajectory")
+class TrajectoryWorkflow:
+    @workflow.init
+    def __init__(self, params: TrajectoryInput) -> None:
+        self.params = params
+        self.machine = Machine(params.definition)
+        carried = params.carried
+        self.snapshot = carried.snapshot if carried else None
+        self.due: dict[str, str | None] = dict(carried.due) if carried else {}
+        self.paused: dict[str, float] = dict(carried.paused) if carried else {}
+        self.suspended = carried.suspended if carried else False
+        self.cancelled = False
+        self.applied: list[str] = list(carried.applied_updates) if carried else []
+        self.records = carried.records if carried else 0
+        self.started_at = carried.started_at if carried else workflow.now().isoformat()
+        self.lock = asyncio.Lock()
+        self.woken = False
+
+    # --------------------------------------------------------------------------------- run
+    @workflow.run
+    async def run(self, params: TrajectoryInput) -> TrajectoryView:
+        if self.snapshot is None:
+            async with self.lock:
+                await self._apply(self.machine.start(self._now(), params.dates), actor=None)
+        while not self._over():
+            await self._sleep_until_next_timer()
+            async with self.lock:
+                await self._fire_due_timers()
+            if self._history_full():
+                await workflow.wait_condition(workflow.all_handlers_finished)
+                if not self._over():
+                    workflow.continue_as_new(self._carry())
+        await workflow.wait_condition(workflow.all_handlers_finished)
+        return self.view()
+
+    def _over(self) -> bool:
+        return self.cancelled or (self.snapshot is not None and self.snapshot.finished)
+
+    def _history_full(self) -> bool:
+        info = workflow.info()
+        return (
+            info.is_continue_as_new_suggested()
+            or info.get_current_history_length() >= self.params.history_limit
+        )
+
+    def _carry(self) -> TrajectoryInput:
+        assert self.snapshot is not None
+        carried = Carried(
+            snapshot=self.snapshot,
+            due=self.due,
+            paused=self.paused,
+            suspended=self.suspended,
+            applied_updates=self.applied[-MAX_REMEMBERED_UPDATES:],
+            records=self.records,
+            started_at=self.started_at,
+        )
+        return self.params.model_copy(update={"carried": carried})
+
+    async def _sleep_until_next_timer(self) -> None:
+        self.woken = False
+        moments = [datetime.fromisoformat(m) for m in self.due.values() if m is not None]
+        timeout = None
+        if moments and not self.suspended:
+            timeout = max((min(moments) - workflow.now()).total_seconds(), 0.0)
+            if timeout == 0:
+                return
+        with contextlib.suppress(TimeoutError):
+            await workflow.wait_condition(lambda: self.woken or self._over(), timeout=timeout)
+
+    async def _fire_due_timers(self) -> None:
+        while not self.suspended and not self._over():
+            now = workflow.now()
+            ready = sorted(
+                (m, t)
+                for t, m in self.due.items()
+                if m is not None and datetime.fromisoformat(m) <= now
+            )
+            if not ready:
+                return
+            timer = ready[0][1]
+            del self.due[timer]
+            assert self.snapshot is not None
+            await self._apply(
+                self.machine.fire_timer(self.snapshot, timer, self._now()), actor=None
+            )
+
+    # ------------------------------------------------------------------------------- steps
+    async def _apply(self, step: Step, actor: str | None, **note: str | int | None) -> None:
+        self.snapshot = step.snapshot
+        for effect in step.effects:
+            if isinstance(effect, TimerArmed):
+                self.due[effect.timer] = self._due_at(effect.anchor, effect.after)
+            elif isinstance(effect, TimerCancelled):
+                self.due.pop(effect.timer, None)
+                self.paused.pop(effect.timer, None)
+        for (
+            timer_id,
+            moment,
+        ) in self.due.items():  # a case date recorded now resolves waiting timers
+            if moment is None:
+                timer = self.params.definition.timer(timer_id)
+                self.due[timer_id] = self._due_at(timer.anchor, timer.after)
+        self.woken = True
+        overdue = any(t.overdue for t in step.snapshot.open_tasks.values())
+        workflow.upsert_search_attributes(
+            [STATE.value_set(list(step.snapshot.active)), OVERDUE.value_set(overdue)]
+        )
+        self.records += 1
+        record = StepRecord(
+            case_id=self.params.case_id,
+            workflow_id=workflow.info().workflow_id,
+            sequence=self.records,
+            at=self._now(),
+            actor=actor,
+            effects=list(step.effects),
+            active=list(step.snapshot.active),
+            finished=step.snapshot.finished,
+            outcome=step.snapshot.outcome,
+            status=self._status(),
+            overdue=overdue,
+            **note,
+        )
+        await workflow.execute_local_activity(
+            RECORD_STEP,
+            record,
+            start_to_close_timeout=timedelta(seconds=30),
+            retry_policy=RECORD_STEP_RETRY,
+        )
+
+    def _due_at(self, anchor: str, after: str) -> str | None:
+        if self.suspended and anchor == "entry":
+            return None
+        if anchor == "entry":
+            start = workflow.now()
+        else:
+            assert self.snapshot is not None
+            known = self.snapshot.dates.get(anchor)
+            if known is None:
+                return None
+            start = datetime.fromisoformat(known).replace(tzinfo=UTC)
+        return Duration.parse(after).add_to(start).isoformat()
+
+    def _now(self) -> str:
+        return workflow.now().isoformat()
+
+    def _status(self) -> str:
+        if self.cancelled:
+            return "cancelled"
+        if self.snapshot is not None and self.snapshot.finished:
+            return "finished"
+        return "suspended" if self.suspended else "running"
+
+    # ----------------------------------------------------------------------------- updates
+    def _seen(self) -> bool:
+        info = workflow.current_update_info()
+        return info is not None and info.id in self.applied
+
+    def _remember(self) -> None:
+        info = workflow.current_update_info()
+        if info is not None:
+            self.applied.append(info.id)
+            del self.applied[:-MAX_REMEMBERED_UPDATES]
+
+    def _check_open(self) -> None:
+        if self.snapshot is None:
+            raise ApplicationError(
+                "the trajectory is starting", type="not_ready", non_retryable=True
+            )
+        if self.cancelled:
+            raise ApplicationError(
+                "the trajectory was cancelled", type="finished", non_retryable=True
+            )
+        if self.suspended:
+            raise ApplicationError(
+                "the trajectory is suspended: resume it first", type="suspended", non_retryable=True
+            )
+
+    @workflow.update
+    async def complete_task(self, request: CompleteTask) -> TrajectoryView:
+        if self._seen():
+            return self.view()
+        async with self.lock:
+            self._check_open()
+            assert self.snapshot is not None
+            try:
+                step = self.machine.complete_task(
+                    self.snapshot, request.task, request.data, self._now()
+                )
+            except MachineError as error:
+                raise rejection(error) from None
+            self._remember()
+            await self._apply(step, actor=request.actor)
+        return self.view()
+
+    @complete_task.validator
+    def _validate_complete(self, request: CompleteTask) -> None:
+        if self._seen():
+            return
+        self._check_open()
+        assert self.snapshot is not None
+        try:
+            self.machine.check_completion(self.snapshot, request.task, request.data)
+        except MachineError as error:
+            raise rejection(error) from None
+
+    @workflow.update
+    async def record_event(self, request: RecordEvent) -> TrajectoryView:
+        if self._seen():
+            return self.view()
+        async with self.lock:
+            self._check_open()
+            assert self.snapshot is not None
+            try:
+                step = self.machine.record_event(
+                    self.snapshot, request.event, self._now(), request.date
+                )
+            except MachineError as error:
+                raise rejection(error) from None
+            self._remember()
+            await self._apply(step, actor=request.actor, event=request.event)
+        return self.view()
+
+    @record_event.validator
+    def _validate_event(self, request: RecordEvent) -> None:
+        if self._seen():
+            return
+        self._check_open()
+        assert self.snapshot is not None
+        try:
+            self.machine.check_event(self.snapshot, request.event)
+        except MachineError as error:
+            raise rejection(error) from None
+
+    @workflow.update
+    async def record_ladder(self, request: RecordLadder) -> TrajectoryView:
+        if self._seen():
+            return self.view()
+        async with self.lock:
+            self._check_open()
+            assert self.snapshot is not None
+            self._remember()
+            self.snapshot = self.machine.record_ladder(self.snapshot, request.step)
+            await self._apply(self._still(), actor=request.actor, ladder=request.step)
+        return self.view()
+
+    @record_ladder.validator
+    def _validate_ladder(self, request: RecordLadder) -> None:
+        if not self._seen():
+            self._check_open()
+
+    @workflow.update
+    async def suspend(self, request: CaseDecision) -> TrajectoryView:
+        async with self.lock:
+            if self._seen():
+                return self.view()
+            self._check_open()
+            now = workflow.now()
+            self.paused = {
+                t: (datetime.fromisoformat(m) - now).total_seconds()
+                for t, m in self.due.items()
+                if m is not None
+            }
+            self.due = {t: None for t in self.due}
+            self.suspended = True
+            self._remember()
+            await self._apply(
+                self._still(), request.actor, decision="suspended", reason=request.reason
+            )
+        return self.view()
+
+    @suspend.validator
+    def _validate_suspend(self, request: CaseDecision) -> None:
+        if not self._seen():
+            self._check_open()
+
+    @workflow.update
+    async def resume(self, request: CaseDecision) -> TrajectoryView:
+        async with self.lock:
+            if self._seen():
+                return self.view()
+            now = workflow.now()
+            self.suspended = False
+            for timer_id in list(self.due):
+                left = self.paused.pop(timer_id, None)
+                if left is not None:
+                    self.due[timer_id] = (now + timedelta(seconds=max(left, 0))).isoformat()
+                else:
+                    timer = self.params.definition.timer(timer_id)
+                    self.due[timer_id] = self._due_at(timer.anchor, timer.after)
+            self._remember()
+            await self._apply(
+                self._still(), request.actor, decision="resumed", reason=request.reason
+            )
+        return self.view()
+
+    @resume.validator
+    def _validate_resume(self, request: CaseDecision) -> None:
+        if self._seen():
+            return
+        if not self.suspended:
+            raise ApplicationError(
+                "the trajectory is not suspended", type="not_suspended", non_retryable=True
+            )
+
+    @workflow.update
+    async def cancel(self, request: CaseDecision) -> TrajectoryView:
+        async with self.lock:
+            if self._seen():
+                return self.view()
+            self.cancelled = True
+            self.due.clear()
+            self._remember()
+            await self._apply(
+                self._still(), request.actor, decision="cancelled", reason=request.reason
+            )
+        return self.view()
+
+    @cancel.validator
+    def _validate_cancel(self, request: CaseDecision) -> None:
+        if self._seen():
+            return
+        if self._over():
+            raise ApplicationError(
+                "the trajectory has already ended", type="finished", non_retryable=True
+            )
+
+    def _still(self) -> Step:
+        """A record of a decision or measurement that moves no state."""
+        assert self.snapshot is not None
+        return Step(snapshot=self.snapshot, effects=(), moved=False)
+
+    # ------------------------------------------------------------------------------- query
+    @workflow.query
+    def view(self) -> TrajectoryView:
+        snap = self.snapshot
+        d = self.params.definition
+        return TrajectoryView(
+            case_id=self.params.case_id,
+            definition=d.definition,
+            version=d.version,
+            active=list(snap.active) if snap else [],
+            open_tasks=[TaskView.of(t) for t in snap.open_tasks.values()] if snap else [],
+            finished=bool(snap and snap.finished),
+            cancelled=self.cancelled,
+            suspended=self.suspended,
+            outcome=snap.outcome if snap else None,
+            steps=snap.steps if snap else 0,
+            timers=dict(self.due),
+        )
