@@ -20,7 +20,7 @@ from transitions.extensions import HierarchicalMachine
 from transitions.extensions.nesting import NestedState
 
 from traject.definition.compiled import CompiledDefinition, CState, CTimer, CTransition
-from traject.definition.forms import validate_form
+from traject.definition.forms import public_fields, validate_form
 from traject.definition.model import (
     Action,
     AllOf,
@@ -229,7 +229,14 @@ class Machine:
         if task not in snapshot.open_tasks:
             state = "already completed" if task in snapshot.completed else "not open"
             raise TaskNotOpen(f"task '{task}' is {state}")
-        errors = validate_form(self.d.tasks[task].form, data)
+        form = self.d.tasks[task].form
+        errors = validate_form(
+            public_fields(form),
+            {k: v for k, v in data.items() if k not in form or not form[k].personal},
+        )
+        for name in data:
+            if name in form and form[name].personal:
+                errors[name] = "personal data stays in the store: it is never sent to a trajectory"
         if errors:
             raise InvalidForm(task, errors)
 
@@ -237,8 +244,7 @@ class Machine:
         self, snapshot: Snapshot, task: str, data: Mapping[str, Any], at: str
     ) -> Step:
         self.check_completion(snapshot, task, data)
-        spec = self.d.tasks[task]
-        kept = {k: v for k, v in data.items() if spec.guard_readable(k)}
+        kept = dict(data)  # check_completion refused personal fields
         open_tasks = {k: v for k, v in snapshot.open_tasks.items() if k != task}
         prepared = snapshot.model_copy(
             update={"open_tasks": open_tasks, "completed": {**snapshot.completed, task: kept}}

@@ -218,14 +218,44 @@ def _run_step(run: ScenarioRun, step: ScenarioStep) -> str | None:
     return None
 
 
+@dataclass(frozen=True)
+class Observed:
+    """What a trajectory shows at one moment, whoever runs it (pure machine or durable workflow)."""
+
+    active: tuple[str, ...]
+    open_tasks: dict[str, tuple[bool, bool]]  # task → (overdue, escalated)
+    actions: list[str]  # action names run since the previous expect
+    ladder: int | None
+    dates: frozenset[str]
+    finished: bool
+    outcome: str | None
+
+    @classmethod
+    def of(cls, run: ScenarioRun) -> Observed:
+        snap = run.snapshot
+        return cls(
+            active=snap.active,
+            open_tasks={n: (t.overdue, t.escalated) for n, t in snap.open_tasks.items()},
+            actions=list(run.actions),
+            ladder=snap.ladder,
+            dates=frozenset(snap.dates),
+            finished=snap.finished,
+            outcome=snap.outcome,
+        )
+
+
 def _check(run: ScenarioRun, expect: Expect) -> str | None:
-    snap, d = run.snapshot, run.machine.d
-    active = {n for leaf in snap.active for n in d.ancestors(leaf)}
-    tasks = snap.open_tasks
+    return check_expectation(expect, Observed.of(run), run.machine.d)
+
+
+def check_expectation(expect: Expect, seen: Observed, d: CompiledDefinition) -> str | None:
+    """Every way `seen` differs from `expect`, as one message; None when it matches."""
+    active = {n for leaf in seen.active for n in d.ancestors(leaf)}
+    tasks = seen.open_tasks
     checks: list[tuple[bool, str]] = [
         (
-            expect.states is None or set(expect.states) == set(snap.active),
-            f"active states are {sorted(snap.active)}, expected {sorted(expect.states or [])}",
+            expect.states is None or set(expect.states) == set(seen.active),
+            f"active states are {sorted(seen.active)}, expected {sorted(expect.states or [])}",
         ),
         (
             expect.active is None or set(expect.active) <= active,
@@ -240,34 +270,33 @@ def _check(run: ScenarioRun, expect: Expect) -> str | None:
             f"open tasks are {sorted(tasks)}, expected {sorted(expect.open_tasks or [])}",
         ),
         (
-            expect.actions is None or all(a in run.actions for a in expect.actions),
-            f"actions run: {run.actions}, expected {expect.actions}",
+            expect.actions is None or all(a in seen.actions for a in expect.actions),
+            f"actions run: {seen.actions}, expected {expect.actions}",
         ),
         (
-            expect.overdue is None
-            or all(tasks.get(t) and tasks[t].overdue for t in expect.overdue),
+            expect.overdue is None or all(tasks.get(t, (False, False))[0] for t in expect.overdue),
             f"expected overdue tasks {expect.overdue}",
         ),
         (
             expect.escalated is None
-            or all(tasks.get(t) and tasks[t].escalated for t in expect.escalated),
+            or all(tasks.get(t, (False, False))[1] for t in expect.escalated),
             f"expected escalated tasks {expect.escalated}",
         ),
         (
-            expect.ladder is None or snap.ladder == expect.ladder,
-            f"ladder step is {snap.ladder}, expected {expect.ladder}",
+            expect.ladder is None or seen.ladder == expect.ladder,
+            f"ladder step is {seen.ladder}, expected {expect.ladder}",
         ),
         (
-            expect.dates is None or set(expect.dates) <= set(snap.dates),
-            f"known dates are {sorted(snap.dates)}, expected {expect.dates}",
+            expect.dates is None or set(expect.dates) <= seen.dates,
+            f"known dates are {sorted(seen.dates)}, expected {expect.dates}",
         ),
         (
-            expect.finished is None or snap.finished == expect.finished,
-            f"finished is {snap.finished}, expected {expect.finished}",
+            expect.finished is None or seen.finished == expect.finished,
+            f"finished is {seen.finished}, expected {expect.finished}",
         ),
         (
-            expect.outcome is None or snap.outcome == expect.outcome,
-            f"outcome is {snap.outcome}, expected {expect.outcome}",
+            expect.outcome is None or seen.outcome == expect.outcome,
+            f"outcome is {seen.outcome}, expected {expect.outcome}",
         ),
     ]
     failed = [message for ok, message in checks if not ok]

@@ -28,6 +28,7 @@ class Carried(Message):
     applied_updates: list[str] = []  # recent update ids, to refuse a retried update twice
     records: int  # step records written so far: the next record's idempotency number
     started_at: str
+    manual_now: str | None = None
 
 
 class TrajectoryInput(Message):
@@ -35,7 +36,13 @@ class TrajectoryInput(Message):
     definition: CompiledDefinition
     dates: dict[str, str] = {}
     carried: Carried | None = None
-    history_limit: int = Field(default=4_000, ge=20)
+    history_limit: int = Field(default=4_000, ge=10)
+    clock_start: str | None = Field(default=None, description="Where a manual clock starts (ISO)")
+    manual_clock: bool = Field(
+        default=False,
+        description="Sandbox mode: time stands still until an advance_clock update moves it "
+        "(designers trying a definition on the real engine, training, clock-jump drills).",
+    )
 
 
 class CompleteTask(Message):
@@ -52,6 +59,13 @@ class RecordEvent(Message):
 
 class RecordLadder(Message):
     step: int = Field(ge=1, le=6)
+    actor: str
+
+
+class AdvanceClock(Message):
+    """Move a manual-clock trajectory's time forward; timers due by then fire in order."""
+
+    duration: str
     actor: str
 
 
@@ -94,6 +108,9 @@ class TrajectoryView(Message):
     outcome: str | None
     steps: int
     timers: dict[str, str | None]
+    ladder: int | None
+    dates: dict[str, str]
+    now: str  # the trajectory's clock (a manual clock stands still between advances)
 
 
 class StepRecord(Message):

@@ -27,6 +27,7 @@ with workflow.unsafe.imports_passed_through():
         TimerCancelled,
     )
     from workflows.messages import (
+        AdvanceClock,
         Carried,
         CaseDecision,
         CompleteTask,
@@ -72,7 +73,11 @@ class TrajectoryWorkflow:
         self.cancelled = False
         self.applied: list[str] = list(carried.applied_updates) if carried else []
         self.records = carried.records if carried else 0
-        self.started_at = carried.started_at if carried else workflow.now().isoformat()
+        self.manual_now: datetime | None = None
+        if params.manual_clock:
+            moment = carried.manual_now if carried else params.clock_start
+            self.manual_now = datetime.fromisoformat(moment) if moment else workflow.now()
+        self.started_at = carried.started_at if carried else self._clock().isoformat()
         self.lock = asyncio.Lock()
         self.woken = False
 
@@ -120,16 +125,19 @@ class TrajectoryWorkflow:
         self.woken = False
         moments = [datetime.fromisoformat(m) for m in self.due.values() if m is not None]
         timeout = None
-        if moments and not self.suspended:
-            timeout = max((min(moments) - workflow.now()).total_seconds(), 0.0)
+        if moments and not self.suspended and self.manual_now is None:
+            timeout = max((min(moments) - self._clock()).total_seconds(), 0.0)
             if timeout == 0:
                 return
         with contextlib.suppress(TimeoutError):
             await workflow.wait_condition(lambda: self.woken or self._over(), timeout=timeout)
 
-    async def _fire_due_timers(self) -> None:
+    async def _fire_due_timers(self, until: datetime | None = None) -> None:
+        """Fire every timer due by `until` (default: now), earliest first; on a manual clock the
+        time moves to each timer's moment as it fires, so later entries are timed right."""
+        until = until or self._clock()
         while not self.suspended and not self._over():
-            now = workflow.now()
+            now = until
             ready = sorted(
                 (m, t)
                 for t, m in self.due.items()
@@ -137,8 +145,10 @@ class TrajectoryWorkflow:
             )
             if not ready:
                 return
-            timer = ready[0][1]
+            moment, timer = ready[0]
             del self.due[timer]
+            if self.manual_now is not None:
+                self.manual_now = max(self.manual_now, datetime.fromisoformat(moment))
             assert self.snapshot is not None
             await self._apply(
                 self.machine.fire_timer(self.snapshot, timer, self._now()), actor=None
@@ -191,7 +201,7 @@ class TrajectoryWorkflow:
         if self.suspended and anchor == "entry":
             return None
         if anchor == "entry":
-            start = workflow.now()
+            start = self._clock()
         else:
             assert self.snapshot is not None
             known = self.snapshot.dates.get(anchor)
@@ -200,8 +210,11 @@ class TrajectoryWorkflow:
             start = datetime.fromisoformat(known).replace(tzinfo=UTC)
         return Duration.parse(after).add_to(start).isoformat()
 
+    def _clock(self) -> datetime:
+        return self.manual_now if self.manual_now is not None else workflow.now()
+
     def _now(self) -> str:
-        return workflow.now().isoformat()
+        return self._clock().isoformat()
 
     def _status(self) -> str:
         if self.cancelled:
@@ -314,7 +327,7 @@ class TrajectoryWorkflow:
             if self._seen():
                 return self.view()
             self._check_open()
-            now = workflow.now()
+            now = self._clock()
             self.paused = {
                 t: (datetime.fromisoformat(m) - now).total_seconds()
                 for t, m in self.due.items()
@@ -338,7 +351,7 @@ class TrajectoryWorkflow:
         async with self.lock:
             if self._seen():
                 return self.view()
-            now = workflow.now()
+            now = self._clock()
             self.suspended = False
             for timer_id in list(self.due):
                 left = self.paused.pop(timer_id, None)
@@ -389,6 +402,36 @@ class TrajectoryWorkflow:
         assert self.snapshot is not None
         return Step(snapshot=self.snapshot, effects=(), moved=False)
 
+    @workflow.update
+    async def advance_clock(self, request: AdvanceClock) -> TrajectoryView:
+        async with self.lock:
+            if self._seen():
+                return self.view()
+            assert self.manual_now is not None
+            until = Duration.parse(request.duration).add_to(self.manual_now)
+            self._remember()
+            await self._fire_due_timers(until)
+            self.manual_now = max(self.manual_now, until)
+        return self.view()
+
+    @advance_clock.validator
+    def _validate_advance(self, request: AdvanceClock) -> None:
+        if self._seen():
+            return
+        if self.manual_now is None:
+            raise ApplicationError(
+                "only a manual-clock trajectory can be advanced",
+                type="real_clock",
+                non_retryable=True,
+            )
+        try:
+            Duration.parse(request.duration)
+        except ValueError as error:
+            raise ApplicationError(
+                str(error), type="invalid_duration", non_retryable=True
+            ) from None
+        self._check_open()
+
     # ------------------------------------------------------------------------------- query
     @workflow.query
     def view(self) -> TrajectoryView:
@@ -406,4 +449,7 @@ class TrajectoryWorkflow:
             outcome=snap.outcome if snap else None,
             steps=snap.steps if snap else 0,
             timers=dict(self.due),
+            ladder=snap.ladder if snap else None,
+            dates=dict(snap.dates) if snap else {},
+            now=self._now(),
         )

@@ -35,6 +35,19 @@ def check_form(form: Mapping[str, FormField]) -> Iterator[tuple[str, str]]:
             yield name, "max_length belongs to text and string fields"
 
 
+def public_fields(form: Mapping[str, FormField]) -> dict[str, FormField]:
+    """The fields a workflow may see: everything not marked `personal`."""
+    return {name: spec for name, spec in form.items() if not spec.personal}
+
+
+def split_personal(
+    form: Mapping[str, FormField], data: Mapping[str, Any]
+) -> tuple[dict[str, Any], dict[str, Any]]:
+    """(what goes to the workflow, what stays in the store) of submitted form data."""
+    personal = {k: v for k, v in data.items() if k in form and form[k].personal}
+    return {k: v for k, v in data.items() if k not in personal}, personal
+
+
 def validate_form(form: Mapping[str, FormField], data: Mapping[str, Any]) -> dict[str, str]:
     """Field → message for every problem in submitted data; empty when the data is valid."""
     errors: dict[str, str] = {}

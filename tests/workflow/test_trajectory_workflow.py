@@ -1,0 +1,238 @@
+"""TrajectoryWorkflow's durable behaviour on a real local Temporal server."""
+
+from __future__ import annotations
+
+import asyncio
+import uuid
+from datetime import UTC, datetime
+
+import pytest
+from temporalio.client import Client, WorkflowHandle, WorkflowUpdateFailedError
+from temporalio.common import SearchAttributePair, TypedSearchAttributes
+from temporalio.worker import Worker
+
+from tests.workflow.conftest import Recorder
+from tests.workflow.definitions import intake
+from tests.workflow.test_durable_scenarios import wait_started
+from workflows.messages import CaseDecision, CompleteTask, TrajectoryInput, TrajectoryView
+from workflows.trajectory import DEFINITION, MUNICIPALITY, STATE, VERSION, TrajectoryWorkflow
+
+Handle = WorkflowHandle[TrajectoryWorkflow, TrajectoryView]
+VALID = {"trede": 2, "route": "b1"}
+
+
+def worker(client: Client, task_queue: str, recorder: Recorder) -> Worker:
+    return Worker(
+        client,
+        task_queue=task_queue,
+        workflows=[TrajectoryWorkflow],
+        activities=[recorder.record_step],
+    )
+
+
+async def start(client: Client, task_queue: str, **extra: object) -> Handle:
+    d = intake()
+    case_id = f"case-{uuid.uuid4().hex[:12]}"
+    params = TrajectoryInput(case_id=case_id, definition=d, **extra)  # type: ignore[arg-type]
+    attributes = TypedSearchAttributes(
+        [
+            SearchAttributePair(DEFINITION, d.definition),
+            SearchAttributePair(VERSION, d.version),
+            SearchAttributePair(MUNICIPALITY, d.municipality),
+        ]
+    )
+    handle = await client.start_workflow(
+        TrajectoryWorkflow.run,
+        params,
+        id=f"trajectory-{case_id}",
+        task_queue=task_queue,
+        search_attributes=attributes,
+    )
+    await wait_started(handle)
+    return handle
+
+
+async def settled_history_length(handle: Handle) -> int:
+    """The history length once the workflow task that is running has completed."""
+    previous = -1
+    for _ in range(50):
+        current = len((await handle.fetch_history()).events)
+        if current == previous:
+            return current
+        previous = current
+        await asyncio.sleep(0.2)
+    raise AssertionError("the history kept growing")
+
+
+async def complete(handle: Handle, task: str, data: dict[str, object]) -> TrajectoryView:
+    return await handle.execute_update(
+        TrajectoryWorkflow.complete_task, CompleteTask(task=task, data=data, actor="km-1")
+    )
+
+
+async def test_a_rejected_update_writes_nothing_to_history(
+    client: Client, task_queue: str, recorder: Recorder
+) -> None:
+    async with worker(client, task_queue, recorder):
+        handle = await start(client, task_queue, manual_clock=True)  # no timer may add events
+        before = await settled_history_length(handle)
+        with pytest.raises(WorkflowUpdateFailedError) as rejected:
+            await complete(handle, "intakegesprek", {"trede": 9})
+        assert "invalid_form" in str(rejected.value.cause) or "not valid" in str(
+            rejected.value.cause
+        )
+        with pytest.raises(WorkflowUpdateFailedError):
+            await complete(handle, "plan_opstellen", {})  # not open yet
+        assert len((await handle.fetch_history()).events) == before
+        view = await handle.query(TrajectoryWorkflow.view)
+        assert view.active == ["intake"]
+
+
+async def test_form_errors_are_typed_per_field(
+    client: Client, task_queue: str, recorder: Recorder
+) -> None:
+    async with worker(client, task_queue, recorder):
+        handle = await start(client, task_queue)
+        with pytest.raises(WorkflowUpdateFailedError) as rejected:
+            await complete(handle, "intakegesprek", {"trede": 9, "bijzonderheden": "x"})
+        cause = rejected.value.cause
+        assert getattr(cause, "type", None) == "invalid_form"
+        (errors,) = cause.details  # type: ignore[union-attr]
+        assert set(errors) == {"trede", "route", "bijzonderheden"}
+        assert "personal data" in errors["bijzonderheden"]
+
+
+async def test_completing_twice_is_refused(
+    client: Client, task_queue: str, recorder: Recorder
+) -> None:
+    async with worker(client, task_queue, recorder):
+        handle = await start(client, task_queue)
+        view = await complete(handle, "intakegesprek", VALID)
+        assert view.active == ["plan"] and view.ladder == 2
+        with pytest.raises(WorkflowUpdateFailedError) as again:
+            await complete(handle, "intakegesprek", VALID)
+        assert getattr(again.value.cause, "type", None) == "task_not_open"
+
+
+async def test_the_same_update_id_is_applied_once(
+    client: Client, task_queue: str, recorder: Recorder
+) -> None:
+    async with worker(client, task_queue, recorder):
+        handle = await start(client, task_queue)
+        request = CompleteTask(task="intakegesprek", data=VALID, actor="km-1")
+        first, second = await asyncio.gather(
+            handle.execute_update(TrajectoryWorkflow.complete_task, request, id="submit-1"),
+            handle.execute_update(TrajectoryWorkflow.complete_task, request, id="submit-1"),
+        )
+        assert first.active == second.active == ["plan"]
+        completions = [
+            e
+            for r in recorder.records
+            for e in r.effects
+            if e.kind == "task_closed" and e.task == "intakegesprek"
+        ]
+        assert len(completions) == 1
+
+
+async def test_durable_timers_remind_mark_overdue_and_escalate_once(
+    client: Client, task_queue: str, recorder: Recorder
+) -> None:
+    async with worker(client, task_queue, recorder):
+        handle = await start(client, task_queue)
+        await asyncio.sleep(4.5)
+        view = await handle.query(TrajectoryWorkflow.view)
+        (task,) = view.open_tasks
+        assert task.overdue and task.escalated
+        actions = recorder.actions(handle.id)
+        assert actions.count("escalate") == 1 and actions.count("notify") == 1
+        described = await handle.describe()
+        assert described.typed_search_attributes.get(STATE) == ["intake"]
+
+
+async def test_a_new_worker_continues_where_a_stopped_one_left_off(
+    client: Client, task_queue: str, recorder: Recorder
+) -> None:
+    async with worker(client, task_queue, recorder):
+        handle = await start(client, task_queue)
+        await complete(handle, "intakegesprek", VALID)
+    # the first worker is gone; a second one (a new process in production) picks the case up
+    async with worker(client, task_queue, recorder):
+        view = await complete(handle, "plan_opstellen", {})
+        assert view.finished and view.outcome == "plan_klaar"
+        assert (await handle.result()).finished
+    sequences = [r.sequence for r in recorder.records if r.workflow_id == handle.id]
+    assert sequences == sorted(set(sequences)), "a step was recorded twice"
+    assert recorder.actions(handle.id).count("sign_declaration") == 1
+
+
+async def test_continue_as_new_keeps_the_trajectory(
+    client: Client, task_queue: str, recorder: Recorder
+) -> None:
+    async with worker(client, task_queue, recorder):
+        handle = await start(client, task_queue, history_limit=10)
+        first_run = (await handle.describe()).run_id
+        await complete(handle, "intakegesprek", VALID)
+        for _ in range(100):
+            if (await client.get_workflow_handle(handle.id).describe()).run_id != first_run:
+                break
+            await asyncio.sleep(0.1)
+        latest = client.get_workflow_handle(handle.id)
+        view = await latest.query(TrajectoryWorkflow.view)
+        assert view.active == ["plan"] and view.ladder == 2
+        assert (await latest.describe()).run_id != first_run
+        done = await latest.execute_update(
+            TrajectoryWorkflow.complete_task,
+            CompleteTask(task="plan_opstellen", data={}, actor="km-1"),
+        )
+        assert done.finished
+
+
+async def test_suspension_stops_the_clock_and_resume_restarts_it(
+    client: Client, task_queue: str, recorder: Recorder
+) -> None:
+    async with worker(client, task_queue, recorder):
+        handle = await start(client, task_queue)
+        await handle.execute_update(
+            TrajectoryWorkflow.suspend, CaseDecision(reason="documenten_ontbreken", actor="km-1")
+        )
+        with pytest.raises(WorkflowUpdateFailedError) as refused:
+            await complete(handle, "intakegesprek", VALID)
+        assert getattr(refused.value.cause, "type", None) == "suspended"
+        await asyncio.sleep(3.5)
+        view = await handle.query(TrajectoryWorkflow.view)
+        assert view.suspended and not view.open_tasks[0].escalated
+        resumed = await handle.execute_update(
+            TrajectoryWorkflow.resume, CaseDecision(reason="documenten_ontvangen", actor="km-1")
+        )
+        assert not resumed.suspended
+        await asyncio.sleep(3.8)
+        assert (await handle.query(TrajectoryWorkflow.view)).open_tasks[0].escalated
+
+
+async def test_a_date_anchored_timer_waits_for_its_date(
+    client: Client, task_queue: str, recorder: Recorder
+) -> None:
+    async with worker(client, task_queue, recorder):
+        registered = datetime(2020, 1, 6, tzinfo=UTC).date().isoformat()
+        handle = await start(client, task_queue, dates={"registratiedatum": registered})
+        await complete(handle, "intakegesprek", VALID)
+        # ten weeks after a 2020 registration have long passed: the escalation fires at once
+        for _ in range(50):
+            if "escalate" in recorder.actions(handle.id):
+                break
+            await asyncio.sleep(0.1)
+        assert recorder.actions(handle.id).count("escalate") == 1
+
+
+async def test_cancel_ends_the_trajectory(
+    client: Client, task_queue: str, recorder: Recorder
+) -> None:
+    async with worker(client, task_queue, recorder):
+        handle = await start(client, task_queue)
+        view = await handle.execute_update(
+            TrajectoryWorkflow.cancel, CaseDecision(reason="verhuisd", actor="km-1")
+        )
+        assert view.cancelled
+        result = await handle.result()
+        assert result.cancelled and not result.finished
+        assert recorder.records[-1].status == "cancelled"

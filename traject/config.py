@@ -1,0 +1,43 @@
+"""Settings from environment variables (12-factor); the defaults are the embedded set-up of `make up`."""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass, field
+from pathlib import Path
+
+
+def _env(name: str, default: str) -> str:
+    return os.environ.get(f"TRAJECT_{name}", default)
+
+
+@dataclass(frozen=True)
+class Settings:
+    data_dir: Path = field(default_factory=lambda: Path(_env("DATA_DIR", ".data")))
+    database_url: str = ""
+    temporal_address: str = field(default_factory=lambda: _env("TEMPORAL_ADDRESS", ""))
+    temporal_namespace: str = field(default_factory=lambda: _env("TEMPORAL_NAMESPACE", "default"))
+    task_queue: str = field(default_factory=lambda: _env("TASK_QUEUE", "traject"))
+    log_format: str = field(default_factory=lambda: _env("LOG_FORMAT", "console"))
+    log_level: str = field(default_factory=lambda: _env("LOG_LEVEL", "info"))
+    api_host: str = field(default_factory=lambda: _env("API_HOST", "127.0.0.1"))
+    api_port: int = field(default_factory=lambda: int(_env("API_PORT", "8000")))
+    dev_server_port: int = field(default_factory=lambda: int(_env("DEV_SERVER_PORT", "7233")))
+    dev_server_ui_port: int = field(default_factory=lambda: int(_env("DEV_SERVER_UI_PORT", "8233")))
+    definitions_dir: Path = field(
+        default_factory=lambda: Path(_env("DEFINITIONS_DIR", "definitions"))
+    )
+
+    def __post_init__(self) -> None:
+        if not self.database_url:
+            url = _env("DATABASE_URL", f"sqlite:///{self.data_dir / 'traject.db'}")
+            object.__setattr__(self, "database_url", url)
+
+    @property
+    def embedded_temporal(self) -> bool:
+        """No Temporal address configured: `traject up` starts the bundled dev server."""
+        return not self.temporal_address
+
+    @property
+    def temporal_target(self) -> str:
+        return self.temporal_address or f"127.0.0.1:{self.dev_server_port}"
