@@ -234,11 +234,11 @@ class TrajectoryWorkflow:
             self.applied.append(info.id)
             del self.applied[:-MAX_REMEMBERED_UPDATES]
 
+    async def _started(self) -> None:
+        """An update that arrives before the first step waits for it (validators let it pass)."""
+        await workflow.wait_condition(lambda: self.snapshot is not None)
+
     def _check_open(self) -> None:
-        if self.snapshot is None:
-            raise ApplicationError(
-                "the trajectory is starting", type="not_ready", non_retryable=True
-            )
         if self.cancelled:
             raise ApplicationError(
                 "the trajectory was cancelled", type="finished", non_retryable=True
@@ -250,6 +250,7 @@ class TrajectoryWorkflow:
 
     @workflow.update
     async def complete_task(self, request: CompleteTask) -> TrajectoryView:
+        await self._started()
         if self._seen():
             return self.view()
         async with self.lock:
@@ -270,7 +271,8 @@ class TrajectoryWorkflow:
         if self._seen():
             return
         self._check_open()
-        assert self.snapshot is not None
+        if self.snapshot is None:
+            return
         try:
             self.machine.check_completion(self.snapshot, request.task, request.data)
         except MachineError as error:
@@ -278,6 +280,7 @@ class TrajectoryWorkflow:
 
     @workflow.update
     async def record_event(self, request: RecordEvent) -> TrajectoryView:
+        await self._started()
         if self._seen():
             return self.view()
         async with self.lock:
@@ -298,7 +301,8 @@ class TrajectoryWorkflow:
         if self._seen():
             return
         self._check_open()
-        assert self.snapshot is not None
+        if self.snapshot is None:
+            return
         try:
             self.machine.check_event(self.snapshot, request.event)
         except MachineError as error:
@@ -306,6 +310,7 @@ class TrajectoryWorkflow:
 
     @workflow.update
     async def record_ladder(self, request: RecordLadder) -> TrajectoryView:
+        await self._started()
         if self._seen():
             return self.view()
         async with self.lock:
@@ -323,6 +328,7 @@ class TrajectoryWorkflow:
 
     @workflow.update
     async def suspend(self, request: CaseDecision) -> TrajectoryView:
+        await self._started()
         async with self.lock:
             if self._seen():
                 return self.view()
@@ -348,6 +354,7 @@ class TrajectoryWorkflow:
 
     @workflow.update
     async def resume(self, request: CaseDecision) -> TrajectoryView:
+        await self._started()
         async with self.lock:
             if self._seen():
                 return self.view()
@@ -377,6 +384,7 @@ class TrajectoryWorkflow:
 
     @workflow.update
     async def cancel(self, request: CaseDecision) -> TrajectoryView:
+        await self._started()
         async with self.lock:
             if self._seen():
                 return self.view()
@@ -404,6 +412,7 @@ class TrajectoryWorkflow:
 
     @workflow.update
     async def advance_clock(self, request: AdvanceClock) -> TrajectoryView:
+        await self._started()
         async with self.lock:
             if self._seen():
                 return self.view()

@@ -1,0 +1,104 @@
+"""Record the workflow histories the replay tests guard. Run when the workflow changes *on purpose*:
+
+    .venv/bin/python -m tests.histories.record
+
+It writes `intake_*.json` from today's TrajectoryWorkflow, and `incompatible_extra_timer.json` from a
+variant that sleeps before its first step: replaying that one against today's code must fail, which
+proves the replay test can fail at all.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import uuid
+from datetime import timedelta
+from pathlib import Path
+
+from temporalio import workflow
+from temporalio.client import Client, WorkflowHandle
+from temporalio.contrib.pydantic import pydantic_data_converter
+from temporalio.testing import WorkflowEnvironment
+from temporalio.worker import Worker
+
+from tests.workflow.conftest import Recorder
+from tests.workflow.definitions import intake
+from traject.devserver import temporal_binary
+from workflows.messages import (
+    AdvanceClock,
+    CaseDecision,
+    CompleteTask,
+    TrajectoryInput,
+    TrajectoryView,
+)
+from workflows.trajectory import SEARCH_ATTRIBUTES, TrajectoryWorkflow
+
+HERE = Path(__file__).parent
+VALID = {"trede": 3, "route": "b1"}
+
+
+@workflow.defn(name="Trajectory", sandboxed=False)
+class IncompatibleTrajectory(TrajectoryWorkflow):
+    """An incompatible change: a timer before the first step."""
+
+    @workflow.run
+    async def run(self, params: TrajectoryInput) -> TrajectoryView:
+        await workflow.sleep(timedelta(milliseconds=10))
+        return await super().run(params)
+
+
+async def _drive(client: Client, queue: str, name: str, manual: bool) -> WorkflowHandle:
+    handle = await client.start_workflow(
+        "Trajectory",
+        TrajectoryInput(
+            case_id=f"case-{uuid.uuid4().hex[:12]}",
+            definition=intake(),
+            dates={"registratiedatum": "2025-01-06"},
+            manual_clock=manual,
+            clock_start="2025-01-06T09:00:00+00:00",
+        ),
+        id=f"replay-{name}-{uuid.uuid4().hex[:6]}",
+        task_queue=queue,
+        result_type=TrajectoryView,
+    )
+    await asyncio.sleep(0.5)
+    complete = CompleteTask(task="intakegesprek", data=VALID, actor="km-1")
+    await handle.execute_update("complete_task", complete)
+    if manual:
+        await handle.execute_update("advance_clock", AdvanceClock(duration="P11W", actor="km-1"))
+    await handle.execute_update("suspend", CaseDecision(reason="ziekte", actor="km-1"))
+    await handle.execute_update("resume", CaseDecision(reason="hersteld", actor="km-1"))
+    await handle.execute_update(
+        "complete_task", CompleteTask(task="plan_opstellen", data={}, actor="km-1")
+    )
+    await handle.result()
+    return handle
+
+
+async def main() -> None:
+    env = await WorkflowEnvironment.start_local(
+        dev_server_existing_path=temporal_binary(),
+        search_attributes=SEARCH_ATTRIBUTES,
+        data_converter=pydantic_data_converter,
+    )
+    async with env:
+        recorder = Recorder()
+        for name, workflow_class, manual in (
+            ("intake_manual_clock", TrajectoryWorkflow, True),
+            ("intake_real_clock", TrajectoryWorkflow, False),
+            ("incompatible_extra_timer", IncompatibleTrajectory, True),
+        ):
+            queue = f"record-{uuid.uuid4().hex[:8]}"
+            async with Worker(
+                env.client,
+                task_queue=queue,
+                workflows=[workflow_class],
+                activities=[recorder.record_step],
+            ):
+                handle = await _drive(env.client, queue, name, manual)
+            history = await handle.fetch_history()
+            (HERE / f"{name}.json").write_text(history.to_json())
+            print(f"wrote {name}.json ({len(history.events)} events)")
+
+
+if __name__ == "__main__":
+    asyncio.run(main())
