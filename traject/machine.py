@@ -132,6 +132,7 @@ class ActionRun(Frozen):
     state: str
     action: Action
     task: str | None = None
+    value: int | str | None = None  # what record_ladder measured, the date set_date recorded
 
 
 class Finished(Frozen):
@@ -494,16 +495,16 @@ class _Work:
 
     def run_actions(self, actions: Iterable[Action], state: str) -> None:
         for action in actions:
+            value: int | str | None = None
             if isinstance(action, RecordLadder):
                 task, field = action.field.split(".", 1)
-                value = self.completed.get(task, {}).get(field)
-                if isinstance(value, int):
-                    self.ladder = value
+                measured = self.completed.get(task, {}).get(field)
+                if isinstance(measured, int):
+                    self.ladder = value = measured
             elif isinstance(action, SetDate):
-                self.dates[action.date] = self.at[:10]
-            self.effects.append(
-                ActionRun(key=f"{self.step}.{self.actions}", state=state, action=action)
-            )
+                self.dates[action.date] = value = self.at[:10]
+            key = f"{self.step}.{self.actions}"
+            self.effects.append(ActionRun(key=key, state=state, action=action, value=value))
             self.actions += 1
 
     def finish(self, active: tuple[str, ...], moved: bool) -> Step:
