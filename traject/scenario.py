@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
+from datetime import date as Date
 from pathlib import Path
 from typing import Any
 
@@ -54,7 +55,7 @@ class ScenarioStep(_Strict):
     data: dict[str, Any] = Field(default_factory=dict)
     rejected: str | None = None
     event: str | None = None
-    date: str | None = None
+    date: Date | None = None
     advance: str | None = None
     ladder: int | None = Field(default=None, ge=1, le=6)
 
@@ -207,7 +208,9 @@ def _run_step(run: ScenarioRun, step: ScenarioStep) -> str | None:
                 run.snapshot, step.complete or "", step.data, run.at()
             )
         else:
-            result = run.machine.record_event(run.snapshot, step.event or "", run.at(), step.date)
+            result = run.machine.record_event(
+                run.snapshot, step.event or "", run.at(), _iso(step.date)
+            )
     except MachineError as error:
         if step.rejected is not None and step.rejected.lower() in str(error).lower():
             return None
@@ -242,6 +245,10 @@ class Observed:
             finished=snap.finished,
             outcome=snap.outcome,
         )
+
+
+def _iso(value: date | None) -> str | None:
+    return value.isoformat() if value else None
 
 
 def _check(run: ScenarioRun, expect: Expect) -> str | None:
