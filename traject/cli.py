@@ -39,7 +39,7 @@ def _validate(args: argparse.Namespace) -> int:
         except DefinitionError as error:
             problems += len(error.problems)
             for problem in error.problems:
-                print(problem)
+                print(problem, flush=True)
             continue
         if not args.quiet:
             print(f"ok  {path}  {compiled.key}  {compiled.content_hash[:12]}")

@@ -180,10 +180,14 @@ def _load_merged(path: Path, seen: tuple[Path, ...]) -> tuple[dict[str, Any], So
 
 
 def _merge(base: Any, override: Any) -> Any:
+    """Mappings merge key by key (the extending file wins); `key: null` removes a key of the base."""
     if isinstance(base, dict) and isinstance(override, dict):
         result = dict(base)
         for key, value in override.items():
-            result[key] = _merge(base[key], value) if key in base else value
+            if value is None and key in base:
+                del result[key]
+            else:
+                result[key] = _merge(base[key], value) if key in base else value
         return result
     return override
 
