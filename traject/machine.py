@@ -371,11 +371,13 @@ class Machine:
 
     # ---------------------------------------------------------------------------- building
     def _states(self, states: Iterable[CState]) -> list[dict[str, Any]]:
+        # Final states are not marked final for `transitions`: completion is detected here
+        # (`_complete_states`), and transitions' own on_final check fails at the root of a
+        # parallel configuration in 0.9.3.
         built = []
         for state in states:
             spec: dict[str, Any] = {
                 "name": state.name,
-                "final": state.kind == "final",
                 "on_enter": [self._callback("enter", state.name)],
                 "on_exit": [self._callback("exit", state.name)],
             }
