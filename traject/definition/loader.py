@@ -251,7 +251,9 @@ def _data_path(loc: tuple[Any, ...], data: Any) -> Iterator[Key]:
 def _message(item: Any) -> str:
     kind, message = item["type"], item["msg"]
     if kind == "extra_forbidden":
-        return f"unknown key '{item['loc'][-1]}'"
+        key = str(item["loc"][-1])
+        hint = " (a comma inside {…} splits a text: put the text in quotes)" if " " in key else ""
+        return f"unknown key '{key}'{hint}"
     if kind == "missing":
         return f"'{item['loc'][-1]}' is required"
     if kind == "union_tag_invalid":
