@@ -45,8 +45,10 @@ unit: $(STAMP)
 schema: $(STAMP)
 	$(BIN)/traject schema > definitions/schema.json
 
+## make bench: run the benchmarks and rewrite their reports in bench/ (not part of make test)
 bench: $(STAMP)
 	$(BIN)/python bench/simulate_bench.py
+	$(BIN)/python bench/interpreter_bench.py
 
 clean:
 	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache

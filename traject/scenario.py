@@ -26,6 +26,7 @@ from traject.machine import (
     MachineError,
     Snapshot,
     Step,
+    TaskOpened,
     TimerArmed,
     TimerCancelled,
 )
@@ -131,6 +132,7 @@ class ScenarioRun:
     )  # armed timer → when (None: date unknown)
     actions: list[str] = field(default_factory=list)
     fired: list[str] = field(default_factory=list)
+    opened_tasks: set[str] = field(default_factory=set)
 
     def apply(self, step: Step) -> None:
         self.snapshot = step.snapshot
@@ -141,6 +143,8 @@ class ScenarioRun:
                 self.due.pop(effect.timer, None)
             elif isinstance(effect, ActionRun):
                 self.actions.append(effect.action.action)
+            elif isinstance(effect, TaskOpened):
+                self.opened_tasks.add(effect.task)
         for timer_id, when in self.due.items():  # a date recorded later resolves a waiting timer
             if when is None:
                 timer = self.machine.d.timer(timer_id)
