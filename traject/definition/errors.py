@@ -28,5 +28,17 @@ class DefinitionError(Exception):
 
 
 def did_you_mean(name: str, known: Iterable[str]) -> str:
-    close = difflib.get_close_matches(name, list(known), n=1, cutoff=0.6)
+    candidates = [str(k) for k in known]
+    close = difflib.get_close_matches(name, candidates, n=1, cutoff=0.6)
+    if not close:  # short names ('b2' for 'b1') are close by one edit, not by ratio
+        close = [c for c in candidates if _one_edit_apart(name, c)][:1]
     return f" (did you mean '{close[0]}'?)" if close else ""
+
+
+def _one_edit_apart(a: str, b: str) -> bool:
+    if abs(len(a) - len(b)) > 1 or a == b:
+        return False
+    if len(a) == len(b):
+        return sum(x != y for x, y in zip(a, b, strict=True)) == 1
+    short, long = sorted((a, b), key=len)
+    return any(long[:i] + long[i + 1 :] == short for i in range(len(long)))

@@ -85,9 +85,11 @@ def _check_shape(d: CompiledDefinition, problem_at: ProblemAt) -> Iterator[Probl
     if not any(s.kind == "final" for s in d.top_level()):
         yield problem_at(d.initial, "no final state at the top level: add one with 'final: true'")
     for state in d.states.values():
-        if state.kind == "compound" and not any(
-            d.states[c].kind == "final" for c in state.children
-        ) and any(t.trigger == f"done:{state.name}" for t in state.transitions):
+        if (
+            state.kind == "compound"
+            and not any(d.states[c].kind == "final" for c in state.children)
+            and any(t.trigger == f"done:{state.name}" for t in state.transitions)
+        ):
             yield problem_at(state.name, "has a 'done' transition but no final substate")
 
 

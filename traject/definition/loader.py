@@ -34,11 +34,15 @@ class SourceMap:
     default_file: str = "<definition>"
 
     def known_prefix(self, path: Path_) -> Path_:
-        """The longest part of `path` the designer wrote (short forms have no `[0]` or `target`)."""
-        for end in range(len(path), 0, -1):
-            if tuple(path[:end]) in self.entries:
-                return tuple(path[:end])
-        return ()
+        """The part of `path` the designer wrote. Short forms have no `[0]` (a single transition
+        written without a list) or `target` (a transition written as its target): skip those."""
+        known: Path_ = ()
+        for part in path:
+            if (*known, part) in self.entries:
+                known = (*known, part)
+            elif part != 0:
+                break
+        return known
 
     def problem(self, path: Path_, message: str) -> Problem:
         known = self.known_prefix(path)
