@@ -109,6 +109,9 @@ class DateKnown(Strict):
 class FieldCheck(Strict):
     """Compares a completed task's form field: `{field: intake.route, equals: b1}`."""
 
+    # `in` is the designer's word; the compiled form is dumped as `one_of`, and must load again
+    model_config = ConfigDict(extra="forbid", frozen=True, populate_by_name=True)
+
     guard: Literal["field"]
     field: FieldRef
     equals: str | int | float | bool | None = None
