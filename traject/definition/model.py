@@ -33,7 +33,7 @@ FieldRef = Annotated[
 ]
 DurationText = Annotated[
     str,
-    StringConstraints(pattern=r"^[Pp]", max_length=40),
+    StringConstraints(pattern=r"^([Pp]|\$\{)", max_length=40),  # ${param} in an editor
     AfterValidator(normalise),
     Field(description="ISO-8601 duration, e.g. P10W, P3M, P1Y, PT30S"),
 ]

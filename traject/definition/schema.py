@@ -51,7 +51,30 @@ def json_schema() -> dict[str, Any]:
             state["checklist"],
         ]
     }
-    return {"$schema": "https://json-schema.org/draft/2020-12/schema", "$id": SCHEMA_ID, **schema}
+    return _with_extensions(schema)
+
+
+def _with_extensions(schema: dict[str, Any]) -> dict[str, Any]:
+    """A file with `extends` holds only what differs from its base: nothing is required there,
+    and `key: null` removes a state of the base."""
+    defs = schema.pop("$defs")
+    full = dict(schema)
+    partial = copy.deepcopy(full)
+    partial.pop("required", None)
+    states = partial["properties"]["states"]
+    for pattern, state in states["patternProperties"].items():
+        states["patternProperties"][pattern] = {"anyOf": [state, {"type": "null"}]}
+    states.pop("minProperties", None)
+    defs["Definition"], defs["Extension"] = full, partial
+    return {
+        "$schema": "https://json-schema.org/draft/2020-12/schema",
+        "$id": SCHEMA_ID,
+        "title": "Traject definition",
+        "$defs": defs,
+        "if": {"required": ["extends"]},
+        "then": {"$ref": "#/$defs/Extension"},
+        "else": {"$ref": "#/$defs/Definition"},
+    }
 
 
 def _replace_unions(node: Any, tag: str, name: str) -> None:
