@@ -132,3 +132,7 @@ class StepRecord(Message):
     reason: str | None = None
     ladder: int | None = None  # a measurement recorded outside a task
     event: str | None = None  # an outside event recorded by a case worker
+    timer: str | None = None  # the timer whose firing this step is
+    completed: dict[
+        str, dict[str, Any]
+    ] = {}  # task → the (non-personal) data it was completed with

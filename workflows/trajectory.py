@@ -23,6 +23,7 @@ with workflow.unsafe.imports_passed_through():
         Machine,
         MachineError,
         Step,
+        TaskClosed,
         TimerArmed,
         TimerCancelled,
     )
@@ -151,7 +152,7 @@ class TrajectoryWorkflow:
                 self.manual_now = max(self.manual_now, datetime.fromisoformat(moment))
             assert self.snapshot is not None
             await self._apply(
-                self.machine.fire_timer(self.snapshot, timer, self._now()), actor=None
+                self.machine.fire_timer(self.snapshot, timer, self._now()), actor=None, timer=timer
             )
 
     # ------------------------------------------------------------------------------- steps
@@ -176,6 +177,11 @@ class TrajectoryWorkflow:
             [STATE.value_set(list(step.snapshot.active)), OVERDUE.value_set(overdue)]
         )
         self.records += 1
+        completed = {
+            e.task: step.snapshot.completed.get(e.task, {})
+            for e in step.effects
+            if isinstance(e, TaskClosed) and e.reason == "completed"
+        }
         record = StepRecord(
             case_id=self.params.case_id,
             workflow_id=workflow.info().workflow_id,
@@ -188,6 +194,7 @@ class TrajectoryWorkflow:
             outcome=step.snapshot.outcome,
             status=self._status(),
             overdue=overdue,
+            completed=completed,
             **note,
         )
         await workflow.execute_local_activity(

@@ -1,0 +1,253 @@
+"""What each effect of a step writes to the store. Every row carries a key made of the workflow id,
+the step's sequence number and the effect's position, so it is written once however often the
+step is retried."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from traject.definition.compiled import CompiledDefinition
+from traject.definition.duration import Duration
+from traject.definition.model import (
+    Escalate,
+    Intake,
+    Invite,
+    Notify,
+    RecordLadder,
+    Report,
+    ScheduleWorkshop,
+    SetDate,
+    SignDeclaration,
+)
+from traject.machine import (
+    ActionRun,
+    Finished,
+    StateEntered,
+    StateExited,
+    TaskClosed,
+    TaskMarked,
+    TaskOpened,
+)
+from traject.store import repositories as repo
+from traject.store.models import (
+    Case,
+    CaseDate,
+    Declaration,
+    Escalation,
+    LadderMeasurement,
+    OutboxMessage,
+    Task,
+    TimelineEvent,
+)
+from workflows.messages import StepRecord
+
+
+class _Step:
+    """One step being written: its session, case, keys and timeline numbering."""
+
+    def __init__(
+        self, session: Session, case: Case, d: CompiledDefinition, record: StepRecord, at: datetime
+    ):
+        self.session, self.case, self.d, self.record, self.at = session, case, d, record, at
+        self.position = 0
+
+    def key(self, suffix: str) -> str:
+        return f"{self.record.workflow_id}:{self.record.sequence}:{suffix}"
+
+    def timeline(self, kind: str, subject: str | None = None, **detail: Any) -> None:
+        self.position += 1
+        repo.insert_once(
+            self.session,
+            TimelineEvent,
+            self.key(f"t{self.position}"),
+            case_id=self.case.id,
+            seq=self.record.sequence * 1000 + self.position,
+            at=self.at,
+            kind=kind,
+            subject=subject,
+            detail=detail,
+            actor=self.record.actor,
+        )
+
+    def outbox(
+        self, suffix: str, channel: str, template: str, recipient: str, **payload: Any
+    ) -> None:
+        repo.insert_once(
+            self.session,
+            OutboxMessage,
+            self.key(suffix),
+            case_id=self.case.id,
+            channel=channel,
+            template=template,
+            recipient=recipient,
+            payload=payload,
+            created_at=self.at,
+        )
+
+
+def apply(
+    session: Session, case: Case, d: CompiledDefinition, record: StepRecord, at: datetime
+) -> None:
+    step = _Step(session, case, d, record, at)
+    _notes(step)
+    for index, effect in enumerate(record.effects):
+        if isinstance(effect, StateEntered | StateExited):
+            step.timeline(effect.kind, effect.state)
+        elif isinstance(effect, TaskOpened):
+            _task_opened(step, effect, index)
+        elif isinstance(effect, TaskClosed):
+            _task_closed(step, effect)
+        elif isinstance(effect, TaskMarked):
+            _task_marked(step, effect)
+        elif isinstance(effect, ActionRun):
+            _action(step, effect)
+        elif isinstance(effect, Finished):
+            case.outcome, case.finished_at = effect.outcome, at
+            step.timeline("finished", effect.state, outcome=effect.outcome)
+    case.status = record.status
+    case.current_states = list(record.active)
+    case.overdue = record.overdue
+    if any(isinstance(e, StateEntered) for e in record.effects) or case.last_progress_at is None:
+        case.last_progress_at = at
+    if record.status == "cancelled":
+        for task in repo.list_tasks(session, case_id=case.id, status="open"):
+            task.status = "cancelled"
+
+
+def _notes(step: _Step) -> None:
+    record = step.record
+    if record.timer:
+        step.timeline("timer_fired", record.timer)
+    if record.event:
+        step.timeline("event_recorded", record.event)
+    if record.decision:
+        step.timeline(record.decision, None, reason=record.reason)
+    if record.ladder is not None:
+        _ladder(step, record.ladder, "manual", "m")
+
+
+def _task_opened(step: _Step, effect: TaskOpened, index: int) -> None:
+    spec = step.d.tasks[effect.task]
+    due = Duration.parse(effect.due).add_to(step.at) if effect.due else None
+    repo.insert_once(
+        step.session,
+        Task,
+        step.key(f"task{index}:{effect.task}"),
+        case_id=step.case.id,
+        municipality=step.case.municipality,
+        name=effect.task,
+        state=effect.state,
+        title=spec.title,
+        role=effect.role,
+        status="open",
+        created_at=step.at,
+        due_at=due,
+    )
+    step.timeline("task_opened", effect.task, role=effect.role)
+
+
+def _open_task(step: _Step, name: str) -> Task | None:
+    return step.session.scalar(
+        select(Task).where(Task.case_id == step.case.id, Task.name == name, Task.status == "open")
+    )
+
+
+def _task_closed(step: _Step, effect: TaskClosed) -> None:
+    task = _open_task(step, effect.task)
+    if task is not None:
+        task.status = effect.reason
+        task.completed_at = step.at
+        if effect.reason == "completed":
+            task.completed_by = step.record.actor
+            task.form_data = step.record.completed.get(effect.task, {})
+    step.timeline(f"task_{effect.reason}", effect.task)
+
+
+def _task_marked(step: _Step, effect: TaskMarked) -> None:
+    task = _open_task(step, effect.task)
+    if task is not None and effect.mark == "overdue":
+        task.overdue = True
+    if task is not None and effect.mark == "escalated":
+        task.escalated = True
+    step.timeline(f"task_{effect.mark}", effect.task)
+
+
+def _ladder(step: _Step, value: int, source: str, suffix: str) -> None:
+    repo.insert_once(
+        step.session,
+        LadderMeasurement,
+        step.key(f"ladder:{suffix}"),
+        case_id=step.case.id,
+        step=value,
+        measured_at=step.at,
+        measured_by=step.record.actor,
+        source=source,
+    )
+    step.timeline("ladder_measured", None, step=value, source=source)
+
+
+def _action(step: _Step, effect: ActionRun) -> None:
+    action, key = effect.action, f"a{effect.key}"
+    if isinstance(action, Intake):
+        step.timeline("intake_started", None, intake=action.kind)
+    elif isinstance(action, ScheduleWorkshop):
+        seat = repo.book_seat(
+            step.session,
+            step.case.municipality,
+            action.workshop,
+            step.case.id,
+            step.key(key),
+            step.at,
+        )
+        step.timeline(f"workshop_{seat.status}", action.workshop, session=seat.session_id)
+    elif isinstance(action, Invite):
+        step.outbox(key, "letter", action.template, "newcomer")
+        step.timeline("invited", action.template)
+    elif isinstance(action, SignDeclaration):
+        repo.insert_once(
+            step.session,
+            Declaration,
+            step.key(key),
+            case_id=step.case.id,
+            signed_at=step.at,
+            recorded_by=step.record.actor,
+        )
+        step.timeline("declaration_signed", None)
+    elif isinstance(action, Notify):
+        template = action.template or "notification"
+        step.outbox(key, "inbox", template, action.to, task=effect.task)
+        step.timeline("notified", action.to, template=template)
+    elif isinstance(action, RecordLadder) and isinstance(effect.value, int):
+        _ladder(step, effect.value, f"task:{action.field}", key)
+    elif isinstance(action, Escalate):
+        repo.insert_once(
+            step.session,
+            Escalation,
+            step.key(key),
+            case_id=step.case.id,
+            task=effect.task,
+            to_role=action.to,
+            reason=action.reason,
+            created_at=step.at,
+        )
+        step.outbox(key, "inbox", "escalation", action.to, task=effect.task, reason=action.reason)
+        step.timeline("escalated", action.to, task=effect.task, reason=action.reason)
+    elif isinstance(action, SetDate) and isinstance(effect.value, str):
+        _set_date(step, action.date, effect.value)
+    elif isinstance(action, Report):
+        step.outbox(key, action.to, action.indicator, action.to)
+        step.timeline("reported", action.indicator, to=action.to)
+
+
+def _set_date(step: _Step, name: str, value: str) -> None:
+    day = datetime.fromisoformat(value).date()
+    row = step.session.get(CaseDate, (step.case.id, name))
+    if row is None:
+        step.session.add(CaseDate(case_id=step.case.id, name=name, value=day))
+    else:
+        row.value = day
+    step.timeline("date_set", name, value=value)

@@ -1,0 +1,73 @@
+"""The step recorder: the one activity a workflow runs per step. It writes everything the step
+did — state history, tasks, workshop seats, letters in the outbox, signing, ladder measurements,
+escalations, the case's current state — in one transaction, once: a step applied before (a retry,
+a replay after a worker crash) writes nothing."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from functools import lru_cache
+
+import structlog
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import Session, sessionmaker
+from temporalio import activity
+from temporalio.exceptions import ApplicationError
+
+from activities import effects
+from traject.definition.compiled import CompiledDefinition
+from traject.store.db import transaction
+from traject.store.models import AppliedStep, Case, DefinitionVersion
+from workflows.messages import StepRecord
+from workflows.trajectory import RECORD_STEP
+
+log = structlog.get_logger()
+
+
+class StepRecorder:
+    def __init__(self, sessions: sessionmaker[Session]) -> None:
+        self.sessions = sessions
+        self._definitions = lru_cache(maxsize=64)(self._load_definition)
+
+    def _load_definition(self, version_id: int) -> CompiledDefinition:
+        with self.sessions() as session:
+            version = session.get(DefinitionVersion, version_id)
+            assert version is not None
+            return CompiledDefinition.model_validate(version.compiled)
+
+    @activity.defn(name=RECORD_STEP)
+    def record_step(self, record: StepRecord) -> None:
+        try:
+            self.apply(record)
+        except IntegrityError:  # a concurrent attempt applied it first: check and move on
+            with self.sessions() as session:
+                if session.get(AppliedStep, (record.workflow_id, record.sequence)) is None:
+                    raise
+
+    def apply(self, record: StepRecord) -> bool:
+        """Write one step; False when it had been written before."""
+        with transaction(self.sessions) as session:
+            if session.get(AppliedStep, (record.workflow_id, record.sequence)) is not None:
+                return False
+            case = session.get(Case, record.case_id)
+            if case is None:
+                raise ApplicationError(
+                    f"no case '{record.case_id}' in the store",
+                    type="unknown_case",
+                    non_retryable=True,
+                )
+            definition = self._definitions(case.definition_version_id)
+            at = datetime.fromisoformat(record.at)
+            effects.apply(session, case, definition, record, at)
+            session.add(
+                AppliedStep(workflow_id=record.workflow_id, sequence=record.sequence, applied_at=at)
+            )
+        log.info(
+            "step_recorded",
+            case_id=record.case_id,
+            workflow_id=record.workflow_id,
+            sequence=record.sequence,
+            effects=len(record.effects),
+            status=record.status,
+        )
+        return True

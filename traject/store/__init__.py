@@ -1,0 +1,1 @@
+"""Traject's SQL store: the only place personal data lives, and the read model activities write."""

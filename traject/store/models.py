@@ -1,0 +1,256 @@
+"""SQLAlchemy 2 models. Schema changes go through alembic migrations (`migrations/`), and a test
+checks that upgrading an empty database gives exactly these tables.
+
+Personal data (names, BSN, contact details, free-text form answers) lives in `case_persons` and
+`tasks.personal_data` only, so retention can delete it while the anonymous statistics stay.
+"""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+from typing import Any, ClassVar
+
+from sqlalchemy import (
+    JSON,
+    Boolean,
+    CheckConstraint,
+    Date,
+    DateTime,
+    ForeignKey,
+    Index,
+    Integer,
+    String,
+    Text,
+    UniqueConstraint,
+)
+from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
+
+Json = dict[str, Any]
+
+
+class Base(DeclarativeBase):
+    type_annotation_map: ClassVar[dict[Any, Any]] = {
+        Json: JSON,
+        list[str]: JSON,
+        datetime: DateTime(timezone=True),
+    }
+
+
+class Municipality(Base):
+    __tablename__ = "municipalities"
+    slug: Mapped[str] = mapped_column(String(64), primary_key=True)
+    name: Mapped[str] = mapped_column(String(200))
+    retention_days: Mapped[int] = mapped_column(Integer, default=7 * 365)
+    policy: Mapped[Json] = mapped_column(default=dict)  # e.g. {"fines": false}
+
+
+class User(Base):
+    __tablename__ = "users"
+    __table_args__ = (UniqueConstraint("municipality", "username"),)
+    id: Mapped[int] = mapped_column(primary_key=True)
+    municipality: Mapped[str] = mapped_column(ForeignKey("municipalities.slug"))
+    username: Mapped[str] = mapped_column(String(100))
+    display_name: Mapped[str] = mapped_column(String(200))
+    password_hash: Mapped[str | None] = mapped_column(String(300))
+    roles: Mapped[list[str]] = mapped_column(default=list)  # designer, caseworker, volunteer, ...
+    groups: Mapped[list[str]] = mapped_column(default=list)  # candidate groups: klantmanager, coach
+    active: Mapped[bool] = mapped_column(Boolean, default=True)
+
+
+class DefinitionVersion(Base):
+    """A published definition: immutable once written."""
+
+    __tablename__ = "definition_versions"
+    __table_args__ = (UniqueConstraint("municipality", "definition", "version"),)
+    id: Mapped[int] = mapped_column(primary_key=True)
+    municipality: Mapped[str] = mapped_column(ForeignKey("municipalities.slug"))
+    definition: Mapped[str] = mapped_column(String(64))
+    version: Mapped[int] = mapped_column(Integer)
+    content_hash: Mapped[str] = mapped_column(String(64))
+    title: Mapped[str] = mapped_column(String(300))
+    source: Mapped[str] = mapped_column(Text)
+    compiled: Mapped[Json] = mapped_column()
+    status: Mapped[str] = mapped_column(String(20), default="published")
+    published_by: Mapped[str] = mapped_column(String(100))
+    published_at: Mapped[datetime] = mapped_column()
+    note: Mapped[str | None] = mapped_column(Text)
+
+
+class Case(Base):
+    """A newcomer's trajectory. Its id is opaque: never derived from personal data."""
+
+    __tablename__ = "cases"
+    __table_args__ = (Index("ix_cases_municipality_status", "municipality", "status"),)
+    id: Mapped[str] = mapped_column(String(40), primary_key=True)
+    municipality: Mapped[str] = mapped_column(ForeignKey("municipalities.slug"))
+    definition_version_id: Mapped[int] = mapped_column(ForeignKey("definition_versions.id"))
+    workflow_id: Mapped[str] = mapped_column(String(100), unique=True)
+    reference: Mapped[str | None] = mapped_column(String(100))
+    status: Mapped[str] = mapped_column(String(20), default="starting")
+    current_states: Mapped[list[str]] = mapped_column(default=list)
+    outcome: Mapped[str | None] = mapped_column(String(64))
+    overdue: Mapped[bool] = mapped_column(Boolean, default=False)
+    started_at: Mapped[datetime] = mapped_column()
+    last_progress_at: Mapped[datetime | None] = mapped_column()
+    finished_at: Mapped[datetime | None] = mapped_column()
+
+
+class CasePerson(Base):
+    """The personal data of a case, and nothing else."""
+
+    __tablename__ = "case_persons"
+    case_id: Mapped[str] = mapped_column(ForeignKey("cases.id"), primary_key=True)
+    first_name: Mapped[str] = mapped_column(String(100))
+    last_name: Mapped[str | None] = mapped_column(String(100))
+    bsn: Mapped[str | None] = mapped_column(String(9))
+    birth_date: Mapped[date | None] = mapped_column(Date)
+    contact: Mapped[Json] = mapped_column(default=dict)
+
+
+class CaseDate(Base):
+    __tablename__ = "case_dates"
+    case_id: Mapped[str] = mapped_column(ForeignKey("cases.id"), primary_key=True)
+    name: Mapped[str] = mapped_column(String(64), primary_key=True)
+    value: Mapped[date] = mapped_column(Date)
+
+
+class Task(Base):
+    __tablename__ = "tasks"
+    __table_args__ = (
+        Index("ix_tasks_case", "case_id"),
+        Index("ix_tasks_open_by_role", "municipality", "status", "role"),
+        Index("ix_tasks_due", "status", "due_at"),
+    )
+    id: Mapped[int] = mapped_column(primary_key=True)
+    key: Mapped[str] = mapped_column(String(200), unique=True)  # workflow id + step + task
+    case_id: Mapped[str] = mapped_column(ForeignKey("cases.id"))
+    municipality: Mapped[str] = mapped_column(ForeignKey("municipalities.slug"))
+    name: Mapped[str] = mapped_column(String(64))
+    state: Mapped[str] = mapped_column(String(64))
+    title: Mapped[str] = mapped_column(String(300))
+    role: Mapped[str] = mapped_column(String(64))
+    status: Mapped[str] = mapped_column(String(20), default="open")
+    assignee: Mapped[str | None] = mapped_column(String(100))
+    created_at: Mapped[datetime] = mapped_column()
+    due_at: Mapped[datetime | None] = mapped_column()
+    completed_at: Mapped[datetime | None] = mapped_column()
+    completed_by: Mapped[str | None] = mapped_column(String(100))
+    overdue: Mapped[bool] = mapped_column(Boolean, default=False)
+    escalated: Mapped[bool] = mapped_column(Boolean, default=False)
+    form_data: Mapped[Json] = mapped_column(default=dict)  # what the workflow saw
+    personal_data: Mapped[Json] = mapped_column(default=dict)  # personal answers: store only
+
+
+class TimelineEvent(Base):
+    """Append-only history of a case (no personal data in `detail`)."""
+
+    __tablename__ = "timeline_events"
+    __table_args__ = (Index("ix_timeline_case_seq", "case_id", "seq"),)
+    id: Mapped[int] = mapped_column(primary_key=True)
+    key: Mapped[str] = mapped_column(String(200), unique=True)
+    case_id: Mapped[str] = mapped_column(ForeignKey("cases.id"))
+    seq: Mapped[int] = mapped_column(Integer)
+    at: Mapped[datetime] = mapped_column()
+    kind: Mapped[str] = mapped_column(String(40))
+    subject: Mapped[str | None] = mapped_column(String(100))  # state, task or action name
+    detail: Mapped[Json] = mapped_column(default=dict)
+    actor: Mapped[str | None] = mapped_column(String(100))
+
+
+class LadderMeasurement(Base):
+    __tablename__ = "ladder_measurements"
+    __table_args__ = (CheckConstraint("step BETWEEN 1 AND 6", name="ladder_step_1_to_6"),)
+    id: Mapped[int] = mapped_column(primary_key=True)
+    key: Mapped[str] = mapped_column(String(200), unique=True)
+    case_id: Mapped[str] = mapped_column(ForeignKey("cases.id"), index=True)
+    step: Mapped[int] = mapped_column(Integer)
+    measured_at: Mapped[datetime] = mapped_column()
+    measured_by: Mapped[str | None] = mapped_column(String(100))
+    source: Mapped[str] = mapped_column(String(64))
+
+
+class WorkshopSession(Base):
+    __tablename__ = "workshop_sessions"
+    __table_args__ = (Index("ix_sessions_workshop", "municipality", "workshop", "starts_at"),)
+    id: Mapped[int] = mapped_column(primary_key=True)
+    municipality: Mapped[str] = mapped_column(ForeignKey("municipalities.slug"))
+    workshop: Mapped[str] = mapped_column(String(64))
+    title: Mapped[str] = mapped_column(String(200))
+    starts_at: Mapped[datetime] = mapped_column()
+    location: Mapped[str] = mapped_column(String(200))
+    capacity: Mapped[int] = mapped_column(Integer)
+
+
+class WorkshopSeat(Base):
+    __tablename__ = "workshop_seats"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    key: Mapped[str] = mapped_column(String(200), unique=True)
+    session_id: Mapped[int | None] = mapped_column(ForeignKey("workshop_sessions.id"), index=True)
+    case_id: Mapped[str] = mapped_column(ForeignKey("cases.id"), index=True)
+    workshop: Mapped[str] = mapped_column(String(64))
+    status: Mapped[str] = mapped_column(String(20))  # booked, waitlisted, cancelled
+    booked_at: Mapped[datetime] = mapped_column()
+
+
+class Declaration(Base):
+    """A signed participatieverklaring."""
+
+    __tablename__ = "declarations"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    key: Mapped[str] = mapped_column(String(200), unique=True)
+    case_id: Mapped[str] = mapped_column(ForeignKey("cases.id"), index=True)
+    signed_at: Mapped[datetime] = mapped_column()
+    recorded_by: Mapped[str | None] = mapped_column(String(100))
+
+
+class Escalation(Base):
+    __tablename__ = "escalations"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    key: Mapped[str] = mapped_column(String(200), unique=True)
+    case_id: Mapped[str] = mapped_column(ForeignKey("cases.id"), index=True)
+    task: Mapped[str | None] = mapped_column(String(64))
+    to_role: Mapped[str] = mapped_column(String(64))
+    reason: Mapped[str | None] = mapped_column(String(200))
+    created_at: Mapped[datetime] = mapped_column()
+    resolved_at: Mapped[datetime | None] = mapped_column()
+
+
+class OutboxMessage(Base):
+    """A letter, e-mail or inbox message to send: written in the step's transaction, sent later."""
+
+    __tablename__ = "outbox"
+    __table_args__ = (Index("ix_outbox_unsent", "sent_at", "id"),)
+    id: Mapped[int] = mapped_column(primary_key=True)
+    key: Mapped[str] = mapped_column(String(200), unique=True)
+    case_id: Mapped[str] = mapped_column(ForeignKey("cases.id"), index=True)
+    channel: Mapped[str] = mapped_column(String(20))  # letter, email, inbox, duo
+    template: Mapped[str] = mapped_column(String(64))
+    recipient: Mapped[str] = mapped_column(String(64))  # a role, or "newcomer"
+    payload: Mapped[Json] = mapped_column(default=dict)
+    created_at: Mapped[datetime] = mapped_column()
+    sent_at: Mapped[datetime | None] = mapped_column()
+    attempts: Mapped[int] = mapped_column(Integer, default=0)
+    last_error: Mapped[str | None] = mapped_column(Text)
+
+
+class AuditEvent(Base):
+    """Append-only: who read or changed what. Repositories only ever insert here."""
+
+    __tablename__ = "audit_log"
+    __table_args__ = (Index("ix_audit_case", "case_id", "at"),)
+    id: Mapped[int] = mapped_column(primary_key=True)
+    at: Mapped[datetime] = mapped_column()
+    municipality: Mapped[str] = mapped_column(String(64))
+    actor: Mapped[str] = mapped_column(String(100))
+    action: Mapped[str] = mapped_column(String(64))
+    case_id: Mapped[str | None] = mapped_column(String(40))
+    detail: Mapped[Json] = mapped_column(default=dict)
+
+
+class AppliedStep(Base):
+    """Each step record a workflow sent, once: a retried activity writes nothing twice."""
+
+    __tablename__ = "applied_steps"
+    workflow_id: Mapped[str] = mapped_column(String(100), primary_key=True)
+    sequence: Mapped[int] = mapped_column(Integer, primary_key=True)
+    applied_at: Mapped[datetime] = mapped_column()

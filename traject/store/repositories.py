@@ -1,0 +1,313 @@
+"""Queries and writes on the store. The caller owns the transaction; nothing here commits.
+
+Every write an activity makes is keyed (`key` columns, unique): writing the same key twice writes
+nothing the second time, so retried activities and replayed workflows never duplicate a row.
+"""
+
+from __future__ import annotations
+
+import secrets
+from collections.abc import Sequence
+from datetime import UTC, date, datetime
+from typing import Any, TypeVar
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from traject.definition.compiled import CompiledDefinition
+from traject.store.models import (
+    AuditEvent,
+    Base,
+    Case,
+    CaseDate,
+    CasePerson,
+    DefinitionVersion,
+    Municipality,
+    Task,
+    TimelineEvent,
+    WorkshopSeat,
+    WorkshopSession,
+)
+
+Row = TypeVar("Row", bound=Base)
+
+
+class StoreError(Exception):
+    """A request the store refuses; nothing was written."""
+
+
+class DefinitionConflict(StoreError):
+    pass
+
+
+class NotFound(StoreError):
+    pass
+
+
+def now() -> datetime:
+    return datetime.now(UTC)
+
+
+def insert_once(session: Session, model: type[Row], key: str, **values: Any) -> Row:
+    """The row with this idempotency key: the existing one, or a new one with `values`."""
+    column = getattr(model, "key")  # every keyed table has a unique `key` column
+    existing = session.scalars(select(model).where(column == key)).first()
+    if existing is not None:
+        return existing
+    row = model(key=key, **values)
+    session.add(row)
+    session.flush()
+    return row
+
+
+# ------------------------------------------------------------------------------- municipalities
+def ensure_municipality(session: Session, slug: str, name: str) -> Municipality:
+    found = session.get(Municipality, slug)
+    if found is None:
+        found = Municipality(slug=slug, name=name, policy={"fines": False})
+        session.add(found)
+        session.flush()
+    return found
+
+
+# ---------------------------------------------------------------------------------- definitions
+def publish(
+    session: Session, compiled: CompiledDefinition, source: str, by: str, note: str | None = None
+) -> DefinitionVersion:
+    """Publish an immutable version. The same content again is a no-op; other content under an
+    existing version number is refused."""
+    existing = session.scalar(
+        select(DefinitionVersion).where(
+            DefinitionVersion.municipality == compiled.municipality,
+            DefinitionVersion.definition == compiled.definition,
+            DefinitionVersion.version == compiled.version,
+        )
+    )
+    if existing is not None:
+        if existing.content_hash != compiled.content_hash:
+            raise DefinitionConflict(
+                f"{compiled.key} is already published with other content: raise 'version' to publish"
+                " a change"
+            )
+        return existing
+    version = DefinitionVersion(
+        municipality=compiled.municipality,
+        definition=compiled.definition,
+        version=compiled.version,
+        content_hash=compiled.content_hash,
+        title=compiled.title,
+        source=source,
+        compiled=compiled.model_dump(mode="json"),
+        published_by=by,
+        published_at=now(),
+        note=note,
+    )
+    session.add(version)
+    session.flush()
+    return version
+
+
+def list_definition_versions(
+    session: Session, municipality: str | None = None
+) -> Sequence[DefinitionVersion]:
+    query = select(DefinitionVersion).order_by(
+        DefinitionVersion.municipality,
+        DefinitionVersion.definition,
+        DefinitionVersion.version.desc(),
+    )
+    if municipality:
+        query = query.where(DefinitionVersion.municipality == municipality)
+    return session.scalars(query).all()
+
+
+def latest_version(
+    session: Session, municipality: str | None, definition: str
+) -> DefinitionVersion:
+    query = select(DefinitionVersion).where(DefinitionVersion.definition == definition)
+    if municipality:
+        query = query.where(DefinitionVersion.municipality == municipality)
+    found = session.scalar(query.order_by(DefinitionVersion.version.desc()).limit(1))
+    if found is None:
+        raise NotFound(f"no published definition '{definition}'")
+    return found
+
+
+def compiled_of(version: DefinitionVersion) -> CompiledDefinition:
+    return CompiledDefinition.model_validate(version.compiled)
+
+
+# ---------------------------------------------------------------------------------------- cases
+def new_case_id() -> str:
+    """Opaque and random: a case id reveals nothing about the person."""
+    return "case-" + secrets.token_hex(6)
+
+
+def create_case(
+    session: Session,
+    version: DefinitionVersion,
+    first_name: str,
+    last_name: str | None = None,
+    bsn: str | None = None,
+    reference: str | None = None,
+    dates: dict[str, date] | None = None,
+) -> Case:
+    case_id = new_case_id()
+    case = Case(
+        id=case_id,
+        municipality=version.municipality,
+        definition_version_id=version.id,
+        workflow_id=f"trajectory-{case_id}",
+        reference=reference,
+        status="starting",
+        started_at=now(),
+    )
+    session.add(case)
+    session.flush()
+    session.add(CasePerson(case_id=case_id, first_name=first_name, last_name=last_name, bsn=bsn))
+    for name, value in (dates or {}).items():
+        session.add(CaseDate(case_id=case_id, name=name, value=value))
+    session.flush()
+    return case
+
+
+def get_case(session: Session, case_id: str, municipality: str | None = None) -> Case:
+    case = session.get(Case, case_id)
+    if case is None or (municipality is not None and case.municipality != municipality):
+        raise NotFound(f"no case '{case_id}'")  # another municipality's case does not exist for you
+    return case
+
+
+def list_cases(
+    session: Session, municipality: str | None = None, limit: int = 50
+) -> Sequence[Case]:
+    query = select(Case).order_by(Case.started_at.desc()).limit(limit)
+    if municipality:
+        query = query.where(Case.municipality == municipality)
+    return session.scalars(query).all()
+
+
+def timeline(session: Session, case_id: str) -> Sequence[TimelineEvent]:
+    return session.scalars(
+        select(TimelineEvent)
+        .where(TimelineEvent.case_id == case_id)
+        .order_by(TimelineEvent.seq, TimelineEvent.id)
+    ).all()
+
+
+# ---------------------------------------------------------------------------------------- tasks
+def list_tasks(
+    session: Session,
+    municipality: str | None = None,
+    case_id: str | None = None,
+    role: str | None = None,
+    status: str | None = "open",
+    limit: int = 100,
+) -> Sequence[Task]:
+    query = select(Task).order_by(Task.due_at.is_(None), Task.due_at, Task.id).limit(limit)
+    for column, value in (
+        (Task.municipality, municipality),
+        (Task.case_id, case_id),
+        (Task.role, role),
+        (Task.status, status),
+    ):
+        if value is not None:
+            query = query.where(column == value)
+    return session.scalars(query).all()
+
+
+def get_task(session: Session, task_id: int, municipality: str | None = None) -> Task:
+    task = session.get(Task, task_id)
+    if task is None or (municipality is not None and task.municipality != municipality):
+        raise NotFound(f"no task {task_id}")
+    return task
+
+
+# ------------------------------------------------------------------------------------- workshops
+def add_session(
+    session: Session,
+    municipality: str,
+    workshop: str,
+    title: str,
+    starts_at: datetime,
+    location: str,
+    capacity: int,
+) -> WorkshopSession:
+    row = WorkshopSession(
+        municipality=municipality,
+        workshop=workshop,
+        title=title,
+        starts_at=starts_at,
+        location=location,
+        capacity=capacity,
+    )
+    session.add(row)
+    session.flush()
+    return row
+
+
+def book_seat(
+    session: Session, municipality: str, workshop: str, case_id: str, key: str, at: datetime
+) -> WorkshopSeat:
+    """A seat in the earliest future session with room; else a place on the waiting list.
+    Sessions are locked while counting (FOR UPDATE on PostgreSQL; SQLite has one writer)."""
+    existing = session.scalar(select(WorkshopSeat).where(WorkshopSeat.key == key))
+    if existing is not None:
+        return existing
+    sessions = session.scalars(
+        select(WorkshopSession)
+        .where(
+            WorkshopSession.municipality == municipality,
+            WorkshopSession.workshop == workshop,
+            WorkshopSession.starts_at > at,
+        )
+        .order_by(WorkshopSession.starts_at)
+        .with_for_update()
+    ).all()
+    for candidate in sessions:
+        taken = session.scalars(
+            select(WorkshopSeat.id).where(
+                WorkshopSeat.session_id == candidate.id, WorkshopSeat.status == "booked"
+            )
+        ).all()
+        if len(taken) < candidate.capacity:
+            return insert_once(
+                session,
+                WorkshopSeat,
+                key,
+                session_id=candidate.id,
+                case_id=case_id,
+                workshop=workshop,
+                status="booked",
+                booked_at=at,
+            )
+    return insert_once(
+        session,
+        WorkshopSeat,
+        key,
+        session_id=None,
+        case_id=case_id,
+        workshop=workshop,
+        status="waitlisted",
+        booked_at=at,
+    )
+
+
+# ---------------------------------------------------------------------------------------- audit
+def audit(
+    session: Session,
+    municipality: str,
+    actor: str,
+    action: str,
+    case_id: str | None = None,
+    **detail: Any,
+) -> None:
+    session.add(
+        AuditEvent(
+            at=now(),
+            municipality=municipality,
+            actor=actor,
+            action=action,
+            case_id=case_id,
+            detail=detail,
+        )
+    )
