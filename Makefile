@@ -17,13 +17,8 @@ $(STAMP): pyproject.toml | $(BIN)/python
 
 ## make up: set everything up and start Traject on its embedded default
 up: $(STAMP)
-	$(BIN)/traject validate definitions/
-	@echo
-	@echo "Traject's definitions are valid. Try:"
-	@echo "  $(BIN)/traject diagram definitions/pragma.yaml"
-	@echo "  $(BIN)/traject simulate definitions/pragma.yaml --runs 100000 --seed 1"
-	@echo "  $(BIN)/traject test definitions/"
-	@echo "The durable runtime (Temporal worker, store, API and web pages) comes next (issues 4-6)."
+	$(BIN)/traject validate --quiet definitions/
+	$(BIN)/traject up
 
 ## make test: install what the tests need, then lint, type-check, check contracts and run the tests
 test: $(STAMP) lint typecheck contracts unit

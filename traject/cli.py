@@ -139,7 +139,31 @@ def parser() -> argparse.ArgumentParser:
 
     schema = commands.add_parser("schema", help="JSON Schema of the definition language")
     schema.set_defaults(run=_schema)
+
+    up = commands.add_parser("up", help="start Traject: dev server, store, worker, API")
+    up.set_defaults(run=_up)
+    worker = commands.add_parser(
+        "worker", help="run a worker against the configured Temporal server"
+    )
+    worker.set_defaults(run=_worker)
+    from traject.cases_cli import add_commands
+
+    add_commands(commands)
     return top
+
+
+def _up(_args: argparse.Namespace) -> int:
+    from traject.up import main as up
+
+    up()
+    return EXIT_OK
+
+
+def _worker(_args: argparse.Namespace) -> int:
+    from worker.main import main as run_worker
+
+    run_worker()
+    return EXIT_OK
 
 
 def main(argv: Sequence[str] | None = None) -> int:

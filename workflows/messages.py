@@ -107,6 +107,7 @@ class TrajectoryView(Message):
     suspended: bool
     outcome: str | None
     steps: int
+    recorded: int  # step records the store has confirmed: its read model is this far
     timers: dict[str, str | None]
     ladder: int | None
     dates: dict[str, str]

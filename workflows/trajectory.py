@@ -74,6 +74,7 @@ class TrajectoryWorkflow:
         self.cancelled = False
         self.applied: list[str] = list(carried.applied_updates) if carried else []
         self.records = carried.records if carried else 0
+        self.recorded = self.records
         self.manual_now: datetime | None = None
         if params.manual_clock:
             moment = carried.manual_now if carried else params.clock_start
@@ -203,6 +204,7 @@ class TrajectoryWorkflow:
             start_to_close_timeout=timedelta(seconds=30),
             retry_policy=RECORD_STEP_RETRY,
         )
+        self.recorded = record.sequence
 
     def _due_at(self, anchor: str, after: str) -> str | None:
         if self.suspended and anchor == "entry":
@@ -464,6 +466,7 @@ class TrajectoryWorkflow:
             suspended=self.suspended,
             outcome=snap.outcome if snap else None,
             steps=snap.steps if snap else 0,
+            recorded=self.recorded,
             timers=dict(self.due),
             ladder=snap.ladder if snap else None,
             dates=dict(snap.dates) if snap else {},

@@ -12,7 +12,7 @@ from sqlalchemy import inspect, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, sessionmaker
 
-from tests.store.conftest import DEFINITIONS
+from tests.conftest import DEFINITIONS
 from traject.definition import compile_file
 from traject.store import repositories as repo
 from traject.store.db import make_engine, session_factory

@@ -96,9 +96,10 @@ async def start(
 async def wait_started(
     handle: WorkflowHandle[TrajectoryWorkflow, TrajectoryView],
 ) -> TrajectoryView:
+    """Until the first step is taken and written to the store."""
     for _ in range(200):
         view = await handle.query(TrajectoryWorkflow.view)
-        if view.steps > 0:
+        if view.steps > 0 and view.recorded > 0:
             return view
         await asyncio.sleep(0.05)
     raise AssertionError("the trajectory did not take its first step")
@@ -138,7 +139,9 @@ async def run_steps(
                 await handle.execute_update(TrajectoryWorkflow.complete_task, request)
             elif kind == "event":
                 request_event = RecordEvent(
-                    event=step.event or "", date=step.date.isoformat() if step.date else None, actor=actor
+                    event=step.event or "",
+                    date=step.date.isoformat() if step.date else None,
+                    actor=actor,
                 )
                 await handle.execute_update(TrajectoryWorkflow.record_event, request_event)
             elif kind == "advance":

@@ -169,8 +169,8 @@ async def test_continue_as_new_keeps_the_trajectory(
     client: Client, task_queue: str, recorder: Recorder
 ) -> None:
     async with worker(client, task_queue, recorder):
-        handle = await start(client, task_queue, history_limit=10)
-        first_run = (await handle.describe()).run_id
+        handle = await start(client, task_queue, history_limit=10, manual_clock=True)
+        first_run = handle.first_execution_run_id
         await complete(handle, "intakegesprek", VALID)
         for _ in range(100):
             if (await client.get_workflow_handle(handle.id).describe()).run_id != first_run:

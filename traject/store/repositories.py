@@ -50,7 +50,7 @@ def now() -> datetime:
 
 def insert_once(session: Session, model: type[Row], key: str, **values: Any) -> Row:
     """The row with this idempotency key: the existing one, or a new one with `values`."""
-    column = getattr(model, "key")  # every keyed table has a unique `key` column
+    column = model.key  # type: ignore[attr-defined]  # every keyed table has a unique `key`
     existing = session.scalars(select(model).where(column == key)).first()
     if existing is not None:
         return existing
@@ -130,6 +130,13 @@ def latest_version(
     if found is None:
         raise NotFound(f"no published definition '{definition}'")
     return found
+
+
+def version_of(session: Session, case: Case) -> DefinitionVersion:
+    version = session.get(DefinitionVersion, case.definition_version_id)
+    if version is None:
+        raise NotFound(f"case {case.id} has no definition version")
+    return version
 
 
 def compiled_of(version: DefinitionVersion) -> CompiledDefinition:

@@ -75,4 +75,4 @@ def session(sessions: sessionmaker[Session]) -> Iterator[Session]:
             session.rollback()
 
 
-DEFINITIONS = Path(__file__).parents[2] / "definitions"
+DEFINITIONS = Path(__file__).parents[1] / "definitions"

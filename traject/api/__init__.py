@@ -1,0 +1,1 @@
+"""Traject's HTTP API (FastAPI)."""

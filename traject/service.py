@@ -1,0 +1,205 @@
+"""Case operations shared by the CLI and the API: start a trajectory, complete a task, record an
+event, read a case. State changes go to the workflow as updates; this layer only registers the
+newcomer (personal data, SQL only) and keeps the personal answers of a form out of the workflow.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date
+from typing import Any
+
+from sqlalchemy.orm import Session, sessionmaker
+from temporalio.client import Client, WorkflowHandle, WorkflowUpdateFailedError
+from temporalio.common import SearchAttributePair, TypedSearchAttributes
+from temporalio.exceptions import ApplicationError
+from temporalio.service import RPCError
+
+from traject.definition.forms import split_personal, validate_form
+from traject.store import repositories as repo
+from traject.store.db import transaction
+from traject.store.models import Case, CasePerson
+from workflows.messages import (
+    CaseDecision,
+    CompleteTask,
+    RecordEvent,
+    TrajectoryInput,
+    TrajectoryView,
+)
+from workflows.trajectory import DEFINITION, MUNICIPALITY, VERSION, TrajectoryWorkflow
+
+Handle = WorkflowHandle[TrajectoryWorkflow, TrajectoryView]
+
+
+class Refused(Exception):
+    """A request Traject refuses; nothing changed. `code` says why, `errors` names bad fields."""
+
+    def __init__(self, code: str, message: str, errors: dict[str, str] | None = None) -> None:
+        super().__init__(message)
+        self.code, self.errors = code, errors or {}
+
+
+@dataclass
+class Traject:
+    sessions: sessionmaker[Session]
+    client: Client
+    task_queue: str
+
+    # ----------------------------------------------------------------------------------- cases
+    async def start_case(
+        self,
+        definition: str,
+        first_name: str,
+        *,
+        municipality: str | None = None,
+        last_name: str | None = None,
+        bsn: str | None = None,
+        reference: str | None = None,
+        dates: dict[str, date] | None = None,
+        actor: str = "system",
+    ) -> Case:
+        with transaction(self.sessions) as session:
+            try:
+                version = repo.latest_version(session, municipality, definition)
+            except repo.NotFound as error:
+                raise Refused("not_found", str(error)) from None
+            compiled = repo.compiled_of(version)
+            unknown = sorted(set(dates or {}) - set(compiled.case_dates))
+            if unknown:
+                raise Refused(
+                    "invalid", f"unknown case date(s) {unknown}; known: {list(compiled.case_dates)}"
+                )
+            case = repo.create_case(session, version, first_name, last_name, bsn, reference, dates)
+            repo.audit(
+                session,
+                version.municipality,
+                actor,
+                "case_started",
+                case.id,
+                definition=compiled.key,
+            )
+        params = TrajectoryInput(
+            case_id=case.id,
+            definition=compiled,
+            dates={k: v.isoformat() for k, v in (dates or {}).items()},
+        )
+        attributes = TypedSearchAttributes(
+            [
+                SearchAttributePair(DEFINITION, compiled.definition),
+                SearchAttributePair(VERSION, compiled.version),
+                SearchAttributePair(MUNICIPALITY, compiled.municipality),
+            ]
+        )
+        await self.client.start_workflow(
+            TrajectoryWorkflow.run,
+            params,
+            id=case.workflow_id,
+            task_queue=self.task_queue,
+            search_attributes=attributes,
+        )
+        return case
+
+    def handle(self, case: Case) -> Handle:
+        return self.client.get_workflow_handle_for(TrajectoryWorkflow.run, case.workflow_id)
+
+    async def view(self, case: Case) -> TrajectoryView:
+        return await self.handle(case).query(TrajectoryWorkflow.view)
+
+    def show(
+        self, case_id: str, municipality: str | None = None, actor: str = "system"
+    ) -> dict[str, Any]:
+        with transaction(self.sessions) as session:
+            try:
+                case = repo.get_case(session, case_id, municipality)
+            except repo.NotFound as error:
+                raise Refused("not_found", str(error)) from None
+            person = session.get(CasePerson, case.id)
+            repo.audit(session, case.municipality, actor, "case_read", case.id)
+            return {
+                "case": case,
+                "first_name": person.first_name if person else None,
+                "tasks": list(repo.list_tasks(session, case_id=case.id, status=None)),
+                "timeline": list(repo.timeline(session, case.id)),
+            }
+
+    # ----------------------------------------------------------------------------------- tasks
+    async def complete_task(
+        self, task_id: int, data: dict[str, Any], actor: str, municipality: str | None = None
+    ) -> TrajectoryView:
+        with self.sessions() as session:
+            try:
+                task = repo.get_task(session, task_id, municipality)
+            except repo.NotFound as error:
+                raise Refused("not_found", str(error)) from None
+            if task.status != "open":
+                raise Refused("task_not_open", f"task {task_id} is {task.status}")
+            case = repo.get_case(session, task.case_id)
+            form = repo.compiled_of(repo.version_of(session, case)).tasks[task.name].form
+        errors = validate_form(form, data)
+        if errors:
+            raise Refused("invalid_form", "the form is not valid", errors)
+        public, personal = split_personal(form, data)
+        request = CompleteTask(task=task.name, data=public, actor=actor)
+        view = await self._update(
+            case, TrajectoryWorkflow.complete_task, request, f"complete-task-{task_id}"
+        )
+        with transaction(self.sessions) as session:
+            stored = repo.get_task(session, task_id)
+            stored.personal_data = personal  # personal answers stay here, never in the workflow
+            repo.audit(session, case.municipality, actor, "task_completed", case.id, task=task.name)
+        return view
+
+    async def record_event(
+        self,
+        case_id: str,
+        event: str,
+        actor: str,
+        when: date | None = None,
+        municipality: str | None = None,
+    ) -> TrajectoryView:
+        case = self._case(case_id, municipality)
+        request = RecordEvent(event=event, date=when.isoformat() if when else None, actor=actor)
+        return await self._update(case, TrajectoryWorkflow.record_event, request, None)
+
+    async def decide(
+        self, case_id: str, decision: str, reason: str, actor: str, municipality: str | None = None
+    ) -> TrajectoryView:
+        case = self._case(case_id, municipality)
+        update = {
+            "suspend": TrajectoryWorkflow.suspend,
+            "resume": TrajectoryWorkflow.resume,
+            "cancel": TrajectoryWorkflow.cancel,
+        }.get(decision)
+        if update is None:
+            raise Refused("invalid", f"unknown decision '{decision}': suspend, resume or cancel")
+        return await self._update(case, update, CaseDecision(reason=reason, actor=actor), None)
+
+    def _case(self, case_id: str, municipality: str | None) -> Case:
+        with self.sessions() as session:
+            try:
+                return repo.get_case(session, case_id, municipality)
+            except repo.NotFound as error:
+                raise Refused("not_found", str(error)) from None
+
+    async def _update(
+        self, case: Case, update: Any, request: Any, update_id: str | None
+    ) -> TrajectoryView:
+        try:
+            view: TrajectoryView = await self.handle(case).execute_update(
+                update, request, id=update_id
+            )
+        except WorkflowUpdateFailedError as error:
+            cause = error.cause
+            if isinstance(cause, ApplicationError):
+                details = cause.details[0] if cause.details else {}
+                raise Refused(
+                    cause.type or "refused",
+                    cause.message,
+                    details if isinstance(details, dict) else {},
+                ) from None
+            raise
+        except RPCError as error:
+            if "already completed" in str(error):
+                raise Refused("finished", "the trajectory has ended") from None
+            raise
+        return view

@@ -1,0 +1,116 @@
+"""`traject up`: the embedded default in one process tree — the bundled Temporal dev server (its
+data in a file, so trajectories survive restarts), the store migrated and seeded, the worker, the
+outbox dispatcher and the API. Ctrl-C stops all of it; running it again resumes the same data."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import signal
+import subprocess
+
+import structlog
+import uvicorn
+
+from activities.outbox import FileNotifier, dispatch
+from traject import devserver, logs
+from traject.api.app import create_app
+from traject.config import Settings
+from traject.seed import seed
+from traject.store.db import make_engine, session_factory
+from traject.store.migrate import upgrade
+from worker import main as worker
+
+log = structlog.get_logger()
+
+
+async def up(settings: Settings) -> None:
+    logs.configure(settings.log_format, settings.log_level)
+    settings.data_dir.mkdir(parents=True, exist_ok=True)
+    server: subprocess.Popen[bytes] | None = None
+    if settings.embedded_temporal:
+        server = devserver.start(
+            settings.data_dir / "temporal.db",
+            settings.dev_server_port,
+            settings.dev_server_ui_port,
+            settings.data_dir / "temporal.log",
+        )
+    try:
+        await _serve(settings)
+    finally:
+        if server is not None:
+            server.terminate()
+            with contextlib.suppress(subprocess.TimeoutExpired):
+                server.wait(timeout=20)
+        log.info("traject_stopped")
+
+
+async def _serve(settings: Settings) -> None:
+    upgrade(settings.database_url)
+    sessions = session_factory(make_engine(settings.database_url))
+    published = seed(sessions, settings.definitions_dir)
+    client = await worker.connect(settings)
+    stop = asyncio.Event()
+    loop = asyncio.get_running_loop()
+    for signum in (signal.SIGINT, signal.SIGTERM):
+        loop.add_signal_handler(signum, stop.set)
+
+    async def temporal_ready() -> bool:
+        try:
+            return await client.service_client.check_health()
+        except Exception:  # a probe reports, it does not raise
+            return False
+
+    api = uvicorn.Server(
+        uvicorn.Config(
+            create_app(sessions, temporal_ready),
+            host=settings.api_host,
+            port=settings.api_port,
+            log_level="warning",
+            lifespan="off",
+        )
+    )
+    notifier = FileNotifier(settings.data_dir / "mail")
+
+    async def send_outbox() -> None:
+        while not stop.is_set():
+            await asyncio.to_thread(dispatch, sessions, notifier)
+            with contextlib.suppress(TimeoutError):
+                await asyncio.wait_for(stop.wait(), timeout=2)
+
+    tasks = [
+        asyncio.create_task(worker.run(settings, stop)),
+        asyncio.create_task(api.serve()),
+        asyncio.create_task(send_outbox()),
+    ]
+    _print_welcome(settings, len(published))
+    await stop.wait()
+    api.should_exit = True
+    await asyncio.gather(*tasks, return_exceptions=True)
+
+
+def _print_welcome(settings: Settings, definitions: int) -> None:
+    ui = (
+        f"http://127.0.0.1:{settings.dev_server_ui_port}"
+        if settings.embedded_temporal
+        else "(external)"
+    )
+    print(
+        f"""
+Traject is running ({definitions} definitions published, data in {settings.data_dir}/).
+  API:               http://{settings.api_host}:{settings.api_port}/docs
+  Temporal Web UI:   {ui}
+  Letters and mail:  {settings.data_dir}/mail/
+Try, in another terminal:
+  .venv/bin/traject cases start pvt1 --first-name Amina
+  .venv/bin/traject tasks list
+  .venv/bin/traject tasks complete <task id> --data '{{"tolk_nodig": false}}'
+  .venv/bin/traject cases show <case id>
+Ctrl-C stops Traject; `make up` again resumes every trajectory.
+""",
+        flush=True,
+    )
+
+
+def main() -> None:
+    asyncio.run(up(Settings()))

@@ -1,0 +1,77 @@
+"""The worker process: runs TrajectoryWorkflow and the activities that write each step to the store.
+
+`python -m worker.main` (or `traject worker`) connects to the configured Temporal server; `traject up`
+runs the same worker in-process next to the bundled dev server. SIGINT/SIGTERM stop it gracefully:
+running activities finish, workflows resume on the next worker.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import signal
+from concurrent.futures import ThreadPoolExecutor
+from datetime import timedelta
+
+import structlog
+from temporalio.client import Client
+from temporalio.contrib.pydantic import pydantic_data_converter
+from temporalio.worker import Worker
+
+from activities.record import StepRecorder
+from traject import logs
+from traject.config import Settings
+from traject.store.db import make_engine, session_factory
+from workflows.trajectory import TrajectoryWorkflow
+
+log = structlog.get_logger()
+
+
+async def connect(settings: Settings) -> Client:
+    return await Client.connect(
+        settings.temporal_target,
+        namespace=settings.temporal_namespace,
+        data_converter=pydantic_data_converter,
+    )
+
+
+def build_worker(client: Client, settings: Settings, executor: ThreadPoolExecutor) -> Worker:
+    recorder = StepRecorder(session_factory(make_engine(settings.database_url)))
+    return Worker(
+        client,
+        task_queue=settings.task_queue,
+        workflows=[TrajectoryWorkflow],
+        activities=[recorder.record_step],
+        activity_executor=executor,
+        graceful_shutdown_timeout=timedelta(seconds=10),
+        max_concurrent_activities=8,
+    )
+
+
+async def run(settings: Settings, stop: asyncio.Event) -> None:
+    client = await connect(settings)
+    with ThreadPoolExecutor(max_workers=8, thread_name_prefix="activity") as executor:
+        worker = build_worker(client, settings, executor)
+        log.info(
+            "worker_started", task_queue=settings.task_queue, temporal=settings.temporal_target
+        )
+        async with worker:
+            await stop.wait()
+        log.info("worker_stopped")
+
+
+def main() -> None:
+    settings = Settings()
+    logs.configure(settings.log_format, settings.log_level)
+    stop = asyncio.Event()
+
+    async def serve() -> None:
+        loop = asyncio.get_running_loop()
+        for signum in (signal.SIGINT, signal.SIGTERM):
+            loop.add_signal_handler(signum, stop.set)
+        await run(settings, stop)
+
+    asyncio.run(serve())
+
+
+if __name__ == "__main__":
+    main()
