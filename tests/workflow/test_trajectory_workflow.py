@@ -14,7 +14,13 @@ from temporalio.worker import Worker
 from tests.workflow.conftest import Recorder
 from tests.workflow.definitions import intake
 from tests.workflow.test_durable_scenarios import wait_started
-from workflows.messages import CaseDecision, CompleteTask, TrajectoryInput, TrajectoryView
+from workflows.messages import (
+    CaseDecision,
+    CompleteTask,
+    RecordLadder,
+    TrajectoryInput,
+    TrajectoryView,
+)
 from workflows.trajectory import DEFINITION, MUNICIPALITY, STATE, VERSION, TrajectoryWorkflow
 
 Handle = WorkflowHandle[TrajectoryWorkflow, TrajectoryView]
@@ -172,13 +178,18 @@ async def test_continue_as_new_keeps_the_trajectory(
         handle = await start(client, task_queue, history_limit=10, manual_clock=True)
         first_run = handle.first_execution_run_id
         await complete(handle, "intakegesprek", VALID)
+        # the length a workflow sees is the one its current task started with: one more step
+        # (a measurement) lets it notice that the limit has passed
+        await handle.execute_update(
+            TrajectoryWorkflow.record_ladder, RecordLadder(step=3, actor="km-1")
+        )
         for _ in range(100):
             if (await client.get_workflow_handle(handle.id).describe()).run_id != first_run:
                 break
             await asyncio.sleep(0.1)
         latest = client.get_workflow_handle(handle.id)
         view = await latest.query(TrajectoryWorkflow.view)
-        assert view.active == ["plan"] and view.ladder == 2
+        assert view.active == ["plan"] and view.ladder == 3
         assert (await latest.describe()).run_id != first_run
         done = await latest.execute_update(
             TrajectoryWorkflow.complete_task,
