@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import threading
 from collections.abc import Callable, Iterable, Mapping
+from datetime import datetime
 from typing import Annotated, Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, TypeAdapter
@@ -20,6 +21,7 @@ from transitions.extensions import HierarchicalMachine
 from transitions.extensions.nesting import NestedState
 
 from traject.definition.compiled import CompiledDefinition, CState, CTimer, CTransition
+from traject.definition.duration import Duration
 from traject.definition.forms import public_fields, validate_form
 from traject.definition.model import (
     Action,
@@ -525,6 +527,20 @@ class _Work:
             steps=self.step + 1,
         )
         return Step(snapshot=snapshot, effects=tuple(self.effects), moved=moved)
+
+
+# ------------------------------------------------------------------------------------- timers
+def timer_due(anchor: str, after: str, now: datetime, dates: Mapping[str, str]) -> datetime | None:
+    """When an armed timer fires: `after` from `now` (its state's entry) or from a case date, which
+    counts from the start of that day in `now`'s time zone; None while the date is not known."""
+    if anchor == "entry":
+        start = now
+    else:
+        known = dates.get(anchor)
+        if known is None:
+            return None
+        start = datetime.fromisoformat(known).replace(tzinfo=now.tzinfo)
+    return Duration.parse(after).add_to(start)
 
 
 # ------------------------------------------------------------------------------------- guards

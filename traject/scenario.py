@@ -29,6 +29,7 @@ from traject.machine import (
     TaskOpened,
     TimerArmed,
     TimerCancelled,
+    timer_due,
 )
 
 
@@ -151,10 +152,7 @@ class ScenarioRun:
                 self.due[timer_id] = self._due_at(timer.anchor, timer.after)
 
     def _due_at(self, anchor: str, after: str) -> datetime | None:
-        if anchor == "entry":
-            return Duration.parse(after).add_to(self.now)
-        known = self.snapshot.dates.get(anchor)
-        return Duration.parse(after).add_to(datetime.fromisoformat(known)) if known else None
+        return timer_due(anchor, after, self.now, self.snapshot.dates)
 
     def at(self) -> str:
         return self.now.isoformat()

@@ -11,7 +11,8 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-from datetime import UTC, datetime, timedelta
+from collections.abc import Callable
+from datetime import datetime, timedelta
 
 from temporalio import workflow
 from temporalio.common import RetryPolicy, SearchAttributeKey
@@ -22,10 +23,12 @@ with workflow.unsafe.imports_passed_through():
     from traject.machine import (
         Machine,
         MachineError,
+        Snapshot,
         Step,
         TaskClosed,
         TimerArmed,
         TimerCancelled,
+        timer_due,
     )
     from workflows.messages import (
         AdvanceClock,
@@ -209,15 +212,9 @@ class TrajectoryWorkflow:
     def _due_at(self, anchor: str, after: str) -> str | None:
         if self.suspended and anchor == "entry":
             return None
-        if anchor == "entry":
-            start = self._clock()
-        else:
-            assert self.snapshot is not None
-            known = self.snapshot.dates.get(anchor)
-            if known is None:
-                return None
-            start = datetime.fromisoformat(known).replace(tzinfo=UTC)
-        return Duration.parse(after).add_to(start).isoformat()
+        assert self.snapshot is not None
+        due = timer_due(anchor, after, self._clock(), self.snapshot.dates)
+        return due.isoformat() if due else None
 
     def _clock(self) -> datetime:
         return self.manual_now if self.manual_now is not None else workflow.now()
@@ -257,8 +254,11 @@ class TrajectoryWorkflow:
                 "the trajectory is suspended: resume it first", type="suspended", non_retryable=True
             )
 
-    @workflow.update
-    async def complete_task(self, request: CompleteTask) -> TrajectoryView:
+    async def _machine_update(
+        self, compute: Callable[[Snapshot], Step], actor: str, **note: str | int | None
+    ) -> TrajectoryView:
+        """One machine step for an update: wait for the first step, answer a repeated update with
+        the current view, refuse what the machine refuses, apply the step under the lock."""
         await self._started()
         if self._seen():
             return self.view()
@@ -266,74 +266,61 @@ class TrajectoryWorkflow:
             self._check_open()
             assert self.snapshot is not None
             try:
-                step = self.machine.complete_task(
-                    self.snapshot, request.task, request.data, self._now()
-                )
+                step = compute(self.snapshot)
             except MachineError as error:
                 raise rejection(error) from None
             self._remember()
-            await self._apply(step, actor=request.actor)
+            await self._apply(step, actor, **note)
         return self.view()
+
+    def _validate(self, check: Callable[[Snapshot], None]) -> None:
+        """An update validator: pure, writes nothing; a refusal leaves no trace in history."""
+        if self._seen():
+            return
+        self._check_open()
+        if self.snapshot is None:  # not started yet: the handler waits and checks again
+            return
+        try:
+            check(self.snapshot)
+        except MachineError as error:
+            raise rejection(error) from None
+
+    @workflow.update
+    async def complete_task(self, request: CompleteTask) -> TrajectoryView:
+        return await self._machine_update(
+            lambda s: self.machine.complete_task(s, request.task, request.data, self._now()),
+            request.actor,
+        )
 
     @complete_task.validator
     def _validate_complete(self, request: CompleteTask) -> None:
-        if self._seen():
-            return
-        self._check_open()
-        if self.snapshot is None:
-            return
-        try:
-            self.machine.check_completion(self.snapshot, request.task, request.data)
-        except MachineError as error:
-            raise rejection(error) from None
+        self._validate(lambda s: self.machine.check_completion(s, request.task, request.data))
 
     @workflow.update
     async def record_event(self, request: RecordEvent) -> TrajectoryView:
-        await self._started()
-        if self._seen():
-            return self.view()
-        async with self.lock:
-            self._check_open()
-            assert self.snapshot is not None
-            try:
-                step = self.machine.record_event(
-                    self.snapshot, request.event, self._now(), request.date
-                )
-            except MachineError as error:
-                raise rejection(error) from None
-            self._remember()
-            await self._apply(step, actor=request.actor, event=request.event)
-        return self.view()
+        return await self._machine_update(
+            lambda s: self.machine.record_event(s, request.event, self._now(), request.date),
+            request.actor,
+            event=request.event,
+        )
 
     @record_event.validator
     def _validate_event(self, request: RecordEvent) -> None:
-        if self._seen():
-            return
-        self._check_open()
-        if self.snapshot is None:
-            return
-        try:
-            self.machine.check_event(self.snapshot, request.event)
-        except MachineError as error:
-            raise rejection(error) from None
+        self._validate(lambda s: self.machine.check_event(s, request.event))
 
     @workflow.update
     async def record_ladder(self, request: RecordLadder) -> TrajectoryView:
-        await self._started()
-        if self._seen():
-            return self.view()
-        async with self.lock:
-            self._check_open()
-            assert self.snapshot is not None
-            self._remember()
-            self.snapshot = self.machine.record_ladder(self.snapshot, request.step)
-            await self._apply(self._still(), actor=request.actor, ladder=request.step)
-        return self.view()
+        return await self._machine_update(
+            lambda s: Step(
+                snapshot=self.machine.record_ladder(s, request.step), effects=(), moved=False
+            ),
+            request.actor,
+            ladder=request.step,
+        )
 
     @record_ladder.validator
     def _validate_ladder(self, request: RecordLadder) -> None:
-        if not self._seen():
-            self._check_open()
+        self._validate(lambda s: None)
 
     @workflow.update
     async def suspend(self, request: CaseDecision) -> TrajectoryView:

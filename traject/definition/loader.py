@@ -23,6 +23,10 @@ MAX_FILE_BYTES = 512 * 1024
 MAX_NODES = 50_000
 Key = str | int
 Path_ = tuple[Key, ...]
+_PLAIN_TAGS = {
+    f"tag:yaml.org,2002:{kind}"
+    for kind in ("str", "int", "float", "bool", "null", "map", "seq", "timestamp")
+}
 _PARAM = re.compile(r"\$\{([a-z][a-z0-9_]*)\}")
 
 
@@ -132,6 +136,11 @@ class _Builder:
                 [Problem(self.name, None, "", f"more than {MAX_NODES} YAML nodes")]
             )
         self.source.entries[path] = (self.name, node.start_mark.line + 1)
+        if node.tag not in _PLAIN_TAGS:
+            self.problems.append(
+                self._at(node, path, f"YAML tags such as '{node.tag}' are not supported")
+            )
+            return None
         if isinstance(node, yaml.MappingNode):
             result: dict[str, Any] = {}
             for key_node, value_node in node.value:
@@ -149,7 +158,11 @@ class _Builder:
             return result
         if isinstance(node, yaml.SequenceNode):
             return [self.build(item, (*path, i)) for i, item in enumerate(node.value)]
-        return self.scalars.construct_object(node)
+        try:
+            return self.scalars.construct_object(node)
+        except yaml.YAMLError as error:  # e.g. a timestamp that is not a date
+            self.problems.append(self._at(node, path, f"not a valid value: {error}"))
+            return None
 
     def _at(self, node: yaml.Node, path: Path_, message: str) -> Problem:
         return Problem(self.name, node.start_mark.line + 1, format_path(path), message)
