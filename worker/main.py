@@ -16,6 +16,7 @@ import structlog
 from temporalio.client import Client
 from temporalio.contrib.pydantic import pydantic_data_converter
 from temporalio.worker import Worker
+from temporalio.worker.workflow_sandbox import SandboxedWorkflowRunner, SandboxRestrictions
 
 from activities.record import StepRecorder
 from traject import logs
@@ -34,12 +35,21 @@ async def connect(settings: Settings) -> Client:
     )
 
 
+def workflow_runner() -> SandboxedWorkflowRunner:
+    """The sandbox, minus re-running our own workflow modules for every new trajectory: they hold
+    no state, and importing them per run cost more than the trajectory's own work (bench/)."""
+    return SandboxedWorkflowRunner(
+        restrictions=SandboxRestrictions.default.with_passthrough_modules("workflows", "bench")
+    )
+
+
 def build_worker(client: Client, settings: Settings, executor: ThreadPoolExecutor) -> Worker:
     recorder = StepRecorder(session_factory(make_engine(settings.database_url)))
     return Worker(
         client,
         task_queue=settings.task_queue,
         workflows=[TrajectoryWorkflow],
+        workflow_runner=workflow_runner(),
         activities=[recorder.record_step],
         activity_executor=executor,
         graceful_shutdown_timeout=timedelta(seconds=10),

@@ -78,6 +78,7 @@ class TrajectoryWorkflow:
         self.applied: list[str] = list(carried.applied_updates) if carried else []
         self.records = carried.records if carried else 0
         self.recorded = self.records
+        self.searchable: tuple[tuple[str, ...], bool] | None = None
         self.manual_now: datetime | None = None
         if params.manual_clock:
             moment = carried.manual_now if carried else params.clock_start
@@ -177,9 +178,12 @@ class TrajectoryWorkflow:
                 self.due[timer_id] = self._due_at(timer.anchor, timer.after)
         self.woken = True
         overdue = any(t.overdue for t in step.snapshot.open_tasks.values())
-        workflow.upsert_search_attributes(
-            [STATE.value_set(list(step.snapshot.active)), OVERDUE.value_set(overdue)]
-        )
+        searchable = (step.snapshot.active, overdue)
+        if searchable != self.searchable:  # an upsert is a history event: only when it changes
+            self.searchable = searchable
+            workflow.upsert_search_attributes(
+                [STATE.value_set(list(step.snapshot.active)), OVERDUE.value_set(overdue)]
+            )
         self.records += 1
         completed = {
             e.task: step.snapshot.completed.get(e.task, {})
