@@ -179,7 +179,9 @@ class TrajectoryWorkflow:
         self.woken = True
         overdue = any(t.overdue for t in step.snapshot.open_tasks.values())
         searchable = (step.snapshot.active, overdue)
-        if searchable != self.searchable:  # an upsert is a history event: only when it changes
+        # An upsert is a history event: since "upsert-on-change", only when the values change.
+        # Trajectories started before keep upserting on every step, as their histories say.
+        if searchable != self.searchable or not workflow.patched("upsert-on-change"):
             self.searchable = searchable
             workflow.upsert_search_attributes(
                 [STATE.value_set(list(step.snapshot.active)), OVERDUE.value_set(overdue)]

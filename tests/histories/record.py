@@ -1,10 +1,11 @@
 """Record the workflow histories the replay tests guard. Run when the workflow changes *on purpose*:
 
-    .venv/bin/python -m tests.histories.record
+    .venv/bin/python -m tests.histories.record SUFFIX
 
-It writes `intake_*.json` from today's TrajectoryWorkflow, and `incompatible_extra_timer.json` from a
-variant that sleeps before its first step: replaying that one against today's code must fail, which
-proves the replay test can fail at all.
+It writes `intake_*_SUFFIX.json` from today's TrajectoryWorkflow next to the histories of earlier
+versions (keep those: running trajectories still have them), and `incompatible_extra_timer.json`
+from a variant that sleeps before its first step: replaying that one against today's code must
+fail, which proves the replay test can fail at all.
 """
 
 from __future__ import annotations
@@ -74,7 +75,7 @@ async def _drive(client: Client, queue: str, name: str, manual: bool) -> Workflo
     return handle
 
 
-async def main() -> None:
+async def main(suffix: str) -> None:
     env = await WorkflowEnvironment.start_local(
         dev_server_existing_path=temporal_binary(),
         search_attributes=SEARCH_ATTRIBUTES,
@@ -96,9 +97,12 @@ async def main() -> None:
             ):
                 handle = await _drive(env.client, queue, name, manual)
             history = await handle.fetch_history()
-            (HERE / f"{name}.json").write_text(history.to_json())
-            print(f"wrote {name}.json ({len(history.events)} events)")
+            file = f"{name}.json" if name.startswith("incompatible") else f"{name}_{suffix}.json"
+            (HERE / file).write_text(history.to_json())
+            print(f"wrote {file} ({len(history.events)} events)")
 
 
 if __name__ == "__main__":
-    asyncio.run(main())
+    import sys
+
+    asyncio.run(main(sys.argv[1] if len(sys.argv) > 1 else "latest"))
