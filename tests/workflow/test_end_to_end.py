@@ -213,3 +213,36 @@ async def test_applying_a_step_twice_writes_nothing_the_second_time(running: Run
         count(r, OutboxMessage, case.id),
     )
     assert before == after
+
+
+async def test_a_running_case_keeps_its_version_when_a_new_one_is_published(
+    running: Running,
+) -> None:
+    from traject.definition import compile_text
+    from traject.store import repositories as repo
+    from traject.store.db import transaction
+
+    r = running
+    old = await r.traject.start_case("pvt1", "Nadia", actor="km-1")
+    await wait_started(r.traject.handle(old))
+    source = (DEFINITIONS / "pvt1.yaml").read_text()
+    changed = source.replace("version: 1", "version: 2").replace("due: P2W", "due: P1W")
+    with transaction(r.sessions) as session:
+        repo.publish(session, compile_text(changed, "pvt1.yaml"), changed, by="designer")
+    new = await r.traject.start_case("pvt1", "Omar", actor="km-1")
+    await wait_started(r.traject.handle(new))
+    with r.sessions() as session:
+        versions = {
+            c: repo.version_of(session, repo.get_case(session, c)).version for c in (old.id, new.id)
+        }
+        due = {
+            t.case_id: t.due_at - t.created_at
+            for t in repo.list_tasks(session, status="open")
+            if t.case_id in versions
+        }
+    assert versions == {old.id: 1, new.id: 2}
+    assert due[old.id].days == 14 and due[new.id].days == 7
+    view = await r.traject.complete_task(
+        open_task(r, old.id, "aanmelding_bevestigen"), {"tolk_nodig": False}, "km"
+    )
+    assert view.version == 1 and view.active == ["workshop"]
