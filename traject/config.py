@@ -27,6 +27,7 @@ class Settings:
     definitions_dir: Path = field(
         default_factory=lambda: Path(_env("DEFINITIONS_DIR", "definitions"))
     )
+    encryption_keys: str = field(default_factory=lambda: _env("ENCRYPTION_KEYS", ""))
 
     def __post_init__(self) -> None:
         if not self.database_url:

@@ -14,12 +14,12 @@ from datetime import timedelta
 
 import structlog
 from temporalio.client import Client
-from temporalio.contrib.pydantic import pydantic_data_converter
 from temporalio.worker import Worker
 from temporalio.worker.workflow_sandbox import SandboxedWorkflowRunner, SandboxRestrictions
 
 from activities.record import StepRecorder
 from traject import logs
+from traject.codec import EncryptionCodec, data_converter, local_keys, parse_keys
 from traject.config import Settings
 from traject.store.db import make_engine, session_factory
 from workflows.trajectory import TrajectoryWorkflow
@@ -28,10 +28,13 @@ log = structlog.get_logger()
 
 
 async def connect(settings: Settings) -> Client:
+    """A client whose payloads are encrypted: with TRAJECT_ENCRYPTION_KEYS, or the embedded
+    default's own key file."""
+    keys = parse_keys(settings.encryption_keys) or local_keys(settings.data_dir / "keys.json")
     return await Client.connect(
         settings.temporal_target,
         namespace=settings.temporal_namespace,
-        data_converter=pydantic_data_converter,
+        data_converter=data_converter(EncryptionCodec(keys)),
     )
 
 
