@@ -543,6 +543,26 @@ def timer_due(anchor: str, after: str, now: datetime, dates: Mapping[str, str]) 
     return Duration.parse(after).add_to(start)
 
 
+def track_timers(
+    due: dict[str, datetime | None],
+    effects: Iterable[Effect],
+    d: CompiledDefinition,
+    now: datetime,
+    dates: Mapping[str, str],
+) -> None:
+    """Keep `due` (armed timer → when it fires) in step with a step's effects, and start the timers
+    that waited for a case date this step recorded. Shared by the workflow and the scenario runner."""
+    for effect in effects:
+        if isinstance(effect, TimerArmed):
+            due[effect.timer] = timer_due(effect.anchor, effect.after, now, dates)
+        elif isinstance(effect, TimerCancelled):
+            due.pop(effect.timer, None)
+    for timer_id, when in due.items():
+        if when is None:
+            timer = d.timer(timer_id)
+            due[timer_id] = timer_due(timer.anchor, timer.after, now, dates)
+
+
 # ------------------------------------------------------------------------------------- guards
 def evaluate(guard: Guard, snapshot: Snapshot, d: CompiledDefinition, source: str) -> bool:
     """Evaluate a guard of the fixed library against a snapshot. Pure."""

@@ -27,9 +27,7 @@ from traject.machine import (
     Snapshot,
     Step,
     TaskOpened,
-    TimerArmed,
-    TimerCancelled,
-    timer_due,
+    track_timers,
 )
 
 
@@ -137,22 +135,12 @@ class ScenarioRun:
 
     def apply(self, step: Step) -> None:
         self.snapshot = step.snapshot
+        track_timers(self.due, step.effects, self.machine.d, self.now, self.snapshot.dates)
         for effect in step.effects:
-            if isinstance(effect, TimerArmed):
-                self.due[effect.timer] = self._due_at(effect.anchor, effect.after)
-            elif isinstance(effect, TimerCancelled):
-                self.due.pop(effect.timer, None)
-            elif isinstance(effect, ActionRun):
+            if isinstance(effect, ActionRun):
                 self.actions.append(effect.action.action)
             elif isinstance(effect, TaskOpened):
                 self.opened_tasks.add(effect.task)
-        for timer_id, when in self.due.items():  # a date recorded later resolves a waiting timer
-            if when is None:
-                timer = self.machine.d.timer(timer_id)
-                self.due[timer_id] = self._due_at(timer.anchor, timer.after)
-
-    def _due_at(self, anchor: str, after: str) -> datetime | None:
-        return timer_due(anchor, after, self.now, self.snapshot.dates)
 
     def at(self) -> str:
         return self.now.isoformat()

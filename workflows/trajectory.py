@@ -26,9 +26,7 @@ with workflow.unsafe.imports_passed_through():
         Snapshot,
         Step,
         TaskClosed,
-        TimerArmed,
-        TimerCancelled,
-        timer_due,
+        track_timers,
     )
     from workflows.messages import (
         AdvanceClock,
@@ -71,7 +69,11 @@ class TrajectoryWorkflow:
         self.machine = Machine(params.definition)
         carried = params.carried
         self.snapshot = carried.snapshot if carried else None
-        self.due: dict[str, str | None] = dict(carried.due) if carried else {}
+        self.due: dict[str, datetime | None] = (
+            {t: datetime.fromisoformat(m) if m else None for t, m in carried.due.items()}
+            if carried
+            else {}
+        )
         self.paused: dict[str, float] = dict(carried.paused) if carried else {}
         self.suspended = carried.suspended if carried else False
         self.cancelled = False
@@ -118,7 +120,7 @@ class TrajectoryWorkflow:
         assert self.snapshot is not None
         carried = Carried(
             snapshot=self.snapshot,
-            due=self.due,
+            due=self._due_iso(),
             paused=self.paused,
             suspended=self.suspended,
             applied_updates=self.applied[-MAX_REMEMBERED_UPDATES:],
@@ -129,7 +131,7 @@ class TrajectoryWorkflow:
 
     async def _sleep_until_next_timer(self) -> None:
         self.woken = False
-        moments = [datetime.fromisoformat(m) for m in self.due.values() if m is not None]
+        moments = [m for m in self.due.values() if m is not None]
         timeout = None
         if moments and not self.suspended and self.manual_now is None:
             timeout = max((min(moments) - self._clock()).total_seconds(), 0.0)
@@ -144,17 +146,13 @@ class TrajectoryWorkflow:
         until = until or self._clock()
         while not self.suspended and not self._over():
             now = until
-            ready = sorted(
-                (m, t)
-                for t, m in self.due.items()
-                if m is not None and datetime.fromisoformat(m) <= now
-            )
+            ready = sorted((m, t) for t, m in self.due.items() if m is not None and m <= now)
             if not ready:
                 return
             moment, timer = ready[0]
             del self.due[timer]
             if self.manual_now is not None:
-                self.manual_now = max(self.manual_now, datetime.fromisoformat(moment))
+                self.manual_now = max(self.manual_now, moment)
             assert self.snapshot is not None
             await self._apply(
                 self.machine.fire_timer(self.snapshot, timer, self._now()), actor=None, timer=timer
@@ -163,19 +161,10 @@ class TrajectoryWorkflow:
     # ------------------------------------------------------------------------------- steps
     async def _apply(self, step: Step, actor: str | None, **note: str | int | None) -> None:
         self.snapshot = step.snapshot
-        for effect in step.effects:
-            if isinstance(effect, TimerArmed):
-                self.due[effect.timer] = self._due_at(effect.anchor, effect.after)
-            elif isinstance(effect, TimerCancelled):
-                self.due.pop(effect.timer, None)
-                self.paused.pop(effect.timer, None)
-        for (
-            timer_id,
-            moment,
-        ) in self.due.items():  # a case date recorded now resolves waiting timers
-            if moment is None:
-                timer = self.params.definition.timer(timer_id)
-                self.due[timer_id] = self._due_at(timer.anchor, timer.after)
+        if not self.suspended:  # a suspended trajectory's clock stands still (see resume)
+            track_timers(
+                self.due, step.effects, self.params.definition, self._clock(), step.snapshot.dates
+            )
         self.woken = True
         overdue = any(t.overdue for t in step.snapshot.open_tasks.values())
         searchable = (step.snapshot.active, overdue)
@@ -215,12 +204,8 @@ class TrajectoryWorkflow:
         )
         self.recorded = record.sequence
 
-    def _due_at(self, anchor: str, after: str) -> str | None:
-        if self.suspended and anchor == "entry":
-            return None
-        assert self.snapshot is not None
-        due = timer_due(anchor, after, self._clock(), self.snapshot.dates)
-        return due.isoformat() if due else None
+    def _due_iso(self) -> dict[str, str | None]:
+        return {t: m.isoformat() if m else None for t, m in self.due.items()}
 
     def _clock(self) -> datetime:
         return self.manual_now if self.manual_now is not None else workflow.now()
@@ -337,9 +322,7 @@ class TrajectoryWorkflow:
             self._check_open()
             now = self._clock()
             self.paused = {
-                t: (datetime.fromisoformat(m) - now).total_seconds()
-                for t, m in self.due.items()
-                if m is not None
+                t: (m - now).total_seconds() for t, m in self.due.items() if m is not None
             }
             self.due = {t: None for t in self.due}
             self.suspended = True
@@ -364,11 +347,11 @@ class TrajectoryWorkflow:
             self.suspended = False
             for timer_id in list(self.due):
                 left = self.paused.pop(timer_id, None)
-                if left is not None:
-                    self.due[timer_id] = (now + timedelta(seconds=max(left, 0))).isoformat()
-                else:
-                    timer = self.params.definition.timer(timer_id)
-                    self.due[timer_id] = self._due_at(timer.anchor, timer.after)
+                self.due[timer_id] = (
+                    now + timedelta(seconds=max(left, 0)) if left is not None else None
+                )
+            assert self.snapshot is not None  # timers still waiting for a date start if it is known
+            track_timers(self.due, (), self.params.definition, now, self.snapshot.dates)
             self._remember()
             await self._apply(
                 self._still(), request.actor, decision="resumed", reason=request.reason
@@ -460,7 +443,7 @@ class TrajectoryWorkflow:
             outcome=snap.outcome if snap else None,
             steps=snap.steps if snap else 0,
             recorded=self.recorded,
-            timers=dict(self.due),
+            timers=self._due_iso(),
             ladder=snap.ladder if snap else None,
             dates=dict(snap.dates) if snap else {},
             now=self._now(),
