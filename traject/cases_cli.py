@@ -7,13 +7,14 @@ import argparse
 import asyncio
 import json
 import sys
-from datetime import date
+from datetime import UTC, date, datetime
 from typing import Any
 
 from traject.config import Settings
 from traject.service import Refused, Traject
 from traject.store import repositories as repo
-from traject.store.db import make_engine, session_factory
+from traject.store.db import make_engine, session_factory, transaction
+from traject.store.records import apply_retention, export_person
 
 ACTOR = "cli"
 
@@ -32,6 +33,11 @@ def add_commands(commands: Any) -> None:
     sub.add_parser("list", help="recent cases")
     show = sub.add_parser("show", help="a case with its tasks and timeline")
     show.add_argument("case")
+    export = sub.add_parser(
+        "export", help="everything held about the newcomer (AVG inzage), as JSON"
+    )
+    export.add_argument("case")
+    export.add_argument("--municipality", required=True)
     for name in ("suspend", "resume", "cancel"):
         decide = sub.add_parser(name, help=f"{name} a trajectory")
         decide.add_argument("case")
@@ -49,6 +55,12 @@ def add_commands(commands: Any) -> None:
     complete.add_argument("task", type=int)
     complete.add_argument("--data", default="{}", help="form data as JSON")
     tasks.set_defaults(run=_run)
+
+    retention = commands.add_parser(
+        "retention", help="remove personal data of ended cases past retention"
+    )
+    retention.add_argument("action", choices=["run"])
+    retention.set_defaults(run=_run)
 
     events = commands.add_parser("events", help="record an outside event on a case")
     sub = events.add_subparsers(dest="action", required=True)
@@ -82,6 +94,22 @@ async def _dispatch(args: argparse.Namespace) -> int:
                 print(
                     f"{task.id:>5}  {task.case_id}  {task.role:<14} due {due}  {task.title}  {flags}"
                 )
+        return 0
+    if args.command == "retention":
+        with transaction(sessions) as session:
+            result = apply_retention(session, datetime.now(UTC), actor=ACTOR)
+        print(
+            f"anonymised {len(result.anonymised)} case(s)"
+            + "".join(f"\n  {c}" for c in result.anonymised)
+        )
+        return 0
+    if args.command == "cases" and args.action == "export":
+        with transaction(sessions) as session:
+            try:
+                exported = export_person(session, args.case, args.municipality, actor=ACTOR)
+            except repo.NotFound as error:
+                raise Refused("not_found", str(error)) from None
+        print(json.dumps(exported, indent=2, ensure_ascii=False))
         return 0
     if args.command == "cases" and args.action == "list":
         with sessions() as session:

@@ -146,6 +146,8 @@ def parser() -> argparse.ArgumentParser:
         "worker", help="run a worker against the configured Temporal server"
     )
     worker.set_defaults(run=_worker)
+    doctor = commands.add_parser("doctor", help="check the configuration and its connections")
+    doctor.set_defaults(run=_doctor)
     from traject.cases_cli import add_commands
 
     add_commands(commands)
@@ -157,6 +159,18 @@ def _up(_args: argparse.Namespace) -> int:
 
     up()
     return EXIT_OK
+
+
+def _doctor(_args: argparse.Namespace) -> int:
+    from traject.doctor import main as doctor
+
+    return doctor()
+
+
+def _doctor(_args: argparse.Namespace) -> int:
+    from traject.doctor import main as doctor
+
+    return doctor()
 
 
 def _worker(_args: argparse.Namespace) -> int:

@@ -1,0 +1,61 @@
+"""`traject doctor` names each thing that is wrong with a configuration."""
+
+from __future__ import annotations
+
+import socket
+from pathlib import Path
+
+import pytest
+
+from traject.config import Settings
+from traject.doctor import run_checks
+from traject.store.migrate import upgrade
+
+ROOT = Path(__file__).parents[2]
+
+
+def closed_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+def settings(tmp_path: Path, **env: str) -> Settings:
+    return Settings(
+        data_dir=tmp_path,
+        database_url=f"sqlite:///{tmp_path / 'traject.db'}",
+        temporal_address=f"127.0.0.1:{closed_port()}",
+        definitions_dir=ROOT / "definitions",
+        **env,  # type: ignore[arg-type]
+    )
+
+
+def by_check(tmp_path: Path, **env: str) -> dict[str, tuple[bool, str]]:
+    return {f.check: (f.ok, f.detail) for f in run_checks(settings(tmp_path, **env))}
+
+
+def test_an_unmigrated_store_missing_keys_and_no_temporal_are_each_reported(tmp_path: Path) -> None:
+    found = by_check(tmp_path)
+    assert found["store"][0] is False and "schema at nothing" in found["store"][1]
+    assert (
+        found["encryption keys"][0] is False
+        and "TRAJECT_ENCRYPTION_KEYS" in found["encryption keys"][1]
+    )
+    assert found["definitions"] == (True, f"9 valid in {ROOT / 'definitions'}")
+    assert found["temporal"][0] is False
+
+
+def test_a_migrated_store_and_valid_keys_pass(tmp_path: Path) -> None:
+    upgrade(f"sqlite:///{tmp_path / 'traject.db'}")
+    key = "k1:" + "A" * 43 + "="
+    found = by_check(tmp_path, encryption_keys=key)
+    assert found["store"][0] and "migration 0001" in found["store"][1]
+    assert found["encryption keys"] == (
+        True,
+        "1 key(s) from TRAJECT_ENCRYPTION_KEYS, encrypting with 'k1'",
+    )
+
+
+@pytest.mark.parametrize("keys", ["k1:short", "k1:%%%"])
+def test_bad_keys_are_reported(tmp_path: Path, keys: str) -> None:
+    assert by_check(tmp_path, encryption_keys=keys)["encryption keys"][0] is False
