@@ -167,12 +167,6 @@ def _doctor(_args: argparse.Namespace) -> int:
     return doctor()
 
 
-def _doctor(_args: argparse.Namespace) -> int:
-    from traject.doctor import main as doctor
-
-    return doctor()
-
-
 def _worker(_args: argparse.Namespace) -> int:
     from worker.main import main as run_worker
 
