@@ -28,6 +28,7 @@ class Settings:
         default_factory=lambda: Path(_env("DEFINITIONS_DIR", "definitions"))
     )
     encryption_keys: str = field(default_factory=lambda: _env("ENCRYPTION_KEYS", ""))
+    codec_token: str = field(default_factory=lambda: _env("CODEC_TOKEN", ""))
 
     def __post_init__(self) -> None:
         if not self.database_url:

@@ -30,13 +30,17 @@ def temporal_binary() -> str:
     return found
 
 
-def dev_server_args(db_file: Path | None, port: int, ui_port: int | None) -> list[str]:
+def dev_server_args(
+    db_file: Path | None, port: int, ui_port: int | None, codec_endpoint: str | None = None
+) -> list[str]:
     args = ["server", "start-dev", "--ip", "127.0.0.1", "--port", str(port), "--log-level", "warn"]
     args += ["--metrics-port", str(port + 2)]  # pinned: random otherwise, and ops scrape it
     if db_file is not None:
         args += ["--db-filename", str(db_file)]
         args += ["--sqlite-pragma", "journal_mode=wal", "--sqlite-pragma", "synchronous=normal"]
     args += ["--headless"] if ui_port is None else ["--ui-port", str(ui_port)]
+    if codec_endpoint and ui_port is not None:  # the Web UI shows payloads decrypted by Traject
+        args += ["--ui-codec-endpoint", codec_endpoint]
     for key in SEARCH_ATTRIBUTES:  # KEYWORD_LIST → KeywordList, as the CLI spells types
         kind = "".join(part.capitalize() for part in key.indexed_value_type.name.split("_"))
         args += ["--search-attribute", f"{key.name}={kind}"]
@@ -44,14 +48,20 @@ def dev_server_args(db_file: Path | None, port: int, ui_port: int | None) -> lis
 
 
 def start(
-    db_file: Path | None, port: int, ui_port: int | None, log: Path
+    db_file: Path | None,
+    port: int,
+    ui_port: int | None,
+    log: Path,
+    codec_endpoint: str | None = None,
 ) -> subprocess.Popen[bytes]:
     if _listening(port):
         raise DevServerError(f"port {port} is taken: is another Temporal server running?")
     log.parent.mkdir(parents=True, exist_ok=True)
     with log.open("ab") as out:
         process = subprocess.Popen(
-            [temporal_binary(), *dev_server_args(db_file, port, ui_port)], stdout=out, stderr=out
+            [temporal_binary(), *dev_server_args(db_file, port, ui_port, codec_endpoint)],
+            stdout=out,
+            stderr=out,
         )
     deadline = time.monotonic() + 60
     while not _listening(port):

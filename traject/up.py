@@ -11,15 +11,19 @@ import subprocess
 
 import structlog
 import uvicorn
+from fastapi.middleware.cors import CORSMiddleware
 
 from activities.outbox import FileNotifier, dispatch
 from traject import devserver, logs
 from traject.api.app import create_app
+from traject.api.codec import codec_router
+from traject.codec import EncryptionCodec
 from traject.config import Settings
 from traject.seed import seed
 from traject.store.db import make_engine, session_factory
 from traject.store.migrate import upgrade
 from worker import main as worker
+from worker.main import keys
 
 log = structlog.get_logger()
 
@@ -34,6 +38,7 @@ async def up(settings: Settings) -> None:
             settings.dev_server_port,
             settings.dev_server_ui_port,
             settings.data_dir / "temporal.log",
+            codec_endpoint=f"http://{settings.api_host}:{settings.api_port}/codec",
         )
     try:
         await _serve(settings)
@@ -61,9 +66,19 @@ async def _serve(settings: Settings) -> None:
         except Exception:  # a probe reports, it does not raise
             return False
 
+    ui_origin = f"http://127.0.0.1:{settings.dev_server_ui_port}"
+    codec = codec_router(EncryptionCodec(keys(settings)), settings.codec_token or None, ui_origin)
+    app = create_app(sessions, temporal_ready, codec)
+    app.add_middleware(
+        CORSMiddleware,
+        allow_origins=[ui_origin],
+        allow_methods=["POST"],
+        allow_headers=["*"],
+        allow_credentials=True,
+    )
     api = uvicorn.Server(
         uvicorn.Config(
-            create_app(sessions, temporal_ready),
+            app,
             host=settings.api_host,
             port=settings.api_port,
             log_level="warning",

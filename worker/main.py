@@ -27,14 +27,17 @@ from workflows.trajectory import TrajectoryWorkflow
 log = structlog.get_logger()
 
 
+def keys(settings: Settings) -> list[tuple[str, bytes]]:
+    """TRAJECT_ENCRYPTION_KEYS, or the embedded default's own key file."""
+    return parse_keys(settings.encryption_keys) or local_keys(settings.data_dir / "keys.json")
+
+
 async def connect(settings: Settings) -> Client:
-    """A client whose payloads are encrypted: with TRAJECT_ENCRYPTION_KEYS, or the embedded
-    default's own key file."""
-    keys = parse_keys(settings.encryption_keys) or local_keys(settings.data_dir / "keys.json")
+    """A client whose payloads are encrypted."""
     return await Client.connect(
         settings.temporal_target,
         namespace=settings.temporal_namespace,
-        data_converter=data_converter(EncryptionCodec(keys)),
+        data_converter=data_converter(EncryptionCodec(keys(settings))),
     )
 
 

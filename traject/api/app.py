@@ -1,12 +1,12 @@
-"""The HTTP API. For now: health, readiness and the published definitions; the case workers' API
-(with login, roles and tenancy) builds on this app."""
+"""The HTTP API. For now: health, readiness, the published definitions and the codec server for the
+Temporal Web UI; the case workers' API (with login, roles and tenancy) builds on this app."""
 
 from __future__ import annotations
 
 from collections.abc import Awaitable, Callable
 from typing import Any
 
-from fastapi import FastAPI, Response
+from fastapi import APIRouter, FastAPI, Response
 from sqlalchemy import text
 from sqlalchemy.orm import Session, sessionmaker
 
@@ -15,7 +15,9 @@ from traject.store import repositories
 ReadyCheck = Callable[[], Awaitable[bool]]
 
 
-def create_app(sessions: sessionmaker[Session], temporal_ready: ReadyCheck) -> FastAPI:
+def create_app(
+    sessions: sessionmaker[Session], temporal_ready: ReadyCheck, codec: APIRouter | None = None
+) -> FastAPI:
     app = FastAPI(
         title="Traject",
         summary="Civic-integration trajectories for Dutch municipalities",
@@ -50,6 +52,8 @@ def create_app(sessions: sessionmaker[Session], temporal_ready: ReadyCheck) -> F
                 for v in repositories.list_definition_versions(session)
             ]
 
+    if codec is not None:
+        app.include_router(codec)
     return app
 
 
