@@ -146,6 +146,11 @@ def parser() -> argparse.ArgumentParser:
         "worker", help="run a worker against the configured Temporal server"
     )
     worker.set_defaults(run=_worker)
+    for name, help_text in (
+        ("api", "serve the HTTP API (production)"),
+        ("migrate", "migrate the store and publish the built-in definitions"),
+    ):
+        commands.add_parser(name, help=help_text).set_defaults(run=_serve)
     doctor = commands.add_parser("doctor", help="check the configuration and its connections")
     doctor.set_defaults(run=_doctor)
     from traject.cases_cli import add_commands
@@ -165,6 +170,12 @@ def _doctor(_args: argparse.Namespace) -> int:
     from traject.doctor import main as doctor
 
     return doctor()
+
+
+def _serve(args: argparse.Namespace) -> int:
+    from traject import serve
+
+    return serve.api_main() if args.command == "api" else serve.migrate_main()
 
 
 def _worker(_args: argparse.Namespace) -> int:

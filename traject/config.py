@@ -29,6 +29,7 @@ class Settings:
     )
     encryption_keys: str = field(default_factory=lambda: _env("ENCRYPTION_KEYS", ""))
     codec_token: str = field(default_factory=lambda: _env("CODEC_TOKEN", ""))
+    ui_origin: str = field(default_factory=lambda: _env("UI_ORIGIN", "http://127.0.0.1:8233"))
 
     def __post_init__(self) -> None:
         if not self.database_url:

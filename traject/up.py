@@ -13,7 +13,6 @@ import structlog
 import uvicorn
 from fastapi.middleware.cors import CORSMiddleware
 
-from activities.outbox import FileNotifier, dispatch
 from traject import devserver, logs
 from traject.api.app import create_app
 from traject.api.codec import codec_router
@@ -66,7 +65,7 @@ async def _serve(settings: Settings) -> None:
         except Exception:  # a probe reports, it does not raise
             return False
 
-    ui_origin = f"http://127.0.0.1:{settings.dev_server_ui_port}"
+    ui_origin = settings.ui_origin
     codec = codec_router(EncryptionCodec(keys(settings)), settings.codec_token or None, ui_origin)
     app = create_app(sessions, temporal_ready, codec)
     app.add_middleware(
@@ -85,18 +84,9 @@ async def _serve(settings: Settings) -> None:
             lifespan="off",
         )
     )
-    notifier = FileNotifier(settings.data_dir / "mail")
-
-    async def send_outbox() -> None:
-        while not stop.is_set():
-            await asyncio.to_thread(dispatch, sessions, notifier)
-            with contextlib.suppress(TimeoutError):
-                await asyncio.wait_for(stop.wait(), timeout=2)
-
     tasks = [
         asyncio.create_task(worker.run(settings, stop)),
         asyncio.create_task(api.serve()),
-        asyncio.create_task(send_outbox()),
     ]
     _print_welcome(settings, len(published))
     await stop.wait()

@@ -8,6 +8,7 @@ running activities finish, workflows resume on the next worker.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import signal
 from concurrent.futures import ThreadPoolExecutor
 from datetime import timedelta
@@ -17,6 +18,7 @@ from temporalio.client import Client
 from temporalio.worker import Worker
 from temporalio.worker.workflow_sandbox import SandboxedWorkflowRunner, SandboxRestrictions
 
+from activities.outbox import FileNotifier, dispatch
 from activities.record import StepRecorder
 from traject import logs
 from traject.codec import EncryptionCodec, data_converter, local_keys, parse_keys
@@ -71,8 +73,18 @@ async def run(settings: Settings, stop: asyncio.Event) -> None:
             "worker_started", task_queue=settings.task_queue, temporal=settings.temporal_target
         )
         async with worker:
-            await stop.wait()
+            await send_outbox(settings, stop)
         log.info("worker_stopped")
+
+
+async def send_outbox(settings: Settings, stop: asyncio.Event) -> None:
+    """Send what steps left in the outbox until told to stop (files in the embedded default)."""
+    sessions = session_factory(make_engine(settings.database_url))
+    notifier = FileNotifier(settings.data_dir / "mail")
+    while not stop.is_set():
+        await asyncio.to_thread(dispatch, sessions, notifier)
+        with contextlib.suppress(TimeoutError):
+            await asyncio.wait_for(stop.wait(), timeout=2)
 
 
 def main() -> None:

@@ -1,0 +1,56 @@
+"""Production entry points: `traject api` (the HTTP API), `traject migrate` (schema and built-in
+definitions, run once per release, e.g. as a Kubernetes Job). `traject worker` runs the workflows,
+activities and the outbox dispatcher; `traject up` is all of it on one machine."""
+
+from __future__ import annotations
+
+import uvicorn
+from fastapi import FastAPI
+
+from traject import logs
+from traject.api.app import create_app
+from traject.api.codec import codec_router
+from traject.codec import EncryptionCodec
+from traject.config import Settings
+from traject.seed import seed
+from traject.store.db import make_engine, session_factory
+from traject.store.migrate import upgrade
+from worker.main import connect, keys
+
+
+def build_api(settings: Settings) -> FastAPI:
+    sessions = session_factory(make_engine(settings.database_url))
+
+    async def temporal_ready() -> bool:
+        try:
+            client = await connect(settings)
+            return await client.service_client.check_health()
+        except Exception:  # a probe reports, it does not raise
+            return False
+
+    codec = codec_router(
+        EncryptionCodec(keys(settings)), settings.codec_token or None, settings.ui_origin
+    )
+    return create_app(sessions, temporal_ready, codec)
+
+
+def api_main() -> int:
+    settings = Settings()
+    logs.configure(settings.log_format, settings.log_level)
+    uvicorn.run(
+        build_api(settings),
+        host=settings.api_host,
+        port=settings.api_port,
+        log_level="warning",
+        lifespan="off",
+    )
+    return 0
+
+
+def migrate_main() -> int:
+    settings = Settings()
+    logs.configure(settings.log_format, settings.log_level)
+    upgrade(settings.database_url)
+    published = seed(session_factory(make_engine(settings.database_url)), settings.definitions_dir)
+    print(f"store at the latest migration; {len(published)} built-in definitions published")
+    return 0
