@@ -6,9 +6,30 @@ import os
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from temporalio.service import TLSConfig
+
+
+def _file_settings() -> dict[str, str]:
+    """TRAJECT_CONFIG_FILE: optional KEY=VALUE lines (like an env file); the environment wins."""
+    path = os.environ.get("TRAJECT_CONFIG_FILE")
+    if not path:
+        return {}
+    settings = {}
+    for line in Path(path).read_text(encoding="utf-8").splitlines():
+        line = line.strip()
+        if line and not line.startswith("#") and "=" in line:
+            key, _, value = line.partition("=")
+            settings[key.strip()] = value.strip().strip('"')
+    return settings
+
+
+def _read(path: str) -> bytes | None:
+    return Path(path).read_bytes() if path else None
+
 
 def _env(name: str, default: str) -> str:
-    return os.environ.get(f"TRAJECT_{name}", default)
+    key = f"TRAJECT_{name}"
+    return os.environ.get(key) or _file_settings().get(key, default)
 
 
 @dataclass(frozen=True)
@@ -29,12 +50,25 @@ class Settings:
     )
     encryption_keys: str = field(default_factory=lambda: _env("ENCRYPTION_KEYS", ""))
     codec_token: str = field(default_factory=lambda: _env("CODEC_TOKEN", ""))
+    temporal_tls_cert: str = field(default_factory=lambda: _env("TEMPORAL_TLS_CERT", ""))
+    temporal_tls_key: str = field(default_factory=lambda: _env("TEMPORAL_TLS_KEY", ""))
+    temporal_tls_ca: str = field(default_factory=lambda: _env("TEMPORAL_TLS_CA", ""))
     ui_origin: str = field(default_factory=lambda: _env("UI_ORIGIN", "http://127.0.0.1:8233"))
 
     def __post_init__(self) -> None:
         if not self.database_url:
             url = _env("DATABASE_URL", f"sqlite:///{self.data_dir / 'traject.db'}")
             object.__setattr__(self, "database_url", url)
+
+    def temporal_tls(self) -> TLSConfig | bool:
+        """mTLS to the Temporal frontend when a client certificate (and key) are configured."""
+        if not (self.temporal_tls_cert or self.temporal_tls_ca):
+            return False
+        return TLSConfig(
+            client_cert=_read(self.temporal_tls_cert),
+            client_private_key=_read(self.temporal_tls_key),
+            server_root_ca_cert=_read(self.temporal_tls_ca),
+        )
 
     @property
     def embedded_temporal(self) -> bool:

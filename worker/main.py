@@ -39,6 +39,7 @@ async def connect(settings: Settings) -> Client:
     return await Client.connect(
         settings.temporal_target,
         namespace=settings.temporal_namespace,
+        tls=settings.temporal_tls(),
         data_converter=data_converter(EncryptionCodec(keys(settings))),
     )
 

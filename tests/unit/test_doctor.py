@@ -59,3 +59,27 @@ def test_a_migrated_store_and_valid_keys_pass(tmp_path: Path) -> None:
 @pytest.mark.parametrize("keys", ["k1:short", "k1:%%%"])
 def test_bad_keys_are_reported(tmp_path: Path, keys: str) -> None:
     assert by_check(tmp_path, encryption_keys=keys)["encryption keys"][0] is False
+
+
+def test_a_config_file_fills_in_what_the_environment_leaves_open(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    config = tmp_path / "traject.env"
+    config.write_text("# production\nTRAJECT_TASK_QUEUE=gemeente\nTRAJECT_API_PORT = 9000\n")
+    monkeypatch.setenv("TRAJECT_CONFIG_FILE", str(config))
+    monkeypatch.setenv("TRAJECT_API_PORT", "9100")
+    loaded = Settings()
+    assert loaded.task_queue == "gemeente" and loaded.api_port == 9100
+    assert loaded.temporal_tls() is False
+
+
+def test_client_certificates_turn_on_mtls(tmp_path: Path) -> None:
+    (tmp_path / "client.pem").write_bytes(b"cert")
+    (tmp_path / "client.key").write_bytes(b"key")
+    tls = Settings(
+        temporal_tls_cert=str(tmp_path / "client.pem"),
+        temporal_tls_key=str(tmp_path / "client.key"),
+    )
+    config = tls.temporal_tls()
+    assert not isinstance(config, bool)
+    assert config.client_cert == b"cert" and config.client_private_key == b"key"
