@@ -5,6 +5,9 @@ newcomer (personal data, SQL only) and keeps the personal answers of a form out 
 
 from __future__ import annotations
 
+import asyncio
+import hashlib
+import json
 from dataclasses import dataclass
 from datetime import date
 from typing import Any
@@ -29,6 +32,17 @@ from workflows.messages import (
 from workflows.trajectory import DEFINITION, MUNICIPALITY, VERSION, TrajectoryWorkflow
 
 Handle = WorkflowHandle[TrajectoryWorkflow, TrajectoryView]
+CATCH_UP_ATTEMPTS = 20
+CATCH_UP_PAUSE = 0.5  # seconds; a lost workflow task is redone within the task timeout (10 s)
+
+
+def _completion_id(task_id: int, data: dict[str, Any], actor: str) -> str:
+    """The same completion sent twice (a retry, a double click) is applied once and answered alike;
+    a different completion of the same task is refused as 'already completed'."""
+    digest = hashlib.sha256(
+        json.dumps([data, actor], sort_keys=True, default=str).encode()
+    ).hexdigest()
+    return f"complete-task-{task_id}-{digest[:16]}"
 
 
 class Refused(Exception):
@@ -140,14 +154,32 @@ class Traject:
             raise Refused("invalid_form", "the form is not valid", errors)
         public, personal = split_personal(form, data)
         request = CompleteTask(task=task.name, data=public, actor=actor)
-        view = await self._update(
-            case, TrajectoryWorkflow.complete_task, request, f"complete-task-{task_id}"
-        )
+        view = await self._complete(case, task_id, request, _completion_id(task_id, data, actor))
         with transaction(self.sessions) as session:
             stored = repo.get_task(session, task_id)
             stored.personal_data = personal  # personal answers stay here, never in the workflow
             repo.audit(session, case.municipality, actor, "task_completed", case.id, task=task.name)
         return view
+
+    async def _complete(
+        self, case: Case, task_id: int, request: CompleteTask, update_id: str
+    ) -> TrajectoryView:
+        """After a worker crash the store can show a task the workflow has not reached again yet
+        (the step was written, the workflow task that took it was lost and is being redone). Then
+        "not open" is wait-and-retry, not a refusal; it is a refusal once the store agrees."""
+        for attempt in range(CATCH_UP_ATTEMPTS):
+            try:
+                return await self._update(
+                    case, TrajectoryWorkflow.complete_task, request, update_id
+                )
+            except Refused as refused:
+                if refused.code != "task_not_open" or attempt == CATCH_UP_ATTEMPTS - 1:
+                    raise
+                with self.sessions() as session:
+                    if repo.get_task(session, task_id).status != "open":
+                        raise
+            await asyncio.sleep(CATCH_UP_PAUSE)
+        raise AssertionError("unreachable")
 
     async def record_event(
         self,

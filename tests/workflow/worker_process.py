@@ -1,0 +1,39 @@
+"""A worker in its own process, for tests that kill it (`kill -9`) mid-load.
+
+python -m tests.workflow.worker_process TEMPORAL_ADDRESS TASK_QUEUE DATABASE_URL
+"""
+
+from __future__ import annotations
+
+import asyncio
+import sys
+from concurrent.futures import ThreadPoolExecutor
+
+from temporalio.client import Client
+from temporalio.contrib.pydantic import pydantic_data_converter
+from temporalio.worker import Worker
+
+from activities.record import StepRecorder
+from traject.store.db import make_engine, session_factory
+from worker.main import workflow_runner
+from workflows.trajectory import TrajectoryWorkflow
+
+
+async def main(address: str, queue: str, database_url: str) -> None:
+    client = await Client.connect(address, data_converter=pydantic_data_converter)
+    recorder = StepRecorder(session_factory(make_engine(database_url)))
+    with ThreadPoolExecutor(max_workers=8) as executor:
+        async with Worker(
+            client,
+            task_queue=queue,
+            workflows=[TrajectoryWorkflow],
+            activities=[recorder.record_step],
+            activity_executor=executor,
+            workflow_runner=workflow_runner(),
+        ):
+            print("ready", flush=True)
+            await asyncio.Event().wait()
+
+
+if __name__ == "__main__":
+    asyncio.run(main(*sys.argv[1:4]))
