@@ -290,15 +290,6 @@ class Machine:
             return self._run(disarmed, at, timer.trigger)
         return self._task_timer(disarmed, timer, at)
 
-    def triggers(self, snapshot: Snapshot) -> list[str]:
-        """Triggers a transition is declared for in the current states (guards not evaluated)."""
-        names = (
-            {n for leaf in snapshot.active for n in self.d.ancestors(leaf)}
-            if snapshot.active
-            else set()
-        )
-        return sorted({t.trigger for n in names for t in self.d.states[n].transitions})
-
     # ------------------------------------------------------------------------------ stepping
     def _check_running(self, snapshot: Snapshot) -> None:
         if snapshot.finished:

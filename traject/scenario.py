@@ -130,7 +130,6 @@ class ScenarioRun:
         default_factory=dict
     )  # armed timer → when (None: date unknown)
     actions: list[str] = field(default_factory=list)
-    fired: list[str] = field(default_factory=list)
     opened_tasks: set[str] = field(default_factory=set)
 
     def apply(self, step: Step) -> None:
@@ -156,7 +155,6 @@ class ScenarioRun:
             when, timer_id = min(pending)
             self.now = max(self.now, when)
             self.due.pop(timer_id)
-            self.fired.append(timer_id)
             self.apply(self.machine.fire_timer(self.snapshot, timer_id, self.at()))
         self.now = until
 

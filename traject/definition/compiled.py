@@ -38,10 +38,6 @@ class CTask(Frozen):
     form: dict[str, FormField] = {}
     simulate: Simulate | None = None
 
-    def guard_readable(self, field: str) -> bool:
-        spec = self.form.get(field)
-        return spec is not None and not spec.personal
-
 
 class CTimer(Frozen):
     """A durable timer armed when `state` is entered and cancelled when it is left."""
