@@ -3,12 +3,11 @@ checks that upgrading an empty database gives exactly these tables.
 
 Personal data (names, BSN, contact details, free-text form answers) lives in `case_persons` and
 `tasks.personal_data` only, so retention can delete it while the anonymous statistics stay.
-Every moment is stored in UTC and read back timezone-aware, on SQLite as on PostgreSQL.
 """
 
 from __future__ import annotations
 
-from datetime import UTC, date, datetime
+from datetime import date, datetime
 from typing import Any, ClassVar
 
 from sqlalchemy import (
@@ -17,60 +16,23 @@ from sqlalchemy import (
     CheckConstraint,
     Date,
     DateTime,
-    Dialect,
     ForeignKey,
     Index,
     Integer,
     String,
     Text,
-    TypeDecorator,
     UniqueConstraint,
-    event,
 )
-from sqlalchemy.ext.associationproxy import AssociationProxy, association_proxy
-from sqlalchemy.orm import DeclarativeBase, Mapped, Mapper, mapped_column, relationship
-
-from traject.store.errors import AppendOnly, NaiveTimestamp
+from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
 Json = dict[str, Any]
-
-USER_ROLES = ("designer", "caseworker", "volunteer", "coordinator", "admin")
-DEFINITION_STATUSES = ("draft", "published", "retired")
-CASE_STATUSES = ("starting", "running", "suspended", "finished", "cancelled")
-TASK_STATUSES = ("open", "completed", "cancelled")
-SEAT_STATUSES = ("booked", "waitlisted", "cancelled")
-
-
-def one_of(column: str, values: tuple[str, ...]) -> str:
-    """The SQL of a check constraint that keeps `column` within `values`."""
-    return f"{column} IN ({', '.join(repr(v) for v in values)})"
-
-
-class UtcDateTime(TypeDecorator[datetime]):
-    """`timestamp with time zone`, normalised to UTC; SQLite (which keeps no zone) included.
-    A naive datetime is refused rather than guessed."""
-
-    impl = DateTime(timezone=True)
-    cache_ok = True
-
-    def process_bind_param(self, value: datetime | None, dialect: Dialect) -> datetime | None:
-        if value is None:
-            return None
-        if value.tzinfo is None:
-            raise NaiveTimestamp(f"{value.isoformat()} has no timezone: give an aware datetime")
-        return value.astimezone(UTC)
-
-    def process_result_value(self, value: datetime | None, dialect: Dialect) -> datetime | None:
-        if value is None:
-            return None
-        return value.replace(tzinfo=UTC) if value.tzinfo is None else value.astimezone(UTC)
 
 
 class Base(DeclarativeBase):
     type_annotation_map: ClassVar[dict[Any, Any]] = {
         Json: JSON,
         list[str]: JSON,
-        datetime: UtcDateTime,
+        datetime: DateTime(timezone=True),
     }
 
 
@@ -83,9 +45,6 @@ class Municipality(Base):
 
 
 class User(Base):
-    """A member of staff or a volunteer. `roles` say what they may do in Traject; `groups` are the
-    candidate groups of definitions (klantmanager, vrijwilliger, coach) whose tasks they see."""
-
     __tablename__ = "users"
     __table_args__ = (UniqueConstraint("municipality", "username"),)
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -93,56 +52,23 @@ class User(Base):
     username: Mapped[str] = mapped_column(String(100))
     display_name: Mapped[str] = mapped_column(String(200))
     password_hash: Mapped[str | None] = mapped_column(String(300))
-    is_active: Mapped[bool] = mapped_column(Boolean, default=True)
-    role_rows: Mapped[list[UserRole]] = relationship(
-        cascade="all, delete-orphan", lazy="selectin", order_by="UserRole.role"
-    )
-    group_rows: Mapped[list[UserGroup]] = relationship(
-        cascade="all, delete-orphan", lazy="selectin", order_by="UserGroup.group_name"
-    )
-    roles: AssociationProxy[list[str]] = association_proxy(
-        "role_rows", "role", creator=lambda role: UserRole(role=role)
-    )
-    groups: AssociationProxy[list[str]] = association_proxy(
-        "group_rows", "group_name", creator=lambda group: UserGroup(group_name=group)
-    )
-
-
-class UserRole(Base):
-    __tablename__ = "user_roles"
-    __table_args__ = (CheckConstraint(one_of("role", USER_ROLES), name="ck_user_roles_role"),)
-    user_id: Mapped[int] = mapped_column(
-        ForeignKey("users.id", ondelete="CASCADE"), primary_key=True
-    )
-    role: Mapped[str] = mapped_column(String(20), primary_key=True)
-
-
-class UserGroup(Base):
-    __tablename__ = "user_groups"
-    __table_args__ = (Index("ix_user_groups_group", "group_name"),)
-    user_id: Mapped[int] = mapped_column(
-        ForeignKey("users.id", ondelete="CASCADE"), primary_key=True
-    )
-    group_name: Mapped[str] = mapped_column(String(64), primary_key=True)
+    roles: Mapped[list[str]] = mapped_column(default=list)  # designer, caseworker, volunteer, ...
+    groups: Mapped[list[str]] = mapped_column(default=list)  # candidate groups: klantmanager, coach
+    active: Mapped[bool] = mapped_column(Boolean, default=True)
 
 
 class DefinitionVersion(Base):
     """A published definition: immutable once written."""
 
     __tablename__ = "definition_versions"
-    __table_args__ = (
-        UniqueConstraint("municipality", "definition", "version"),
-        CheckConstraint(
-            one_of("status", DEFINITION_STATUSES), name="ck_definition_versions_status"
-        ),
-    )
+    __table_args__ = (UniqueConstraint("municipality", "definition", "version"),)
     id: Mapped[int] = mapped_column(primary_key=True)
     municipality: Mapped[str] = mapped_column(ForeignKey("municipalities.slug"))
     definition: Mapped[str] = mapped_column(String(64))
     version: Mapped[int] = mapped_column(Integer)
     content_hash: Mapped[str] = mapped_column(String(64))
     title: Mapped[str] = mapped_column(String(300))
-    source: Mapped[str] = mapped_column(Text)  # the YAML as the designer wrote it
+    source: Mapped[str] = mapped_column(Text)
     compiled: Mapped[Json] = mapped_column()
     status: Mapped[str] = mapped_column(String(20), default="published")
     published_by: Mapped[str] = mapped_column(String(100))
@@ -154,15 +80,12 @@ class Case(Base):
     """A newcomer's trajectory. Its id is opaque: never derived from personal data."""
 
     __tablename__ = "cases"
-    __table_args__ = (
-        Index("ix_cases_municipality_status", "municipality", "status"),
-        CheckConstraint(one_of("status", CASE_STATUSES), name="ck_cases_status"),
-    )
+    __table_args__ = (Index("ix_cases_municipality_status", "municipality", "status"),)
     id: Mapped[str] = mapped_column(String(40), primary_key=True)
     municipality: Mapped[str] = mapped_column(ForeignKey("municipalities.slug"))
     definition_version_id: Mapped[int] = mapped_column(ForeignKey("definition_versions.id"))
     workflow_id: Mapped[str] = mapped_column(String(100), unique=True)
-    reference: Mapped[str | None] = mapped_column(String(100))  # the municipality's own
+    reference: Mapped[str | None] = mapped_column(String(100))
     status: Mapped[str] = mapped_column(String(20), default="starting")
     current_states: Mapped[list[str]] = mapped_column(default=list)
     outcome: Mapped[str | None] = mapped_column(String(64))
@@ -187,7 +110,7 @@ class CasePerson(Base):
 class CaseDate(Base):
     __tablename__ = "case_dates"
     case_id: Mapped[str] = mapped_column(ForeignKey("cases.id"), primary_key=True)
-    name: Mapped[str] = mapped_column(String(64), primary_key=True)  # registratiedatum, pip_datum
+    name: Mapped[str] = mapped_column(String(64), primary_key=True)
     value: Mapped[date] = mapped_column(Date)
 
 
@@ -197,8 +120,6 @@ class Task(Base):
         Index("ix_tasks_case", "case_id"),
         Index("ix_tasks_open_by_role", "municipality", "status", "role"),
         Index("ix_tasks_due", "status", "due_at"),
-        Index("ix_tasks_overdue", "municipality", "status", "overdue"),
-        CheckConstraint(one_of("status", TASK_STATUSES), name="ck_tasks_status"),
     )
     id: Mapped[int] = mapped_column(primary_key=True)
     key: Mapped[str] = mapped_column(String(200), unique=True)  # workflow id + step + task
@@ -207,7 +128,7 @@ class Task(Base):
     name: Mapped[str] = mapped_column(String(64))
     state: Mapped[str] = mapped_column(String(64))
     title: Mapped[str] = mapped_column(String(300))
-    role: Mapped[str] = mapped_column(String(64))  # the candidate group
+    role: Mapped[str] = mapped_column(String(64))
     status: Mapped[str] = mapped_column(String(20), default="open")
     assignee: Mapped[str | None] = mapped_column(String(100))
     created_at: Mapped[datetime] = mapped_column()
@@ -237,8 +158,6 @@ class TimelineEvent(Base):
 
 
 class LadderMeasurement(Base):
-    """One dated measurement on the participatieladder; the current step is the latest one."""
-
     __tablename__ = "ladder_measurements"
     __table_args__ = (CheckConstraint("step BETWEEN 1 AND 6", name="ladder_step_1_to_6"),)
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -247,7 +166,7 @@ class LadderMeasurement(Base):
     step: Mapped[int] = mapped_column(Integer)
     measured_at: Mapped[datetime] = mapped_column()
     measured_by: Mapped[str | None] = mapped_column(String(100))
-    source: Mapped[str] = mapped_column(String(64))  # "manual" or "task:<field>"
+    source: Mapped[str] = mapped_column(String(64))
 
 
 class WorkshopSession(Base):
@@ -263,16 +182,13 @@ class WorkshopSession(Base):
 
 
 class WorkshopSeat(Base):
-    """A booked seat, or a place on a session's waiting list (no session when none is planned)."""
-
     __tablename__ = "workshop_seats"
-    __table_args__ = (CheckConstraint(one_of("status", SEAT_STATUSES), name="ck_seats_status"),)
     id: Mapped[int] = mapped_column(primary_key=True)
     key: Mapped[str] = mapped_column(String(200), unique=True)
     session_id: Mapped[int | None] = mapped_column(ForeignKey("workshop_sessions.id"), index=True)
     case_id: Mapped[str] = mapped_column(ForeignKey("cases.id"), index=True)
     workshop: Mapped[str] = mapped_column(String(64))
-    status: Mapped[str] = mapped_column(String(20))
+    status: Mapped[str] = mapped_column(String(20))  # booked, waitlisted, cancelled
     booked_at: Mapped[datetime] = mapped_column()
 
 
@@ -318,8 +234,7 @@ class OutboxMessage(Base):
 
 
 class AuditEvent(Base):
-    """Append-only: who read or changed what. Repositories only ever insert here, and the ORM
-    refuses to update or delete a row (see `_append_only`)."""
+    """Append-only: who read or changed what. Repositories only ever insert here."""
 
     __tablename__ = "audit_log"
     __table_args__ = (Index("ix_audit_case", "case_id", "at"),)
@@ -330,12 +245,6 @@ class AuditEvent(Base):
     action: Mapped[str] = mapped_column(String(64))
     case_id: Mapped[str | None] = mapped_column(String(40))
     detail: Mapped[Json] = mapped_column(default=dict)
-
-
-@event.listens_for(AuditEvent, "before_update")
-@event.listens_for(AuditEvent, "before_delete")
-def _append_only(_mapper: Mapper[AuditEvent], _connection: Any, target: AuditEvent) -> None:
-    raise AppendOnly(f"the audit log is append-only: entry {target.id} cannot change")
 
 
 class AppliedStep(Base):

@@ -1,54 +1,70 @@
 """Queries and writes on the store. The caller owns the transaction; nothing here commits.
 
-Every write an activity makes is keyed (`key` columns, unique; see `keyed`): writing the same key
-twice writes nothing the second time, so retried activities and replayed workflows never duplicate
-a row. Workshops, the outbox and users have their own modules; the names most callers need are
-re-exported here.
+Every write an activity makes is keyed (`key` columns, unique): writing the same key twice writes
+nothing the second time, so retried activities and replayed workflows never duplicate a row.
 """
 
 from __future__ import annotations
 
 import secrets
 from collections.abc import Sequence
-from datetime import date, datetime
-from typing import Any
+from datetime import UTC, date, datetime
+from typing import Any, TypeVar
 
-from sqlalchemy import or_, select
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from traject.definition.compiled import CompiledDefinition
-from traject.store.errors import DefinitionConflict as DefinitionConflict
-from traject.store.errors import NotFound as NotFound
-from traject.store.errors import StoreError as StoreError
-from traject.store.keyed import insert_ignoring_conflict
-from traject.store.keyed import insert_once as insert_once
-from traject.store.keyed import now as now
 from traject.store.models import (
-    AppliedStep,
     AuditEvent,
+    Base,
     Case,
     CaseDate,
     CasePerson,
     DefinitionVersion,
-    LadderMeasurement,
     Municipality,
     Task,
     TimelineEvent,
+    WorkshopSeat,
+    WorkshopSession,
 )
-from traject.store.outbox import enqueue as enqueue
-from traject.store.workshops import add_session as add_session
-from traject.store.workshops import book_seat as book_seat
+
+Row = TypeVar("Row", bound=Base)
+
+
+class StoreError(Exception):
+    """A request the store refuses; nothing was written."""
+
+
+class DefinitionConflict(StoreError):
+    pass
+
+
+class NotFound(StoreError):
+    pass
+
+
+def now() -> datetime:
+    return datetime.now(UTC)
+
+
+def insert_once(session: Session, model: type[Row], key: str, **values: Any) -> Row:
+    """The row with this idempotency key: the existing one, or a new one with `values`."""
+    column = model.key  # type: ignore[attr-defined]  # every keyed table has a unique `key`
+    existing = session.scalars(select(model).where(column == key)).first()
+    if existing is not None:
+        return existing
+    row = model(key=key, **values)
+    session.add(row)
+    session.flush()
+    return row
 
 
 # ------------------------------------------------------------------------------- municipalities
-def ensure_municipality(
-    session: Session, slug: str, name: str, retention_days: int | None = None
-) -> Municipality:
+def ensure_municipality(session: Session, slug: str, name: str) -> Municipality:
     found = session.get(Municipality, slug)
     if found is None:
         found = Municipality(slug=slug, name=name, policy={"fines": False})
-        if retention_days is not None:
-            found.retention_days = retention_days
         session.add(found)
         session.flush()
     return found
@@ -59,7 +75,7 @@ def publish(
     session: Session, compiled: CompiledDefinition, source: str, by: str, note: str | None = None
 ) -> DefinitionVersion:
     """Publish an immutable version. The same content again is a no-op; other content under an
-    existing version number is refused with `DefinitionConflict`."""
+    existing version number is refused."""
     existing = session.scalar(
         select(DefinitionVersion).where(
             DefinitionVersion.municipality == compiled.municipality,
@@ -82,7 +98,6 @@ def publish(
         title=compiled.title,
         source=source,
         compiled=compiled.model_dump(mode="json"),
-        status="published",
         published_by=by,
         published_at=now(),
         note=note,
@@ -108,10 +123,7 @@ def list_definition_versions(
 def latest_version(
     session: Session, municipality: str | None, definition: str
 ) -> DefinitionVersion:
-    """The highest published version: the one a new case starts on (retired ones never)."""
-    query = select(DefinitionVersion).where(
-        DefinitionVersion.definition == definition, DefinitionVersion.status == "published"
-    )
+    query = select(DefinitionVersion).where(DefinitionVersion.definition == definition)
     if municipality:
         query = query.where(DefinitionVersion.municipality == municipality)
     found = session.scalar(query.order_by(DefinitionVersion.version.desc()).limit(1))
@@ -145,8 +157,6 @@ def create_case(
     bsn: str | None = None,
     reference: str | None = None,
     dates: dict[str, date] | None = None,
-    birth_date: date | None = None,
-    contact: dict[str, Any] | None = None,
 ) -> Case:
     case_id = new_case_id()
     case = Case(
@@ -160,16 +170,7 @@ def create_case(
     )
     session.add(case)
     session.flush()
-    session.add(
-        CasePerson(
-            case_id=case_id,
-            first_name=first_name,
-            last_name=last_name,
-            bsn=bsn,
-            birth_date=birth_date,
-            contact=contact or {},
-        )
-    )
+    session.add(CasePerson(case_id=case_id, first_name=first_name, last_name=last_name, bsn=bsn))
     for name, value in (dates or {}).items():
         session.add(CaseDate(case_id=case_id, name=name, value=value))
     session.flush()
@@ -184,19 +185,12 @@ def get_case(session: Session, case_id: str, municipality: str | None = None) ->
 
 
 def list_cases(
-    session: Session, municipality: str | None = None, status: str | None = None, limit: int = 50
+    session: Session, municipality: str | None = None, limit: int = 50
 ) -> Sequence[Case]:
     query = select(Case).order_by(Case.started_at.desc()).limit(limit)
     if municipality:
         query = query.where(Case.municipality == municipality)
-    if status:
-        query = query.where(Case.status == status)
     return session.scalars(query).all()
-
-
-def case_dates(session: Session, case_id: str) -> dict[str, date]:
-    rows = session.scalars(select(CaseDate).where(CaseDate.case_id == case_id))
-    return {row.name: row.value for row in rows}
 
 
 def timeline(session: Session, case_id: str) -> Sequence[TimelineEvent]:
@@ -204,15 +198,6 @@ def timeline(session: Session, case_id: str) -> Sequence[TimelineEvent]:
         select(TimelineEvent)
         .where(TimelineEvent.case_id == case_id)
         .order_by(TimelineEvent.seq, TimelineEvent.id)
-    ).all()
-
-
-def ladder_history(session: Session, case_id: str) -> Sequence[LadderMeasurement]:
-    """Every measurement of the case, oldest first; the last one is the current step."""
-    return session.scalars(
-        select(LadderMeasurement)
-        .where(LadderMeasurement.case_id == case_id)
-        .order_by(LadderMeasurement.measured_at, LadderMeasurement.id)
     ).all()
 
 
@@ -237,22 +222,6 @@ def list_tasks(
     return session.scalars(query).all()
 
 
-def overdue_tasks(
-    session: Session, municipality: str, at: datetime, limit: int = 100
-) -> Sequence[Task]:
-    """Open tasks marked overdue by their timer, or past their due moment."""
-    return session.scalars(
-        select(Task)
-        .where(
-            Task.municipality == municipality,
-            Task.status == "open",
-            or_(Task.overdue, Task.due_at < at),
-        )
-        .order_by(Task.due_at, Task.id)
-        .limit(limit)
-    ).all()
-
-
 def get_task(session: Session, task_id: int, municipality: str | None = None) -> Task:
     task = session.get(Task, task_id)
     if task is None or (municipality is not None and task.municipality != municipality):
@@ -260,17 +229,73 @@ def get_task(session: Session, task_id: int, municipality: str | None = None) ->
     return task
 
 
-# --------------------------------------------------------------------------------------- steps
-def claim_step(session: Session, workflow_id: str, sequence: int, at: datetime) -> bool:
-    """Mark a workflow's step as applied; False when it was applied before (write nothing then).
-    Claim first, then write: a concurrent attempt waits for this transaction, then gets False."""
-    return insert_ignoring_conflict(
+# ------------------------------------------------------------------------------------- workshops
+def add_session(
+    session: Session,
+    municipality: str,
+    workshop: str,
+    title: str,
+    starts_at: datetime,
+    location: str,
+    capacity: int,
+) -> WorkshopSession:
+    row = WorkshopSession(
+        municipality=municipality,
+        workshop=workshop,
+        title=title,
+        starts_at=starts_at,
+        location=location,
+        capacity=capacity,
+    )
+    session.add(row)
+    session.flush()
+    return row
+
+
+def book_seat(
+    session: Session, municipality: str, workshop: str, case_id: str, key: str, at: datetime
+) -> WorkshopSeat:
+    """A seat in the earliest future session with room; else a place on the waiting list.
+    Sessions are locked while counting (FOR UPDATE on PostgreSQL; SQLite has one writer)."""
+    existing = session.scalar(select(WorkshopSeat).where(WorkshopSeat.key == key))
+    if existing is not None:
+        return existing
+    sessions = session.scalars(
+        select(WorkshopSession)
+        .where(
+            WorkshopSession.municipality == municipality,
+            WorkshopSession.workshop == workshop,
+            WorkshopSession.starts_at > at,
+        )
+        .order_by(WorkshopSession.starts_at)
+        .with_for_update()
+    ).all()
+    for candidate in sessions:
+        taken = session.scalars(
+            select(WorkshopSeat.id).where(
+                WorkshopSeat.session_id == candidate.id, WorkshopSeat.status == "booked"
+            )
+        ).all()
+        if len(taken) < candidate.capacity:
+            return insert_once(
+                session,
+                WorkshopSeat,
+                key,
+                session_id=candidate.id,
+                case_id=case_id,
+                workshop=workshop,
+                status="booked",
+                booked_at=at,
+            )
+    return insert_once(
         session,
-        AppliedStep,
-        ["workflow_id", "sequence"],
-        workflow_id=workflow_id,
-        sequence=sequence,
-        applied_at=at,
+        WorkshopSeat,
+        key,
+        session_id=None,
+        case_id=case_id,
+        workshop=workshop,
+        status="waitlisted",
+        booked_at=at,
     )
 
 
@@ -283,7 +308,6 @@ def audit(
     case_id: str | None = None,
     **detail: Any,
 ) -> None:
-    """Append to the audit log (never personal data in `detail`). The only write on that table."""
     session.add(
         AuditEvent(
             at=now(),

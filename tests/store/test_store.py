@@ -1,0 +1,149 @@
+"""The store on SQLite and PostgreSQL: migrations, publishing, cases, seats, idempotent writes."""
+
+from __future__ import annotations
+
+import threading
+from datetime import UTC, datetime, timedelta
+
+import pytest
+from alembic.autogenerate import compare_metadata
+from alembic.migration import MigrationContext
+from sqlalchemy import inspect, select
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import Session, sessionmaker
+
+from tests.conftest import DEFINITIONS
+from traject.definition import compile_file
+from traject.store import repositories as repo
+from traject.store.db import make_engine, session_factory
+from traject.store.migrate import downgrade, upgrade
+from traject.store.models import Base, LadderMeasurement, WorkshopSeat
+
+NOW = datetime(2025, 1, 6, 9, tzinfo=UTC)
+
+
+def test_migrations_give_exactly_the_models(migrated: str) -> None:
+    engine = make_engine(migrated)
+    with engine.connect() as connection:
+        differences = compare_metadata(MigrationContext.configure(connection), Base.metadata)
+    assert differences == []
+    engine.dispose()
+
+
+def test_downgrade_one_step_and_upgrade_again(
+    tmp_path_factory: pytest.TempPathFactory, database_url: str
+) -> None:
+    url = (
+        database_url
+        if database_url.startswith("postgresql")
+        else f"sqlite:///{tmp_path_factory.mktemp('down') / 'down.db'}"
+    )
+    upgrade(url)
+    downgrade(url, "-1")
+    engine = make_engine(url)
+    assert "cases" not in inspect(engine).get_table_names()
+    upgrade(url)
+    assert "cases" in inspect(engine).get_table_names()
+    engine.dispose()
+
+
+def test_publish_is_idempotent_and_refuses_other_content_under_a_version(session: Session) -> None:
+    compiled = compile_file(DEFINITIONS / "pvt1.yaml")
+    repo.ensure_municipality(session, compiled.municipality, "Voorbeeldgemeente")
+    first = repo.publish(session, compiled, "source", by="designer")
+    assert repo.publish(session, compiled, "source", by="designer").id == first.id
+    changed = compiled.model_copy(update={"title": "Anders"}).with_hash()
+    with pytest.raises(repo.DefinitionConflict, match="raise 'version'"):
+        repo.publish(session, changed, "source", by="designer")
+    assert repo.compiled_of(repo.latest_version(session, compiled.municipality, "pvt1")) == compiled
+
+
+def test_a_case_id_reveals_nothing_and_personal_data_sits_apart(session: Session) -> None:
+    compiled = compile_file(DEFINITIONS / "pvt1.yaml")
+    repo.ensure_municipality(session, compiled.municipality, "Voorbeeldgemeente")
+    version = repo.publish(session, compiled, "source", by="designer")
+    case = repo.create_case(
+        session, version, first_name="Amina", last_name="Haddad", bsn="123456782"
+    )
+    assert case.id.startswith("case-") and "amina" not in case.id.lower()
+    assert case.workflow_id == f"trajectory-{case.id}"
+    with pytest.raises(repo.NotFound):
+        repo.get_case(session, case.id, municipality="zaanstad")
+
+
+def test_seats_fill_a_session_then_the_next_then_the_waiting_list(session: Session) -> None:
+    repo.ensure_municipality(session, "zaanstad", "Zaanstad")
+    first = repo.add_session(
+        session, "zaanstad", "kernwaarden", "Kernwaarden", NOW + timedelta(days=7), "Zaandam", 2
+    )
+    second = repo.add_session(
+        session, "zaanstad", "kernwaarden", "Kernwaarden", NOW + timedelta(days=14), "Zaandam", 1
+    )
+    compiled = compile_file(DEFINITIONS / "zaanstad_pvt.yaml")
+    version = repo.publish(session, compiled, "source", by="designer")
+    cases = [repo.create_case(session, version, first_name=f"p{i}") for i in range(4)]
+    seats = [
+        repo.book_seat(session, "zaanstad", "kernwaarden", c.id, f"k{i}", NOW)
+        for i, c in enumerate(cases)
+    ]
+    assert [s.session_id for s in seats] == [first.id, first.id, second.id, None]
+    assert seats[3].status == "waitlisted"
+    again = repo.book_seat(session, "zaanstad", "kernwaarden", cases[0].id, "k0", NOW)
+    assert again.id == seats[0].id
+    assert len(session.scalars(select(WorkshopSeat)).all()) == 4
+
+
+def test_ladder_steps_outside_one_to_six_are_refused(sessions: sessionmaker[Session]) -> None:
+    with sessions() as session:
+        compiled = compile_file(DEFINITIONS / "pvt1.yaml")
+        repo.ensure_municipality(session, compiled.municipality, "Voorbeeldgemeente")
+        case = repo.create_case(
+            session, repo.publish(session, compiled, "s", by="d"), first_name="x"
+        )
+        session.add(
+            LadderMeasurement(key="l7", case_id=case.id, step=7, measured_at=NOW, source="test")
+        )
+        with pytest.raises(IntegrityError):
+            session.flush()
+        session.rollback()
+
+
+def test_two_bookings_for_the_last_seat_give_one_seat_and_one_waiting_place(
+    database_url: str, migrated: str
+) -> None:
+    if not database_url.startswith("postgresql"):
+        pytest.skip("row locks are a PostgreSQL matter; SQLite has a single writer")
+    sessions = session_factory(make_engine(migrated))
+    with sessions.begin() as session:
+        repo.ensure_municipality(session, "enschede", "Enschede")
+        repo.add_session(
+            session,
+            "enschede",
+            "laatste_plek",
+            "Laatste plek",
+            NOW + timedelta(days=3),
+            "Enschede",
+            1,
+        )
+        version = repo.publish(
+            session, compile_file(DEFINITIONS / "enschede_mpact.yaml"), "s", by="d"
+        )
+        case_ids = [repo.create_case(session, version, first_name=f"p{i}").id for i in range(2)]
+    barrier = threading.Barrier(2)
+    results: list[str] = []
+
+    def book(i: int) -> None:
+        with sessions.begin() as session:
+            barrier.wait()
+            results.append(
+                repo.book_seat(
+                    session, "enschede", "laatste_plek", case_ids[i], f"race{i}", NOW
+                ).status
+            )
+
+    threads = [threading.Thread(target=book, args=(i,)) for i in range(2)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert sorted(results) == ["booked", "waitlisted"]
