@@ -105,6 +105,16 @@ def _test(args: argparse.Namespace) -> int:
     return EXIT_PROBLEMS if failures else EXIT_OK
 
 
+def _zgw(args: argparse.Namespace) -> int:
+    from traject.zgw import zaaktype
+
+    compiled = _load(args.definition)
+    if compiled is None:
+        return EXIT_PROBLEMS
+    print(json.dumps(zaaktype(compiled), indent=2, ensure_ascii=False))
+    return EXIT_OK
+
+
 def _schema(_args: argparse.Namespace) -> int:
     print(json.dumps(json_schema(), indent=2, ensure_ascii=False))
     return EXIT_OK
@@ -136,6 +146,12 @@ def parser() -> argparse.ArgumentParser:
     test = commands.add_parser("test", help="run the scenario files of definitions")
     test.add_argument("paths", nargs="*", default=["definitions"])
     test.set_defaults(run=_test)
+
+    zgw = commands.add_parser(
+        "zgw", help="the definition as a ZGW zaaktype (JSON) for a zaaksysteem"
+    )
+    zgw.add_argument("definition")
+    zgw.set_defaults(run=_zgw)
 
     schema = commands.add_parser("schema", help="JSON Schema of the definition language")
     schema.set_defaults(run=_schema)
