@@ -176,9 +176,14 @@ def parser() -> argparse.ArgumentParser:
 
 
 def _up(_args: argparse.Namespace) -> int:
+    from traject.devserver import DevServerError
     from traject.up import main as up
 
-    up()
+    try:
+        up()
+    except DevServerError as error:
+        print(f"traject up: {error}", file=sys.stderr)
+        return EXIT_PROBLEMS
     return EXIT_OK
 
 
