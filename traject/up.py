@@ -30,6 +30,10 @@ log = structlog.get_logger()
 async def up(settings: Settings) -> None:
     logs.configure(settings.log_format, settings.log_level)
     settings.data_dir.mkdir(parents=True, exist_ok=True)
+    if devserver.listening(settings.api_port):
+        raise devserver.StartupError(
+            f"port {settings.api_port} is taken: is Traject already running? (set TRAJECT_API_PORT)"
+        )
     server: subprocess.Popen[bytes] | None = None
     if settings.embedded_temporal:
         server = devserver.start(

@@ -95,3 +95,18 @@ def test_committed_schema_is_current_and_accepts_every_definition(
     data, _ = parse_yaml(GOOD.read_text(), "pvt1")
     data["states"]["workshop"]["colour"] = "red"
     assert list(validator.iter_errors(data))
+
+
+def test_up_on_a_taken_port_says_so_in_one_line(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    import socket
+
+    with socket.socket() as busy:
+        busy.bind(("127.0.0.1", 0))
+        busy.listen()
+        monkeypatch.setenv("TRAJECT_API_PORT", str(busy.getsockname()[1]))
+        monkeypatch.setenv("TRAJECT_DATA_DIR", str(tmp_path))
+        assert main(["up"]) == 1
+    err = capsys.readouterr().err
+    assert "is taken" in err and "Traceback" not in err
