@@ -22,9 +22,10 @@ from collections.abc import Awaitable, Callable
 from concurrent.futures import ThreadPoolExecutor
 from datetime import UTC, datetime
 from pathlib import Path
+from typing import Any
 
 from temporalio import activity
-from temporalio.client import Client
+from temporalio.client import Client, WorkflowHandle
 from temporalio.contrib.pydantic import pydantic_data_converter
 from temporalio.worker import Worker
 
@@ -57,9 +58,6 @@ async def record_plain(workflow_id: str, step: int, what: str) -> None:
     pass
 
 
-Run = Callable[[Client, str], Awaitable[list[float]]]
-
-
 async def generic(client: Client, queue: str, definition: CompiledDefinition) -> list[float]:
     case_id = f"case-{uuid.uuid4().hex[:12]}"
     handle = await client.start_workflow(
@@ -68,15 +66,7 @@ async def generic(client: Client, queue: str, definition: CompiledDefinition) ->
         id=f"trajectory-{case_id}",
         task_queue=queue,
     )
-    latencies = []
-    for task, data in STEPS:
-        started = time.perf_counter()
-        await handle.execute_update(
-            TrajectoryWorkflow.complete_task, CompleteTask(task=task, data=data, actor="bench")
-        )
-        latencies.append(time.perf_counter() - started)
-    await handle.result()
-    return latencies
+    return await complete_path(handle, "complete_task")
 
 
 async def handwritten(client: Client, queue: str) -> list[float]:
@@ -84,12 +74,15 @@ async def handwritten(client: Client, queue: str) -> list[float]:
     handle = await client.start_workflow(
         HandwrittenPvt1.run, case_id, id=f"hand-{case_id}", task_queue=queue
     )
+    return await complete_path(handle, "complete_task")
+
+
+async def complete_path(handle: WorkflowHandle[Any, Any], update: str) -> list[float]:
+    """Complete the PVT1 path's three tasks, timing each round trip, then wait for the end."""
     latencies = []
     for task, data in STEPS:
         started = time.perf_counter()
-        await handle.execute_update(
-            HandwrittenPvt1.complete_task, CompleteTask(task=task, data=data, actor="bench")
-        )
+        await handle.execute_update(update, CompleteTask(task=task, data=data, actor="bench"))
         latencies.append(time.perf_counter() - started)
     await handle.result()
     return latencies
