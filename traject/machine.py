@@ -494,8 +494,9 @@ class _Work:
             if isinstance(action, RecordLadder):
                 task, field = action.field.split(".", 1)
                 measured = self.completed.get(task, {}).get(field)
-                if isinstance(measured, int):
-                    self.ladder = value = measured
+                # a validated ladder field holds a whole number 1..6, possibly sent as 3.0
+                if isinstance(measured, int | float) and not isinstance(measured, bool):
+                    self.ladder = value = int(measured)
             elif isinstance(action, SetDate):
                 self.dates[action.date] = value = self.at[:10]
             key = f"{self.step}.{self.actions}"

@@ -122,6 +122,13 @@ class _Compiler:
                 f"{self.source.problem(self.where[name], '').path}); state names are unique",
             )
             return
+        if name in self.tasks:  # a task declared before the state: `_task` cannot see it yet
+            self.problem(
+                path,
+                f"duplicate name '{name}' (also a task at "
+                f"{self.source.problem(self.where[name], '').path}): "
+                "task names are unique and differ from state names",
+            )
         self.where[name] = path
         kinds = [k for k in ("states", "parallel", "checklist") if getattr(state, k) is not None]
         if state.final:
@@ -213,6 +220,15 @@ class _Compiler:
         """A checklist is a compound state: `<name>_open` holds one task per item, `<name>_done`."""
         open_name, done_name = f"{name}_open", f"{name}_done"
         record["children"], record["initial"] = (open_name, done_name), open_name
+        taken = [c for c in (open_name, done_name) if c in self.states or c in self.tasks]
+        if taken:  # overwriting it would silently replace the designer's state
+            self.problem(
+                (*path, "checklist"),
+                f"a checklist makes the states {open_name} and {done_name}: "
+                f"'{taken[0]}' is already used at "
+                f"{self.source.problem(self.where[taken[0]], '').path}",
+            )
+            return
         items = state.checklist or {}
         if not items:
             self.problem((*path, "checklist"), "a checklist needs at least one item")

@@ -17,6 +17,7 @@ _ISO = re.compile(
     r"(?:T(?=\d)(?:(?P<hours>\d+)H)?(?:(?P<minutes>\d+)M)?(?:(?P<seconds>\d+)S)?)?$"
 )
 DAYS_PER_MONTH = 365.2425 / 12
+MAX_YEARS = 100  # longer is a typo, and would overflow `datetime` when a timer is armed
 
 
 class DurationError(ValueError):
@@ -44,6 +45,8 @@ class Duration:
         duration = cls(**parts)
         if duration.approx_seconds() == 0:
             raise DurationError(f"{text!r} is zero: a deadline or timer needs a positive duration")
+        if duration.approx_days() > MAX_YEARS * 12 * DAYS_PER_MONTH:
+            raise DurationError(f"{text!r} is longer than {MAX_YEARS} years")
         return duration
 
     def iso(self) -> str:

@@ -7,6 +7,7 @@ and the web page's inline messages all call it, so they always agree.
 from __future__ import annotations
 
 import math
+import re
 from collections.abc import Iterator, Mapping
 from datetime import date
 from typing import Any
@@ -16,6 +17,7 @@ from traject.definition.model import FormField
 LADDER_STEPS = (1, 2, 3, 4, 5, 6)
 _WITH_OPTIONS = ("choice", "multichoice")
 _NUMERIC = ("int", "number")
+_DATE = re.compile(r"\d{4}-\d{2}-\d{2}")
 
 
 def check_form(form: Mapping[str, FormField]) -> Iterator[tuple[str, str]]:
@@ -59,7 +61,7 @@ def validate_form(form: Mapping[str, FormField], data: Mapping[str, Any]) -> dic
         if value is None or value == "" or value == []:
             if spec.required and spec.type != "bool":
                 errors[name] = "required"
-            elif spec.required and value is None:
+            elif spec.required:  # "" or [] is no more an answer than None
                 errors[name] = "required: answer yes or no"
             continue
         message = _check_value(spec, value)
@@ -80,11 +82,14 @@ def _check_value(spec: FormField, value: Any) -> str | None:
     if kind in _NUMERIC or kind == "ladder":
         return _check_number(spec, value)
     if kind == "date":
+        # fromisoformat also takes 20250102 and 2025-W01-1; the stored form is YYYY-MM-DD only
+        if not isinstance(value, str) or not _DATE.fullmatch(value):
+            return "must be a date (YYYY-MM-DD)"
         try:
-            date.fromisoformat(value) if isinstance(value, str) else None
+            date.fromisoformat(value)
         except ValueError:
             return "must be a date (YYYY-MM-DD)"
-        return None if isinstance(value, str) else "must be a date (YYYY-MM-DD)"
+        return None
     if kind == "choice":
         return (
             None
@@ -103,7 +108,7 @@ def _check_number(spec: FormField, value: Any) -> str | None:
         return "must be a number"
     if isinstance(value, float) and not math.isfinite(value):
         return "must be a finite number"
-    if spec.type in ("int", "ladder") and not float(value).is_integer():
+    if spec.type in ("int", "ladder") and isinstance(value, float) and not value.is_integer():
         return "must be a whole number"
     if spec.type == "ladder":
         return None if value in LADDER_STEPS else "a participatieladder step is 1 to 6"

@@ -98,7 +98,7 @@ def load_text(text: str, name: str = "<definition>") -> LoadedDefinition:
 # ------------------------------------------------------------------------------------------ parsing
 def parse_yaml(text: str, name: str) -> tuple[dict[str, Any], SourceMap]:
     source = SourceMap(default_file=name)
-    if len(text.encode()) > MAX_FILE_BYTES:
+    if len(text.encode(errors="surrogatepass")) > MAX_FILE_BYTES:  # YAML refuses lone surrogates
         raise DefinitionError(
             [Problem(name, None, "", f"file is larger than {MAX_FILE_BYTES} bytes")]
         )
