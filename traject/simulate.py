@@ -1,38 +1,58 @@
-"""Monte Carlo throughput times of a definition, vectorised over runs with numpy.
+"""Monte Carlo throughput times of a compiled definition, vectorised over runs with numpy.
 
-Competing risks: when a state is entered, every way out gets a sampled time — a task's completion
-(lognormal from the `simulate` assumptions, else its due period, else the state's KPI), a timer
-(deterministic, from entry or from a case date), an outside event (only when given a probability), the
-completion of a compound or parallel state (its inner walk) — and the earliest wins. Guarded
-alternatives on one trigger are chosen by `weight`. Runs move through the definition in batches
-grouped by state, so a hundred thousand trajectories cost a few hundred numpy calls per state, not a
-Python loop per run. Pure: randomness only from the generator seeded by the caller.
+Competing risks: when runs enter a state at t0, each of its ways out gets a sampled time and the
+earliest wins.
+- A task completes after the transition's own `simulate` (lognormal: median, and p90 for the spread),
+  else the task's, else the state's, else the task's `due` as median, else the state's KPI, else
+  7 days (sigma 0.5 without a p90). One draw per task per entry, shared by every transition on it.
+- A timer fires `after` its state's entry or a case date. A date the trajectory sets itself (a
+  `set_date` action, an event's `sets_date`) counts once set; any other is taken as the start.
+  An escalation's `goto` counts only if its task is still open by then.
+- An outside event happens only with a `simulate` assumption; without one it never does.
+- A compound state completes when its inner walk reaches a final child, a parallel state when its
+  last region does; a transition inside it may also lead out of it first.
+A state's own ways out bound the walk inside it: an ancestor's transition ends its substates.
+`all_tasks_done` guards are evaluated; other guards are stood in for by choosing among a trigger's
+alternatives by `simulate.weight`, and `probability` gates the chosen one. Whatever was assumed for
+lack of data is listed in the report.
+
+Not modelled: a region's own ways out once it has completed (it waits for the others); a date set
+while a state is active (its timers were placed on entry); actions of internal transitions.
+
+Each run's throughput time is split over the states whose own ways out decided it (a compound
+state's substates when it completed, the slowest region of a parallel state): the bottleneck is the
+state with the largest share.
+
+Runs move in batches grouped by state, so 100,000 trajectories cost a few numpy calls per state and
+step, not a Python loop per run. Pure: no I/O, no clock; randomness only from the seeded generator.
 """
 
 from __future__ import annotations
 
 import math
-from collections.abc import Callable, Iterable
-from dataclasses import asdict, dataclass, field
-from typing import Any
+from dataclasses import asdict, dataclass
+from functools import lru_cache
+from typing import Any, NamedTuple
 
 import numpy as np
 import numpy.typing as npt
 
 from traject.definition.compiled import CompiledDefinition, CState, CTransition
-from traject.definition.duration import Duration
+from traject.definition.duration import DAYS_PER_MONTH, Duration
 from traject.definition.model import AllOf, AllTasksDone, Guard, SetDate, Simulate
 
 Floats = npt.NDArray[np.float64]
 Ints = npt.NDArray[np.int64]
-COMPLETE, NEVER = -1, -2
-HORIZON_DAYS = 20 * 365.25
-MAX_STEPS = 400
+Bools = npt.NDArray[np.bool_]
+NEVER, COMPLETE = -1, -2  # targets that are not states: stuck (or cut off), region completed
+HORIZON_DAYS = 20 * 365.25  # a run not finished after 20 simulated years counts as unfinished
+MAX_ROUNDS = 1000  # steps per walk: a cycle that outlives this leaves its runs unfinished
 DEFAULT_DAYS = 7.0
 DEFAULT_SIGMA = 0.5
 Z90 = 1.2815515655446004  # the standard normal's 90th percentile
 
 
+# ---------------------------------------------------------------------------------------- report
 @dataclass(frozen=True)
 class Spread:
     mean: float
@@ -41,45 +61,55 @@ class Spread:
     p95: float
 
     @classmethod
-    def of(cls, days: Floats) -> Spread | None:
-        if days.size == 0:
+    def of(cls, values: Floats, scale: float = 1.0) -> Spread | None:
+        if values.size == 0:
             return None
-        p50, p80, p95 = np.percentile(days, [50, 80, 95])
-        return cls(float(days.mean()), float(p50), float(p80), float(p95))
+        p50, p80, p95 = np.percentile(values, [50, 80, 95]) / scale
+        return cls(float(values.mean() / scale), float(p50), float(p80), float(p95))
 
 
 @dataclass(frozen=True)
-class OutcomeResult:
-    outcome: str
+class OutcomeStats:
+    outcome: str  # "-" for runs that finished without an outcome
     title: str
-    share: float
-    days: Spread | None
-    target_days: float | None
-    within_target: float | None
+    runs: int
+    share: float  # of all runs
+    days: Spread | None  # throughput time from the start
+    months: Spread | None  # the same, for display
+    target_days: float | None  # the outcome's `expected`
+    within_target: float | None  # share of this outcome's runs that made it
 
 
 @dataclass(frozen=True)
-class StateResult:
+class StateStats:
     state: str
     title: str
-    phase: bool  # a top-level state
-    visited: float  # share of runs that entered it
-    days: Spread | None  # time spent, over the runs that entered it
+    phase: str  # the top-level state it lies in (itself for a phase)
+    depth: int
+    visits: int  # runs that entered it at least once
+    days: Spread | None  # time spent in it, summed over re-entries, over the runs that entered it
     kpi_days: float | None
-    over_kpi: float | None
+    over_kpi: float | None  # share of entering runs that spent longer than the KPI
+    # Mean days per finished run during which this state's own ways out (its tasks, timers, events),
+    # not its substates', decided when the run moved on: its part of the throughput time.
+    decided_days: float
 
 
 @dataclass(frozen=True)
 class SimulationReport:
     definition: str
+    title: str
     runs: int
     seed: int
-    finished: float
+    horizon_days: float
+    finished: float  # share of runs that reached a final state within the horizon
     unfinished: int
-    outcomes: list[OutcomeResult]
-    states: list[StateResult]
-    bottleneck: str | None
-    assumptions: list[str] = field(default_factory=list)
+    throughput: Spread | None  # days, over the finished runs
+    outcomes: tuple[OutcomeStats, ...]
+    phases: tuple[StateStats, ...]  # top-level states
+    states: tuple[StateStats, ...]  # the states inside them, in tree order
+    bottleneck: str | None  # the state with the largest `decided_days`
+    assumptions: tuple[str, ...]  # what was defaulted for lack of `simulate` data
 
     def to_dict(self) -> dict[str, Any]:
         return asdict(self)
@@ -88,423 +118,543 @@ class SimulationReport:
 def simulate(definition: CompiledDefinition, runs: int, seed: int) -> SimulationReport:
     if runs < 1:
         raise ValueError("runs must be at least 1")
-    sim = _Simulation(definition, runs, np.random.default_rng(seed))
+    sim = _Sim(definition, runs, np.random.default_rng(seed))
     everyone = np.arange(runs)
-    sim.walk(None, definition.initial, everyone, np.zeros(runs), np.full(runs, HORIZON_DAYS))
-    return sim.report(seed)
+    start = _Group(everyone, np.zeros(runs), np.full(runs, -1), np.full(runs, -1))
+    sim.walk(None, {definition.initial: [start]}, everyone, np.full(runs, HORIZON_DAYS))
+    return _report(sim, seed)
 
 
-class _Simulation:
+# ------------------------------------------------------------------------------------ simulation
+class _Group(NamedTuple):
+    pos: Ints  # positions in the walk's batch
+    t: Floats  # entry times
+    via: Ints  # the deeper state a transition aimed at (-1: enter the initial child)
+    outcome: Ints  # the outcome of the transition that led here (-1: none)
+
+
+def _merge(groups: list[_Group], deadline: Floats) -> _Group:
+    """One batch of the runs entering a state this round, less those cut off already (an
+    ancestor left before they got here)."""
+    pos = np.concatenate([g.pos for g in groups])
+    t = np.concatenate([g.t for g in groups])
+    keep = t < deadline[pos]
+    via = np.concatenate([g.via for g in groups])[keep]
+    return _Group(pos[keep], t[keep], via, np.concatenate([g.outcome for g in groups])[keep])
+
+
+class _Span:
+    """Runs `idx` were in state `code` from `start` to `end` (trimmed when an ancestor ends it)."""
+
+    def __init__(self, code: int, idx: Ints, start: Floats, end: Floats) -> None:
+        self.code, self.idx, self.start, self.end = code, idx, start, end
+
+
+class _Column(NamedTuple):
+    """One way out for a batch: when, where to, with what outcome, and which transition."""
+
+    time: Floats
+    target: Ints
+    outcome: Ints
+    alts: tuple[CTransition, ...] = ()
+    choice: Ints | None = None
+
+
+class _Sim:
     def __init__(self, d: CompiledDefinition, runs: int, rng: np.random.Generator) -> None:
         self.d, self.runs, self.rng = d, runs, rng
         self.names = list(d.states)
         self.code = {name: i for i, name in enumerate(self.names)}
-        self.occupancy = np.zeros((len(self.names), runs))
-        self.visited = np.zeros((len(self.names), runs), dtype=bool)
+        self.outcome_names = list(d.outcomes)
         self.finish = np.full(runs, np.inf)
         self.outcome = np.full(runs, -1, dtype=np.int64)
-        self.outcomes = list(d.outcomes)
-        self.dates = {name: np.zeros(runs) for name in d.case_dates}  # known dates: the start
-        self.assumed: dict[str, str] = {}
+        # A case date the trajectory sets itself is unknown until then; any other is taken as
+        # known from the start (as if given when the case was opened).
+        self.later = _dates_set_later(d)
+        self.dates = {n: np.full(runs, np.nan if n in self.later else 0.0) for n in d.case_dates}
+        self.spent: list[_Span] = []
+        self.decided: list[_Span] = []
+        self.scratch = np.zeros(runs)
+        self.notes: set[str] = set()
+        self.towards: dict[tuple[str | None, int], str | None] = {}
 
-    # ---------------------------------------------------------------------------------- walking
     def walk(
-        self,
-        scope: str | None,
-        start: str,
-        idx: Ints,
-        t0: Floats,
-        deadline: Floats,
-        via: str | None = None,
-    ) -> tuple[Floats, Ints]:
-        """Move runs through the children of `scope` from `start` until they complete the scope
-        (a final child: COMPLETE) or leave it (the code of a state outside); NEVER when stuck."""
-        out_t = np.full(idx.size, np.inf)
-        out_target = np.full(idx.size, NEVER, dtype=np.int64)
-        queue: list[tuple[str, Ints, Floats, Ints, str | None]] = [
-            (start, np.arange(idx.size), t0, np.full(idx.size, -1, dtype=np.int64), via)
-        ]
-        for _ in range(MAX_STEPS):
-            if not queue:
+        self, scope: str | None, entries: dict[str, list[_Group]], idx: Ints, deadline: Floats
+    ) -> tuple[Floats, Ints, Ints]:
+        """Move a batch (run ids `idx`) through the children of `scope` in rounds, grouped by state,
+        until each run completes the scope, leaves it (the target's code) or is cut off (NEVER)."""
+        out_t, out_to = np.full(idx.size, np.inf), np.full(idx.size, NEVER, dtype=np.int64)
+        out_oc = np.full(idx.size, -1, dtype=np.int64)
+        pending = entries
+        for _ in range(MAX_ROUNDS):
+            if not pending:
                 break
-            name, pos, t, outcome, target_via = queue.pop()
-            alive = t < deadline[pos]
-            pos, t, outcome = pos[alive], t[alive], outcome[alive]
-            if pos.size == 0:
-                continue
-            state = self.d.states[name]
-            if state.kind == "final":
-                self._arrive_final(state, idx[pos], t, outcome)
-                out_t[pos], out_target[pos] = t, COMPLETE
-                continue
-            t_exit, target, new_outcome = self.leave(state, idx[pos], t, deadline[pos], target_via)
-            outcome = np.where(new_outcome >= 0, new_outcome, outcome)
-            for code in np.unique(target):
-                sel = target == code
-                if code == NEVER:
+            current, pending = pending, {}
+            for name, groups in current.items():
+                g = _merge(groups, deadline)
+                if g.pos.size == 0:
                     continue
-                nxt = self.names[code]
-                child = self._child_towards(scope, nxt)
-                if child is None:  # the target lies outside this scope: hand it up
-                    out_t[pos[sel]], out_target[pos[sel]] = t_exit[sel], code
-                else:
-                    queue.append(
-                        (child, pos[sel], t_exit[sel], outcome[sel], nxt if child != nxt else None)
-                    )
-        return out_t, out_target
+                state = self.d.states[name]
+                if state.kind == "final":
+                    self._arrive(state, idx[g.pos], g.t, g.outcome)
+                    out_t[g.pos], out_to[g.pos] = g.t, COMPLETE
+                    continue
+                t, to, oc = self.leave(state, idx[g.pos], g.t, deadline[g.pos], g.via)
+                out_t[g.pos], out_to[g.pos], out_oc[g.pos] = t, to, oc
+                for code in np.unique(to[to >= 0]).tolist():
+                    child = self._towards(scope, code)
+                    if child is not None:  # the target lies inside the scope: walk on
+                        sel = to == code
+                        via = np.full(int(sel.sum()), code if child != self.names[code] else -1)
+                        pending.setdefault(child, []).append(
+                            _Group(g.pos[sel], t[sel], via, oc[sel])
+                        )
+                        out_t[g.pos[sel]], out_to[g.pos[sel]] = np.inf, NEVER
+        return out_t, out_to, out_oc
 
-    def _child_towards(self, scope: str | None, target: str) -> str | None:
-        """The child of `scope` on the way to `target`, or None when `target` is not inside it."""
-        chain = self.d.ancestors(target)
-        for i, name in enumerate(chain):
-            if self.d.states[name].parent == scope:
-                return chain[i]
-        return None
+    def _towards(self, scope: str | None, code: int) -> str | None:
+        """The child of `scope` on the way to state `code`; None when `code` is not inside it."""
+        key = (scope, code)
+        if key not in self.towards:
+            chain = self.d.ancestors(self.names[code])
+            self.towards[key] = next((a for a in chain if self.d.states[a].parent == scope), None)
+        return self.towards[key]
 
-    def _arrive_final(self, state: CState, idx: Ints, t: Floats, outcome: Ints) -> None:
-        self.visited[self.code[state.name], idx] = True
-        if state.parent is not None:
-            return
-        self.finish[idx] = t
-        single = self.outcomes.index(state.outcomes[0]) if len(state.outcomes) == 1 else -1
-        self.outcome[idx] = np.where(outcome >= 0, outcome, single)
+    def _arrive(self, state: CState, idx: Ints, t: Floats, outcome: Ints) -> None:
+        self.spent.append(_Span(self.code[state.name], idx, t, t))
+        if state.parent is None:
+            self.finish[idx] = t
+            # like the machine: the last transition's outcome, else the state's only one
+            single = self.outcome_names.index(state.outcomes[0]) if len(state.outcomes) == 1 else -1
+            self.outcome[idx] = np.where(outcome >= 0, outcome, single)
 
     def leave(
-        self, state: CState, idx: Ints, t0: Floats, deadline: Floats, via: str | None
+        self, state: CState, idx: Ints, t0: Floats, deadline: Floats, via: Ints
     ) -> tuple[Floats, Ints, Ints]:
-        """When and where runs leave `state` (entered at t0): the earliest of all its ways out."""
-        n = idx.size
-        self.visited[self.code[state.name], idx] = True
-        columns = self._own_candidates(state, idx, t0)
-        bound = np.minimum(
-            deadline, np.min([c[0] for c in columns], axis=0) if columns else deadline
-        )
-        if state.kind in ("compound", "parallel"):
-            inner_t, inner_target = self._inner(state, idx, t0, bound, via)
-            done = [t for t in state.transitions if t.trigger == f"done:{state.name}" and t.target]
-            completed = inner_target == COMPLETE
+        """When runs entering `state` at t0 leave it, to where, with which outcome."""
+        n, entry = idx.size, _Entry(self, state, idx, t0)
+        self._set_dates(state.on_entry, idx, t0)
+        columns = [self._column(state, alts, entry) for alts in _by_trigger(state)]
+        own = len(columns)
+        first_decided = len(self.decided)
+        if state.children:
+            bound = np.min([deadline, *(c.time for c in columns)], axis=0)
+            inner = self._parallel if state.kind == "parallel" else self._compound
+            t, to, oc = inner(state, idx, t0, bound, via)
+            columns.append(_Column(np.where(to >= 0, t, np.inf), to, oc))
+            completed = np.where(to == COMPLETE, t, np.inf)
+            done = tuple(t for t in state.transitions if t.trigger == f"done:{state.name}")
             if done:
-                _, targets, outcomes, alt = self._choose(done, n)
-                times = np.where(completed, inner_t, np.inf)
-                columns.append((times, targets, outcomes, alt, done))
-            escaped = inner_target >= 0
-            columns.append(
-                (
-                    np.where(escaped, inner_t, np.inf),
-                    inner_target,
-                    np.full(n, -1, dtype=np.int64),
-                    np.zeros(n, dtype=np.int64),
-                    [],
-                )
-            )
-        if not columns:  # left only through an ancestor's transitions (or never)
-            self._occupy(state.name, idx, t0, np.full(n, np.inf), deadline)
-            return (
-                np.full(n, np.inf),
-                np.full(n, NEVER, dtype=np.int64),
-                np.full(n, -1, dtype=np.int64),
-            )
-        times = np.vstack([c[0] for c in columns])
-        winner = np.argmin(times, axis=0)
-        rows = np.arange(n)
-        t_exit = times[winner, rows]
-        target = np.vstack([c[1] for c in columns])[winner, rows]
-        outcome = np.vstack([c[2] for c in columns])[winner, rows]
-        target = np.where(np.isfinite(t_exit) & (t_exit <= deadline), target, NEVER)
-        self._record_dates(columns, winner, idx, t_exit)
-        self._occupy(state.name, idx, t0, t_exit, deadline)
+                columns.append(self._column(state, done, entry, completed))
+            elif state.parent and self.d.states[state.parent].kind == "parallel":
+                columns.append(_Column(completed, np.full(n, COMPLETE), np.full(n, -1)))
+        if not columns:
+            columns.append(_Column(np.full(n, np.inf), np.full(n, NEVER), np.full(n, -1)))
+        times = np.vstack([c.time for c in columns])
+        win, rows = np.argmin(times, axis=0), np.arange(n)
+        t_exit = times[win, rows]
+        ok = t_exit <= deadline
+        t_exit = np.where(ok, t_exit, np.inf)
+        target = np.where(ok, np.vstack([c.target for c in columns])[win, rows], NEVER)
+        outcome = np.vstack([c.outcome for c in columns])[win, rows]
+        self.spent.append(_Span(self.code[state.name], idx, t0, np.minimum(t_exit, deadline)))
+        mine = ok & (win < own)
+        if state.children:  # the state's own way out decided: the walk inside it did not
+            self._trim(self.decided, first_decided, idx, np.where(mine, -np.inf, np.inf))
+        parent = self.d.states[state.parent] if state.parent else None
+        decider = self.code[parent.name if parent and parent.checklist else state.name]
+        self.decided.append(_Span(decider, idx[mine], t0[mine], t_exit[mine]))
+        self._record_dates(columns, win, idx, t_exit, ok)
+        self._set_dates(state.on_exit, idx[ok], t_exit[ok])
         return t_exit, target, outcome
 
-    def _occupy(self, name: str, idx: Ints, t0: Floats, t_exit: Floats, deadline: Floats) -> None:
-        """Time spent in a state: until it is left, or until an ancestor leaves first."""
-        end = np.minimum(np.minimum(t_exit, deadline), HORIZON_DAYS)
-        self.occupancy[self.code[name], idx] += np.maximum(end - t0, 0)
-
-    def _inner(
-        self, state: CState, idx: Ints, t0: Floats, bound: Floats, via: str | None
-    ) -> tuple[Floats, Ints]:
-        if state.kind == "compound":
-            start = self._child_towards(state.name, via) if via else state.initial
+    def _compound(
+        self, state: CState, idx: Ints, t0: Floats, bound: Floats, via: Ints
+    ) -> tuple[Floats, Ints, Ints]:
+        entries: dict[str, list[_Group]] = {}
+        for code in np.unique(via).tolist():
+            sel = via == code
+            start = state.initial if code < 0 else self._towards(state.name, code)
             assert start is not None
-            return self.walk(state.name, start, idx, t0, bound, via if via != start else None)
-        complete_t = np.full(idx.size, -np.inf)
-        escape_t = np.full(idx.size, np.inf)
-        escape_target = np.full(idx.size, NEVER, dtype=np.int64)
-        for region in state.children:
-            t, target = self._inner(self.d.states[region], idx, t0, bound, None)
-            self.visited[self.code[region], idx] = True
-            self._occupy(region, idx, t0, t, bound)
-            complete_t = np.where(target == COMPLETE, np.maximum(complete_t, t), np.inf)
-            earlier = (target >= 0) & (t < escape_t)
-            escape_t = np.where(earlier, t, escape_t)
-            escape_target = np.where(earlier, target, escape_target)
-        complete_t = np.where(np.isneginf(complete_t), np.inf, complete_t)
-        escapes = escape_t < complete_t
-        return np.where(escapes, escape_t, complete_t), np.where(escapes, escape_target, COMPLETE)
+            deeper = -1 if code < 0 or self.names[code] == start else code
+            size = int(sel.sum())
+            group = _Group(np.flatnonzero(sel), t0[sel], np.full(size, deeper), np.full(size, -1))
+            entries.setdefault(start, []).append(group)
+        return self.walk(state.name, entries, idx, bound)
 
-    # ------------------------------------------------------------------------------- candidates
-    Column = tuple[Floats, Ints, Ints, Ints, list[CTransition]]
-
-    def _own_candidates(self, state: CState, idx: Ints, t0: Floats) -> list[Column]:
-        n = idx.size
-        task_times = _Lazy(lambda task: t0 + self._task_days(task, n), state.tasks)
-        by_trigger: dict[str, list[CTransition]] = {}
-        for t in state.transitions:
-            if t.target is not None and not t.trigger.startswith("done:"):
-                by_trigger.setdefault(t.trigger, []).append(t)
-        columns = []
-        for trigger, alternatives in by_trigger.items():
-            chosen_t, targets, outcomes, alt = self._choose(alternatives, n)
-            times = np.full(n, np.inf)
-            for i, transition in enumerate(alternatives):
-                sel = alt == i
-                if sel.any():
-                    times[sel] = self._when(trigger, transition, task_times, sel, idx[sel], t0[sel])
-            times = np.where(chosen_t, times, np.inf)
-            columns.append((times, targets, outcomes, alt, alternatives))
-        return columns
-
-    def _choose(self, alternatives: list[CTransition], n: int) -> tuple[Any, Ints, Ints, Ints]:
-        weights = np.array(
-            [(t.simulate.weight if t.simulate and t.simulate.weight else 1.0) for t in alternatives]
+    def _parallel(
+        self, state: CState, idx: Ints, t0: Floats, bound: Floats, via: Ints
+    ) -> tuple[Floats, Ints, Ints]:
+        """Regions run side by side: done when the last completes, left when the first leads out."""
+        n, everyone = idx.size, np.arange(idx.size)
+        done_t, done_by = np.full(n, -np.inf), np.full(n, -1)
+        out_t, out_to = np.full(n, np.inf), np.full(n, NEVER, dtype=np.int64)
+        out_oc, out_by = np.full(n, -1, dtype=np.int64), np.full(n, -1)
+        first_spent, spans = len(self.spent), []
+        for k, region in enumerate(state.children):
+            # runs aimed at a state inside this region enter it there (via -1 picks the last
+            # entry, the region itself: those start at its initial state)
+            inside = np.array([region in self.d.ancestors(s) for s in [*self.names, region]])
+            group = _Group(everyone, t0, np.where(inside[via], via, -1), np.full(n, -1))
+            start = len(self.decided)
+            t, to, oc = self.walk(state.name, {region: [group]}, idx, np.minimum(bound, out_t))
+            spans.append((start, len(self.decided)))
+            complete = to == COMPLETE
+            done_by = np.where(complete & (t >= done_t), k, done_by)
+            done_t = np.where(complete, np.maximum(done_t, t), np.inf)
+            first = (to >= 0) & (t < out_t)
+            out_t, out_to = np.where(first, t, out_t), np.where(first, to, out_to)
+            out_oc, out_by = np.where(first, oc, out_oc), np.where(first, k, out_by)
+        self._trim(self.spent, first_spent, idx, out_t)  # regions walked before a region led out
+        done = np.isfinite(done_t) & (done_t < out_t)
+        decider = np.where(done, done_by, out_by)  # the critical region
+        for k, (start, end) in enumerate(spans):
+            self._trim(self.decided, start, idx, np.where(decider == k, np.inf, -np.inf), end)
+        return (
+            np.where(done, done_t, out_t),
+            np.where(done, COMPLETE, out_to),
+            np.where(done, -1, out_oc),
         )
-        if len(alternatives) > 1 and not all(
-            t.simulate and t.simulate.weight for t in alternatives
-        ):
-            self.assumed.setdefault(
-                f"w:{alternatives[0].source}:{alternatives[0].trigger}",
-                f"{alternatives[0].source} on {alternatives[0].label}: equal weights",
-            )
-        alt = (
-            self.rng.choice(len(alternatives), size=n, p=weights / weights.sum())
-            if len(alternatives) > 1
-            else np.zeros(n, dtype=np.int64)
-        )
-        happens = np.ones(n, dtype=bool)
-        for i, t in enumerate(alternatives):
-            p = t.simulate.probability if t.simulate and t.simulate.probability else None
-            if p is not None:
-                sel = alt == i
-                happens[sel] = self.rng.random(int(sel.sum())) < p
-        targets = np.array([self.code[t.target or ""] for t in alternatives], dtype=np.int64)[alt]
-        outcomes = np.array(
-            [self.outcomes.index(t.outcome) if t.outcome else -1 for t in alternatives],
-            dtype=np.int64,
-        )[alt]
-        return happens, targets, outcomes, alt.astype(np.int64)
 
-    def _when(
+    def _trim(
+        self, log: list[_Span], first: int, idx: Ints, until: Floats, last: int | None = None
+    ) -> None:
+        """End the spans logged since `first` for runs `idx` at `until`; drop those begun after."""
+        self.scratch[idx] = until
+        for span in log[first:last]:
+            limit = self.scratch[span.idx]
+            keep = span.start <= limit
+            span.idx, span.start = span.idx[keep], span.start[keep]
+            span.end = np.minimum(span.end[keep], limit[keep])
+
+    # ------------------------------------------------------------------------------- ways out
+    def _column(
         self,
-        trigger: str,
-        t: CTransition,
-        task_times: _Lazy,
-        sel: npt.NDArray[np.bool_],
-        idx: Ints,
-        t0: Floats,
-    ) -> Floats:
-        """When `t` would fire for the runs `sel` of the batch (their ids `idx`, entered at `t0`)."""
-        kind, _, name = trigger.partition(":")
+        state: CState,
+        alts: tuple[CTransition, ...],
+        entry: _Entry,
+        base: Floats | None = None,
+    ) -> _Column:
+        """The way out on one trigger: a time per run for the alternative each run takes."""
+        times = self._alt_times(state, alts, entry, base)
+        choice = self._choose(state, alts, times, entry)
+        time = np.full(entry.n, np.inf)
+        for i, t in enumerate(alts):
+            sel = choice == i
+            if t.target is None or not sel.any():
+                continue  # an internal transition does not move the state
+            p = t.simulate.probability if t.simulate else None
+            if p is not None and p < 1:
+                sel &= self.rng.random(entry.n) < p
+            time[sel] = times[i][sel]
+        targets = np.array([self.code[t.target] if t.target else NEVER for t in alts] + [NEVER])
+        outcomes = [self.outcome_names.index(t.outcome) if t.outcome else -1 for t in alts]
+        return _Column(time, targets[choice], np.array([*outcomes, -1])[choice], alts, choice)
+
+    def _alt_times(
+        self, state: CState, alts: tuple[CTransition, ...], entry: _Entry, base: Floats | None
+    ) -> list[Floats]:
+        """When each alternative would happen: its own assumption for a task or event, else the
+        trigger's time (the task's completion, the timer, the completion of the state)."""
+        kind = alts[0].trigger.split(":", 1)[0]
+        shared, times = base, []
+        for t in alts:
+            if kind in ("task", "event") and t.simulate and t.simulate.median:
+                what = f"transition {state.name} on {t.label}"
+                times.append(entry.t0 + self._lognormal(t.simulate, entry.n, what))
+                continue
+            if shared is None:
+                shared = self._trigger_time(state, alts, entry)
+            times.append(shared)
+        return times
+
+    def _trigger_time(self, state: CState, alts: tuple[CTransition, ...], entry: _Entry) -> Floats:
+        kind, _, name = alts[0].trigger.partition(":")
+        if kind == "task":
+            return entry.task(name)
         if kind == "timer":
             timer = self.d.timer(name)
-            after = Duration.parse(timer.after).approx_days()
+            due = entry.t0 + _days(timer.after)
+            if timer.kind == "escalation" and timer.task:  # only while the task is still open
+                return np.where(entry.task(timer.task) > due, due, np.inf)
+            if any(t.guard and not (t.simulate and t.simulate.probability) for t in alts):
+                self.notes.add(f"timer {timer.id}: guard assumed to hold when it fires")
             if timer.anchor == "entry":
-                return t0 + after
-            anchor = self.dates.get(timer.anchor, np.full(self.runs, np.nan))[idx]
-            return np.where(np.isnan(anchor), np.inf, np.maximum(t0, anchor + after))
-        if t.simulate and t.simulate.median:
-            return t0 + self._lognormal(t.simulate, idx.size)
-        if kind == "task":
-            if _needs_all_tasks(t.guard):  # the last of the state's tasks decides
-                last: Floats = np.max([task_times[k][sel] for k in task_times.keys], axis=0)
-                return last
-            if name in task_times.keys:
-                return task_times[name][sel]
-            return t0 + self._task_days(name, idx.size)
-        if t.simulate and t.simulate.probability:  # an event with a probability but no time
-            self.assumed.setdefault(
-                trigger, f"event '{name}': no median, assumed {DEFAULT_DAYS:g} days"
+                return due
+            known = "once set" if timer.anchor in self.later else "taken as the start"
+            self.notes.add(f"timer {timer.id}: counts from {timer.anchor}, {known}")
+            anchor = self.dates[timer.anchor][entry.idx] + _days(timer.after)
+            return np.where(np.isnan(anchor), np.inf, np.maximum(entry.t0, anchor))
+        if not any(t.simulate for t in alts):
+            self.notes.add(f"event {name} in {state.name}: no simulate, assumed not to happen")
+            return np.full(entry.n, np.inf)
+        return entry.t0 + self._fallback(state, f"event {name} in {state.name}", entry.n)
+
+    def _choose(
+        self, state: CState, alts: tuple[CTransition, ...], times: list[Floats], entry: _Entry
+    ) -> Ints:
+        """Which alternative each run takes (-1: none). The machine takes the first whose guard
+        holds: `all_tasks_done` is known per run; other guards are stood in for by weights."""
+        n = entry.n
+        holds = [entry.all_done_by(times[i]) if _checks_tasks(t.guard) else None
+                 for i, t in enumerate(alts)]  # fmt: skip
+        if len(alts) == 1:
+            return np.zeros(n, np.int64) if holds[0] is None else np.where(holds[0], 0, -1)
+        certain = [t.guard is None or _only_tasks(t.guard) for t in alts]
+        if not all(certain) and any(not (t.simulate and t.simulate.weight) for t in alts):
+            self.notes.add(f"{state.name} on {alts[0].label}: alternatives without weight, equal")
+        weights = np.zeros((len(alts), n))
+        taken = np.zeros(n, bool)  # an earlier alternative certainly applies
+        for i, t in enumerate(alts):
+            applies = ~taken if holds[i] is None else holds[i] & ~taken
+            weights[i] = (t.simulate.weight if t.simulate and t.simulate.weight else 1.0) * applies
+            taken |= applies & certain[i]
+        cumulative = np.cumsum(weights, axis=0)
+        draw = self.rng.random(n) * cumulative[-1]
+        choice = (cumulative <= draw).sum(axis=0)
+        return np.where(cumulative[-1] > 0, choice, -1).astype(np.int64)
+
+    def task_days(self, name: str, n: int) -> Floats:
+        task = self.d.tasks[name]
+        state = self.d.states[task.state]
+        what = f"task {name}"
+        for spec in (task.simulate, state.simulate):
+            if spec and spec.median:
+                return self._lognormal(spec, n, what)
+        if task.due:
+            self.notes.add(
+                f"{what}: no simulate, median = its due {task.due}, sigma {DEFAULT_SIGMA}"
             )
-            return t0 + DEFAULT_DAYS
-        self.assumed.setdefault(trigger, f"event '{name}': no simulate assumption, assumed never")
-        return np.full(idx.size, np.inf)
+            return _days(task.due) * np.exp(DEFAULT_SIGMA * self.rng.standard_normal(n))
+        return self._fallback(state, what, n)
 
-    def _task_days(self, task: str, n: int) -> Floats:
-        spec = self.d.tasks[task]
-        if spec.simulate and spec.simulate.median:
-            return self._lognormal(spec.simulate, n)
-        state = self.d.states[spec.state]
-        fallback = spec.due or (state.kpi.expected if state.kpi else None)
-        if fallback is None:
-            self.assumed.setdefault(
-                f"task:{task}", f"task '{task}': no assumption, median {DEFAULT_DAYS:g} days"
-            )
-        median = Duration.parse(fallback).approx_days() if fallback else DEFAULT_DAYS
-        return median * np.exp(DEFAULT_SIGMA * self.rng.standard_normal(n))
+    def _fallback(self, state: CState, what: str, n: int) -> Floats:
+        median = state.kpi.expected if state.kpi else None
+        said = f"the KPI of {state.name} ({median})" if median else f"{DEFAULT_DAYS:g} days"
+        self.notes.add(f"{what}: no median, assumed {said}, sigma {DEFAULT_SIGMA}")
+        days = _days(median) if median else DEFAULT_DAYS
+        return days * np.exp(DEFAULT_SIGMA * self.rng.standard_normal(n))
 
-    def _lognormal(self, spec: Simulate, n: int) -> Floats:
-        median = Duration.parse(spec.median or "P1D").approx_days()
-        sigma = (
-            math.log(Duration.parse(spec.p90).approx_days() / median) / Z90
-            if spec.p90
-            else DEFAULT_SIGMA
-        )
-        return median * np.exp(max(sigma, 0.0) * self.rng.standard_normal(n))
+    def _lognormal(self, spec: Simulate, n: int, what: str) -> Floats:
+        median = _days(spec.median or "P1D")
+        if spec.p90:
+            sigma = max(math.log(_days(spec.p90) / median) / Z90, 0.0)
+        else:
+            self.notes.add(f"{what}: no p90, sigma {DEFAULT_SIGMA}")
+            sigma = DEFAULT_SIGMA
+        return median * np.exp(sigma * self.rng.standard_normal(n))
 
-    def _record_dates(self, columns: list[Column], winner: Ints, idx: Ints, t_exit: Floats) -> None:
-        for c, (_, _, _, alt, transitions) in enumerate(columns):
-            for i, transition in enumerate(transitions):
-                for action in transition.actions:
-                    if isinstance(action, SetDate):
-                        sel = (winner == c) & (alt == i) & np.isfinite(t_exit)
-                        self.dates.setdefault(action.date, np.full(self.runs, np.nan))[idx[sel]] = (
-                            t_exit[sel]
-                        )
+    # ----------------------------------------------------------------------------- case dates
+    def _set_dates(self, actions: tuple[Any, ...], idx: Ints, t: Floats) -> None:
+        for action in actions:
+            if isinstance(action, SetDate):
+                self.dates[action.date][idx] = t
 
-    # ----------------------------------------------------------------------------------- report
-    def report(self, seed: int) -> SimulationReport:
-        finished = np.isfinite(self.finish)
-        outcomes = []
-        for i, name in enumerate(self.outcomes):
-            sel = finished & (self.outcome == i)
-            spec = self.d.outcomes[name]
-            target = Duration.parse(spec.expected).approx_days() if spec.expected else None
-            days = self.finish[sel]
-            within = float((days <= target).mean()) if target is not None and days.size else None
-            outcomes.append(
-                OutcomeResult(name, spec.title, float(sel.mean()), Spread.of(days), target, within)
-            )
-        states = []
-        for name, state in self.d.states.items():
-            if state.kind == "final" or (state.parent and self.d.states[state.parent].checklist):
-                continue
-            seen = self.visited[self.code[name]]
-            days = self.occupancy[self.code[name]][seen]
-            kpi = Duration.parse(state.kpi.expected).approx_days() if state.kpi else None
-            over = float((days > kpi).mean()) if kpi is not None and days.size else None
-            states.append(
-                StateResult(
-                    name,
-                    state.title,
-                    state.parent is None,
-                    float(seen.mean()),
-                    Spread.of(days),
-                    kpi,
-                    over,
-                )
-            )
-        return SimulationReport(
-            definition=self.d.key,
-            runs=self.runs,
-            seed=seed,
-            finished=float(finished.mean()),
-            unfinished=int((~finished).sum()),
-            outcomes=outcomes,
-            states=states,
-            bottleneck=_bottleneck(self.d, states),
-            assumptions=sorted(self.assumed.values()),
-        )
+    def _record_dates(
+        self, columns: list[_Column], win: Ints, idx: Ints, t_exit: Floats, ok: Bools
+    ) -> None:
+        for c, column in enumerate(columns):
+            for i, t in enumerate(column.alts):
+                kind, _, name = t.trigger.partition(":")
+                dates = [a.date for a in t.actions if isinstance(a, SetDate)]
+                dates += [self.d.events[name]] if kind == "event" and self.d.events[name] else []
+                if dates and column.choice is not None:
+                    sel = ok & (win == c) & (column.choice == i)
+                    for date in dates:
+                        self.dates[date][idx[sel]] = t_exit[sel]
 
 
-class _Lazy:
-    """Task completion times of one state entry, sampled once and only when a transition needs them."""
+class _Entry:
+    """A batch entering a state: its tasks' completion times, drawn once and shared."""
 
-    def __init__(self, sample: Callable[[str], Floats], keys: Iterable[str]) -> None:
-        self.sample, self.keys = sample, tuple(keys)
-        self.cache: dict[str, Floats] = {}
+    def __init__(self, sim: _Sim, state: CState, idx: Ints, t0: Floats) -> None:
+        self.sim, self.state, self.idx, self.t0, self.n = sim, state, idx, t0, idx.size
+        self.tasks: dict[str, Floats] = {}
+        self.last: Floats | None = None
 
-    def __getitem__(self, task: str) -> Floats:
-        if task not in self.cache:
-            self.cache[task] = self.sample(task)
-        return self.cache[task]
+    def task(self, name: str) -> Floats:
+        if name not in self.tasks:
+            self.tasks[name] = self.t0 + self.sim.task_days(name, self.n)
+        return self.tasks[name]
 
-
-def _needs_all_tasks(guard: Guard | None) -> bool:
-    if isinstance(guard, AllTasksDone):
-        return True
-    return isinstance(guard, AllOf) and any(_needs_all_tasks(g) for g in guard.of)
-
-
-def _bottleneck(d: CompiledDefinition, states: list[StateResult]) -> str | None:
-    """Where trajectories lose the most time: the working state (a leaf, or a checklist as a whole)
-    with the largest mean time spent per run. Loops that run alongside the trajectory until it is
-    left (ongoing coaching, a help desk) do not hold it up, so they don't count."""
-    candidates = [
-        s
-        for s in states
-        if s.days
-        and (d.states[s.state].checklist or not d.states[s.state].children)
-        and not _background_loop(d, s.state)
-    ]
-    if not candidates:
-        return None
-    return max(candidates, key=lambda s: s.visited * (s.days.mean if s.days else 0.0)).state
+    def all_done_by(self, t: Floats) -> Bools:
+        if self.last is None:
+            done = [self.task(k) for k in self.state.tasks]
+            self.last = np.max(done, axis=0) if done else np.full(self.n, -np.inf)
+        return self.last <= t
 
 
-def _background_loop(d: CompiledDefinition, name: str) -> bool:
-    """A state on a cycle inside a parallel region that has no final state."""
-    region = next(
-        (
-            a
-            for a in d.ancestors(name)
-            if d.states[a].parent and d.states[d.states[a].parent or ""].kind == "parallel"
-        ),
-        None,
+def _by_trigger(state: CState) -> list[tuple[CTransition, ...]]:
+    """A state's transitions grouped by trigger, in order; completions are handled apart."""
+    groups: dict[str, list[CTransition]] = {}
+    for t in state.transitions:
+        if not t.trigger.startswith("done:"):
+            groups.setdefault(t.trigger, []).append(t)
+    return [tuple(g) for g in groups.values() if any(t.target is not None for t in g)]
+
+
+def _checks_tasks(guard: Guard | None) -> bool:
+    if isinstance(guard, AllOf):
+        return any(_checks_tasks(g) for g in guard.of)
+    return isinstance(guard, AllTasksDone)
+
+
+def _only_tasks(guard: Guard) -> bool:
+    if isinstance(guard, AllOf):
+        return all(_only_tasks(g) for g in guard.of)
+    return isinstance(guard, AllTasksDone)
+
+
+def _dates_set_later(d: CompiledDefinition) -> set[str]:
+    """Case dates set by a state's entry or exit, or by a transition that moves the trajectory."""
+    later = set()
+    for state in d.states.values():
+        moving = [t for t in state.transitions if t.target is not None]
+        for t in moving:
+            kind, _, name = t.trigger.partition(":")
+            later |= {d.events[name]} if kind == "event" and d.events[name] else set()
+        actions = (*state.on_entry, *state.on_exit, *(a for t in moving for a in t.actions))
+        later |= {a.date for a in actions if isinstance(a, SetDate)}
+    return later
+
+
+@lru_cache(maxsize=256)
+def _days(text: str) -> float:
+    return Duration.parse(text).approx_days()
+
+
+def _report(sim: _Sim, seed: int) -> SimulationReport:
+    finished = np.isfinite(sim.finish)
+    outcomes = [_outcome(sim, i, name, finished) for i, name in enumerate(sim.outcome_names)]
+    if (finished & (sim.outcome < 0)).any():
+        outcomes.append(_outcome(sim, -1, "-", finished))
+    spent, decided = _per_run(sim.spent, sim.runs), _per_run(sim.decided, sim.runs)
+    states = [_state(sim, name, spent, decided, finished) for name in _tree(sim.d)]
+    working = [s for s in states if s.decided_days > 0]
+    return SimulationReport(
+        definition=sim.d.key,
+        title=sim.d.title,
+        runs=sim.runs,
+        seed=seed,
+        horizon_days=HORIZON_DAYS,
+        finished=float(finished.mean()),
+        unfinished=int((~finished).sum()),
+        throughput=Spread.of(sim.finish[finished]),
+        outcomes=tuple(outcomes),
+        phases=tuple(s for s in states if s.depth == 0),
+        states=tuple(s for s in states if s.depth > 0),
+        bottleneck=max(working, key=lambda s: s.decided_days).state if working else None,
+        assumptions=tuple(sorted(sim.notes)),
     )
-    if region is None or any(d.states[c].kind == "final" for c in d.states[region].children):
-        return False
-    inside = {n for n, st in d.states.items() if region in d.ancestors(n)}
-    seen, todo = set(), [name]
-    while todo:
-        for t in d.states[todo.pop()].transitions:
-            if t.target in inside and t.target not in seen:
-                if t.target == name:
-                    return True
-                seen.add(t.target)
-                todo.append(t.target)
-    return False
 
 
-# -------------------------------------------------------------------------------------- text
+def _outcome(sim: _Sim, i: int, name: str, finished: Bools) -> OutcomeStats:
+    sel = finished & (sim.outcome == i)
+    spec = sim.d.outcomes.get(name)
+    target = _days(spec.expected) if spec and spec.expected else None
+    days = sim.finish[sel]
+    within = float((days <= target).mean()) if target is not None and days.size else None
+    title = spec.title if spec else "finished without an outcome"
+    spread, months = Spread.of(days), Spread.of(days, DAYS_PER_MONTH)
+    return OutcomeStats(
+        name, title, int(sel.sum()), float(sel.mean()), spread, months, target, within
+    )
+
+
+def _per_run(log: list[_Span], runs: int) -> dict[int, tuple[Floats, Bools]]:
+    """Per state: each run's total days in it, and whether it was there at all."""
+    by_state: dict[int, list[_Span]] = {}
+    for span in log:
+        by_state.setdefault(span.code, []).append(span)
+    totals = {}
+    for code, spans in by_state.items():
+        idx = np.concatenate([s.idx for s in spans])
+        days = np.bincount(idx, np.concatenate([s.end - s.start for s in spans]), runs)
+        totals[code] = (np.asarray(days, np.float64), np.bincount(idx, minlength=runs) > 0)
+    return totals
+
+
+def _state(
+    sim: _Sim,
+    name: str,
+    spent: dict[int, tuple[Floats, Bools]],
+    decided: dict[int, tuple[Floats, Bools]],
+    finished: Bools,
+) -> StateStats:
+    state, code = sim.d.states[name], sim.code[name]
+    days, seen = spent.get(code, (np.zeros(sim.runs), np.zeros(sim.runs, bool)))
+    days = days[seen]
+    kpi = _days(state.kpi.expected) if state.kpi else None
+    over = float((days > kpi).mean()) if kpi is not None and days.size else None
+    own = float(decided[code][0][finished].mean()) if code in decided and finished.any() else 0.0
+    chain = sim.d.ancestors(name)
+    visits, spread = int(seen.sum()), Spread.of(days)
+    return StateStats(name, state.title, chain[-1], len(chain) - 1, visits, spread, kpi, over, own)
+
+
+def _tree(d: CompiledDefinition) -> list[str]:
+    """Non-final states, parents before their children; a checklist's inner states left out."""
+
+    def visit(name: str) -> list[str]:
+        state = d.states[name]
+        if state.kind == "final":
+            return []
+        inner = () if state.checklist else state.children
+        return [name, *(n for child in inner for n in visit(child))]
+
+    return [n for top in d.top_level() for n in visit(top.name)]
+
+
+# ------------------------------------------------------------------------------------------ text
 def format_report(report: SimulationReport) -> str:
+    """A plain-text table for the command line (times: days below 60, else months)."""
+    total = report.throughput
     lines = [
-        f"{report.definition}: {report.runs:,} simulated trajectories (seed {report.seed}), "
-        f"{report.finished:.1%} finished within {HORIZON_DAYS / 365.25:.0f} years",
+        f"{report.title} ({report.definition}): {report.runs:,} runs, seed {report.seed}; "
+        f"{report.finished:.1%} finished within {report.horizon_days / 365.25:.0f} years",
+        f"throughput (median, p80, p95):{_cells(total)}",
         "",
-        f"{'outcome':<28}{'share':>7}{'median':>9}{'p80':>9}{'p95':>9}{'target':>9}{'on time':>9}",
+        f"{'outcome':<30}{'share':>7}{'median':>8}{'p80':>8}{'p95':>8}{'target':>8}{'on time':>9}",
     ]
     for o in report.outcomes:
-        d = o.days
         lines.append(
-            f"{o.outcome:<28}{o.share:>7.1%}{_months(d.median if d else None):>9}"
-            f"{_months(d.p80 if d else None):>9}{_months(d.p95 if d else None):>9}"
-            f"{_months(o.target_days):>9}{_pct(o.within_target):>9}"
+            f"{o.outcome:<30}{o.share:>7.1%}{_cells(o.days)}{_time(o.target_days):>8}"
+            f"{_share(o.within_target):>9}"
         )
     lines += [
         "",
-        f"{'state (time spent)':<34}{'visited':>8}{'median':>9}{'p80':>9}{'p95':>9}{'KPI':>9}{'over':>7}",
+        f"{'state (time spent)':<34}{'runs':>8}{'mean':>8}{'median':>8}{'p80':>8}{'p95':>8}"
+        f"{'KPI':>8}{'over':>6}{'decides':>9}",
     ]
-    for s in report.states:
-        d = s.days
-        name = ("" if s.phase else "  ") + s.state
-        lines.append(
-            f"{name:<34}{s.visited:>8.0%}{_months(d.median if d else None):>9}"
-            f"{_months(d.p80 if d else None):>9}{_months(d.p95 if d else None):>9}"
-            f"{_months(s.kpi_days):>9}{_pct(s.over_kpi):>7}"
-        )
-    lines += ["", f"bottleneck: {report.bottleneck or '-'}"]
+    for p in report.phases:
+        for s in (p, *(s for s in report.states if s.phase == p.state)):
+            decides = s.decided_days / total.mean if total and s.decided_days else None
+            lines.append(
+                f"{'  ' * s.depth + s.state:<34}{s.visits:>8,}{_cells(s.days, 'mean median p80 p95')}"
+                f"{_time(s.kpi_days):>8}{_share(s.over_kpi):>6}{_share(decides):>9}"
+            )
+    lines += ["", f"bottleneck: {report.bottleneck or '-'} ('decides': the share of the throughput "
+              "time that a state's own tasks, timers and events took)"]  # fmt: skip
     if report.unfinished:
-        lines.append(f"unfinished: {report.unfinished} runs did not reach a final state")
+        lines.append(f"unfinished: {report.unfinished:,} runs reached no final state")
     if report.assumptions:
-        lines += ["", "assumed (add `simulate` to the definition to say otherwise):"]
-        lines += [f"  - {a}" for a in report.assumptions]
+        lines += [
+            "",
+            "assumed for lack of `simulate` data:",
+            *(f"  - {a}" for a in report.assumptions),
+        ]
     return "\n".join(lines)
 
 
-def _months(days: float | None) -> str:
+def _cells(spread: Spread | None, fields: str = "median p80 p95") -> str:
+    return "".join(f"{_time(getattr(spread, f) if spread else None):>8}" for f in fields.split())
+
+
+def _time(days: float | None) -> str:
     if days is None:
         return "-"
-    return f"{days:.0f}d" if days < 60 else f"{days / (365.25 / 12):.1f}m"
+    return f"{days:.0f}d" if days < 60 else f"{days / DAYS_PER_MONTH:.1f}m"
 
 
-def _pct(share: float | None) -> str:
+def _share(share: float | None) -> str:
     return "-" if share is None else f"{share:.0%}"
