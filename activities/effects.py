@@ -128,6 +128,15 @@ def _notes(step: _Step) -> None:
         step.timeline(record.decision, None, reason=record.reason)
     if record.ladder is not None:
         _ladder(step, record.ladder, "manual", "m")
+    if record.assigned_task is not None:
+        _assigned(step, record.assigned_task, record.assignee)
+
+
+def _assigned(step: _Step, name: str, assignee: str | None) -> None:
+    for task in repo.list_tasks(step.session, case_id=step.case.id, status="open"):
+        if task.name == name:
+            task.assignee = assignee
+    step.timeline("task_claimed" if assignee else "task_released", name, assignee=assignee)
 
 
 def _task_opened(step: _Step, effect: TaskOpened, index: int) -> None:

@@ -9,14 +9,22 @@ from __future__ import annotations
 import os
 import secrets
 import socket
-from collections.abc import Iterator
+import uuid
+from collections.abc import AsyncIterator, Iterator
+from datetime import timedelta
 from pathlib import Path
 
 import pytest
+import pytest_asyncio
 from sqlalchemy.orm import Session, sessionmaker
+from temporalio.client import Client
+from temporalio.contrib.pydantic import pydantic_data_converter
+from temporalio.testing import WorkflowEnvironment
 
+from traject.devserver import temporal_binary
 from traject.store.db import make_engine, session_factory
 from traject.store.migrate import upgrade
+from workflows.trajectory import SEARCH_ATTRIBUTES
 
 PG_ADMIN = os.environ.get("TRAJECT_TEST_PG", "postgresql://postgres@127.0.0.1:5432/test")
 
@@ -76,3 +84,27 @@ def session(sessions: sessionmaker[Session]) -> Iterator[Session]:
 
 
 DEFINITIONS = Path(__file__).parents[1] / "definitions"
+
+
+# ------------------------------------------------------------------------ a real Temporal server
+# One local dev server (the bundled binary) per test session, started by the first test that asks.
+@pytest_asyncio.fixture(scope="session")
+async def temporal_env() -> AsyncIterator[WorkflowEnvironment]:
+    env = await WorkflowEnvironment.start_local(
+        dev_server_existing_path=temporal_binary(),
+        search_attributes=SEARCH_ATTRIBUTES,
+        data_converter=pydantic_data_converter,
+        dev_server_startup_timeout=timedelta(seconds=60),
+    )
+    async with env:
+        yield env
+
+
+@pytest.fixture
+def client(temporal_env: WorkflowEnvironment) -> Client:
+    return temporal_env.client
+
+
+@pytest.fixture
+def task_queue() -> str:
+    return f"test-{uuid.uuid4().hex[:10]}"

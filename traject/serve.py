@@ -4,26 +4,30 @@ activities and the outbox dispatcher; `traject up` is all of it on one machine."
 
 from __future__ import annotations
 
+import asyncio
+
 import uvicorn
 from fastapi import FastAPI
 
 from traject import logs
 from traject.api.app import create_app
 from traject.api.codec import codec_router
+from traject.casework import Casework
 from traject.codec import EncryptionCodec
 from traject.config import Settings
 from traject.seed import seed
+from traject.service import Traject
 from traject.store.db import make_engine, session_factory
 from traject.store.migrate import upgrade
 from worker.main import connect, keys
 
 
-def build_api(settings: Settings) -> FastAPI:
+async def build_api(settings: Settings) -> FastAPI:
     sessions = session_factory(make_engine(settings.database_url))
+    client = await connect(settings)
 
     async def temporal_ready() -> bool:
         try:
-            client = await connect(settings)
             return await client.service_client.check_health()
         except Exception:  # a probe reports, it does not raise
             return False
@@ -31,19 +35,27 @@ def build_api(settings: Settings) -> FastAPI:
     codec = codec_router(
         EncryptionCodec(keys(settings)), settings.codec_token or None, settings.ui_origin
     )
-    return create_app(sessions, temporal_ready, codec)
+    casework = Casework(Traject(sessions, client, settings.task_queue))
+    return create_app(
+        sessions, temporal_ready, codec, casework, secure_cookies=settings.secure_cookies
+    )
 
 
 def api_main() -> int:
     settings = Settings()
     logs.configure(settings.log_format, settings.log_level)
-    uvicorn.run(
-        build_api(settings),
-        host=settings.api_host,
-        port=settings.api_port,
-        log_level="warning",
-        lifespan="off",
-    )
+
+    async def serve() -> None:
+        config = uvicorn.Config(
+            await build_api(settings),
+            host=settings.api_host,
+            port=settings.api_port,
+            log_level="warning",
+            lifespan="off",
+        )
+        await uvicorn.Server(config).serve()
+
+    asyncio.run(serve())
     return 0
 
 

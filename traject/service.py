@@ -23,9 +23,11 @@ from traject.store import repositories as repo
 from traject.store.db import transaction
 from traject.store.models import Case, CasePerson
 from workflows.messages import (
+    AssignTask,
     CaseDecision,
     CompleteTask,
     RecordEvent,
+    RecordLadder,
     TrajectoryInput,
     TrajectoryView,
 )
@@ -191,11 +193,56 @@ class Traject:
     ) -> TrajectoryView:
         case = self._case(case_id, municipality)
         request = RecordEvent(event=event, date=when.isoformat() if when else None, actor=actor)
-        return await self._update(case, TrajectoryWorkflow.record_event, request, None)
+        view = await self._update(case, TrajectoryWorkflow.record_event, request, None)
+        self._audit(case, actor, "event_recorded", event=event)
+        return view
+
+    async def record_ladder(
+        self, case_id: str, step: int, actor: str, municipality: str | None = None
+    ) -> TrajectoryView:
+        case = self._case(case_id, municipality)
+        if step not in range(1, 7):
+            raise Refused("invalid", "a participatieladder step is 1 to 6", {"step": "1 to 6"})
+        request = RecordLadder(step=step, actor=actor)
+        view = await self._update(case, TrajectoryWorkflow.record_ladder, request, None)
+        self._audit(case, actor, "ladder_recorded", step=step)
+        return view
+
+    async def assign_task(
+        self,
+        task_id: int,
+        assignee: str | None,
+        actor: str,
+        municipality: str | None = None,
+        override: bool = False,
+    ) -> TrajectoryView:
+        """Claim (assignee = actor), hand over or release an open task, through the workflow:
+        it refuses a task that closed meanwhile or that someone else holds."""
+        with self.sessions() as session:
+            try:
+                task = repo.get_task(session, task_id, municipality)
+            except repo.NotFound as error:
+                raise Refused("not_found", str(error)) from None
+            if task.status != "open":
+                raise Refused("task_not_open", f"task {task_id} is {task.status}")
+            case = repo.get_case(session, task.case_id)
+        request = AssignTask(task=task.name, assignee=assignee, actor=actor, override=override)
+        view = await self._update(case, TrajectoryWorkflow.assign_task, request, None)
+        action = "task_released" if assignee is None else "task_assigned"
+        self._audit(case, actor, action, task=task.name, assignee=assignee)
+        return view
 
     async def decide(
-        self, case_id: str, decision: str, reason: str, actor: str, municipality: str | None = None
+        self,
+        case_id: str,
+        decision: str,
+        reason: str,
+        actor: str,
+        municipality: str | None = None,
+        note: str | None = None,
     ) -> TrajectoryView:
+        """Suspend, resume or cancel. `reason` is a code (it goes to the workflow); `note` is free
+        text for colleagues and stays in the audit log, in SQL."""
         case = self._case(case_id, municipality)
         update = {
             "suspend": TrajectoryWorkflow.suspend,
@@ -204,7 +251,21 @@ class Traject:
         }.get(decision)
         if update is None:
             raise Refused("invalid", f"unknown decision '{decision}': suspend, resume or cancel")
-        return await self._update(case, update, CaseDecision(reason=reason, actor=actor), None)
+        try:
+            request = CaseDecision(reason=reason, actor=actor)
+        except ValueError:
+            raise Refused(
+                "invalid",
+                "a reason is a short code: lower case letters, digits and _",
+                {"reason": "a code such as waiting_for_documents"},
+            ) from None
+        view = await self._update(case, update, request, None)
+        self._audit(case, actor, f"case_{decision}", reason=reason, note=note)
+        return view
+
+    def _audit(self, case: Case, actor: str, action: str, **detail: Any) -> None:
+        with transaction(self.sessions) as session:
+            repo.audit(session, case.municipality, actor, action, case.id, **detail)
 
     def _case(self, case_id: str, municipality: str | None) -> Case:
         with self.sessions() as session:

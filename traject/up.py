@@ -16,9 +16,11 @@ from fastapi.middleware.cors import CORSMiddleware
 from traject import devserver, logs
 from traject.api.app import create_app
 from traject.api.codec import codec_router
+from traject.casework import Casework
 from traject.codec import EncryptionCodec
 from traject.config import Settings
 from traject.seed import seed
+from traject.service import Traject
 from traject.store.db import make_engine, session_factory
 from traject.store.migrate import upgrade
 from worker import main as worker
@@ -71,7 +73,10 @@ async def _serve(settings: Settings) -> None:
 
     ui_origin = settings.ui_origin
     codec = codec_router(EncryptionCodec(keys(settings)), settings.codec_token or None, ui_origin)
-    app = create_app(sessions, temporal_ready, codec)
+    casework = Casework(Traject(sessions, client, settings.task_queue))
+    app = create_app(
+        sessions, temporal_ready, codec, casework, secure_cookies=settings.secure_cookies
+    )
     app.add_middleware(
         CORSMiddleware,
         allow_origins=[ui_origin],

@@ -27,6 +27,7 @@ class Carried(Message):
     suspended: bool = False
     applied_updates: list[str] = []  # recent update ids, to refuse a retried update twice
     records: int  # step records written so far: the next record's idempotency number
+    assigned: dict[str, str] = {}  # open task → who claimed it
     started_at: str
     manual_now: str | None = None
 
@@ -49,6 +50,16 @@ class CompleteTask(Message):
     task: str
     data: dict[str, Any] = {}
     actor: str
+
+
+class AssignTask(Message):
+    """Claim (assignee = actor), hand over (another assignee) or release (None) an open task.
+    Without `override`, a task someone else holds is refused: a coordinator may override."""
+
+    task: str
+    assignee: str | None = Field(default=None, pattern=r"^user:\d+$")
+    actor: str
+    override: bool = False
 
 
 class RecordEvent(Message):
@@ -82,15 +93,17 @@ class TaskView(Message):
     role: str
     overdue: bool
     escalated: bool
+    assignee: str | None = None
 
     @classmethod
-    def of(cls, task: OpenTask) -> TaskView:
+    def of(cls, task: OpenTask, assignee: str | None = None) -> TaskView:
         return cls(
             name=task.name,
             state=task.state,
             role=task.role,
             overdue=task.overdue,
             escalated=task.escalated,
+            assignee=assignee,
         )
 
 
@@ -134,6 +147,8 @@ class StepRecord(Message):
     ladder: int | None = None  # a measurement recorded outside a task
     event: str | None = None  # an outside event recorded by a case worker
     timer: str | None = None  # the timer whose firing this step is
+    assigned_task: str | None = None  # a claim, hand-over or release of this open task ...
+    assignee: str | None = None  # ... to this user (None: released)
     completed: dict[
         str, dict[str, Any]
     ] = {}  # task → the (non-personal) data it was completed with

@@ -30,6 +30,7 @@ with workflow.unsafe.imports_passed_through():
     )
     from workflows.messages import (
         AdvanceClock,
+        AssignTask,
         Carried,
         CaseDecision,
         CompleteTask,
@@ -79,6 +80,7 @@ class TrajectoryWorkflow:
         self.cancelled = False
         self.applied: list[str] = list(carried.applied_updates) if carried else []
         self.records = carried.records if carried else 0
+        self.assigned: dict[str, str] = dict(carried.assigned) if carried else {}
         self.recorded = self.records
         self.searchable: tuple[tuple[str, ...], bool] | None = None
         self.manual_now: datetime | None = None
@@ -126,6 +128,7 @@ class TrajectoryWorkflow:
             applied_updates=self.applied[-MAX_REMEMBERED_UPDATES:],
             records=self.records,
             started_at=self.started_at,
+            assigned=self.assigned,
         )
         return self.params.model_copy(update={"carried": carried})
 
@@ -161,6 +164,9 @@ class TrajectoryWorkflow:
     # ------------------------------------------------------------------------------- steps
     async def _apply(self, step: Step, actor: str | None, **note: str | int | None) -> None:
         self.snapshot = step.snapshot
+        for effect in step.effects:  # a task that opens again later starts unclaimed
+            if isinstance(effect, TaskClosed):
+                self.assigned.pop(effect.task, None)
         if not self.suspended:  # a suspended trajectory's clock stands still (see resume)
             track_timers(
                 self.due, step.effects, self.params.definition, self._clock(), step.snapshot.dates
@@ -285,7 +291,52 @@ class TrajectoryWorkflow:
 
     @complete_task.validator
     def _validate_complete(self, request: CompleteTask) -> None:
+        holder = self.assigned.get(request.task)
+        if holder is not None and holder != request.actor and not self._seen():
+            raise ApplicationError(
+                f"task '{request.task}' is claimed by someone else",
+                type="claimed",
+                non_retryable=True,
+            )
         self._validate(lambda s: self.machine.check_completion(s, request.task, request.data))
+
+    @workflow.update
+    async def assign_task(self, request: AssignTask) -> TrajectoryView:
+        await self._started()
+        async with self.lock:
+            if self._seen():
+                return self.view()
+            self._check_assignment(request)  # the state may have moved while this waited
+            if request.assignee is None:
+                self.assigned.pop(request.task, None)
+            else:
+                self.assigned[request.task] = request.assignee
+            self._remember()
+            await self._apply(
+                self._still(),
+                request.actor,
+                assigned_task=request.task,
+                assignee=request.assignee,
+            )
+        return self.view()
+
+    @assign_task.validator
+    def _validate_assign(self, request: AssignTask) -> None:
+        if not self._seen():
+            self._check_assignment(request)
+
+    def _check_assignment(self, request: AssignTask) -> None:
+        self._check_open()
+        if self.snapshot is not None and request.task not in self.snapshot.open_tasks:
+            raise ApplicationError(
+                f"task '{request.task}' is not open", type="task_not_open", non_retryable=True
+            )
+        holder = self.assigned.get(request.task)
+        if holder is None or holder == request.actor or request.override:
+            return
+        raise ApplicationError(
+            f"task '{request.task}' is claimed by someone else", type="claimed", non_retryable=True
+        )
 
     @workflow.update
     async def record_event(self, request: RecordEvent) -> TrajectoryView:
@@ -436,7 +487,9 @@ class TrajectoryWorkflow:
             definition=d.definition,
             version=d.version,
             active=list(snap.active) if snap else [],
-            open_tasks=[TaskView.of(t) for t in snap.open_tasks.values()] if snap else [],
+            open_tasks=[TaskView.of(t, self.assigned.get(t.name)) for t in snap.open_tasks.values()]
+            if snap
+            else [],
             finished=bool(snap and snap.finished),
             cancelled=self.cancelled,
             suspended=self.suspended,

@@ -1,5 +1,5 @@
-"""The HTTP API. For now: health, readiness, the published definitions and the codec server for the
-Temporal Web UI; the case workers' API (with login, roles and tenancy) builds on this app."""
+"""The HTTP app: health and readiness, the case workers' REST API (`/api`, OpenAPI at
+/openapi.json, docs at /docs), the web pages, and the codec server for the Temporal Web UI."""
 
 from __future__ import annotations
 
@@ -10,19 +10,30 @@ from fastapi import APIRouter, FastAPI, Response
 from sqlalchemy import text
 from sqlalchemy.orm import Session, sessionmaker
 
-from traject.store import repositories
+from traject.api import problems
+from traject.api.auth import AuthConfig
+from traject.api.routes import api_router
+from traject.casework import Casework
 
 ReadyCheck = Callable[[], Awaitable[bool]]
 
 
 def create_app(
-    sessions: sessionmaker[Session], temporal_ready: ReadyCheck, codec: APIRouter | None = None
+    sessions: sessionmaker[Session],
+    temporal_ready: ReadyCheck,
+    codec: APIRouter | None = None,
+    casework: Casework | None = None,
+    secure_cookies: bool = False,
 ) -> FastAPI:
     app = FastAPI(
         title="Traject",
         summary="Civic-integration trajectories for Dutch municipalities",
         version="0.1.0",
     )
+    app.state.auth = AuthConfig(sessions, secure_cookies)
+    app.state.casework = casework
+    problems.install(app)
+    problems.document(app)
 
     @app.get("/health", tags=["ops"])
     def health() -> dict[str, str]:
@@ -37,21 +48,8 @@ def create_app(
             response.status_code = 503
         return {"status": "ready" if all(checks.values()) else "not ready", "checks": checks}
 
-    @app.get("/api/definitions", tags=["definitions"])
-    def definitions() -> list[dict[str, Any]]:
-        """Published definition versions, newest first."""
-        with sessions() as session:
-            return [
-                {
-                    "municipality": v.municipality,
-                    "definition": v.definition,
-                    "version": v.version,
-                    "content_hash": v.content_hash,
-                    "published_at": v.published_at.isoformat() if v.published_at else None,
-                }
-                for v in repositories.list_definition_versions(session)
-            ]
-
+    if casework is not None:
+        app.include_router(api_router())
     if codec is not None:
         app.include_router(codec)
     return app

@@ -55,6 +55,34 @@ class User(Base):
     roles: Mapped[list[str]] = mapped_column(default=list)  # designer, caseworker, volunteer, ...
     groups: Mapped[list[str]] = mapped_column(default=list)  # candidate groups: klantmanager, coach
     active: Mapped[bool] = mapped_column(Boolean, default=True)
+    oidc_subject: Mapped[str | None] = mapped_column(String(200))  # `sub` at the municipality's IdP
+    failed_logins: Mapped[int] = mapped_column(Integer, default=0)
+    locked_until: Mapped[datetime | None] = mapped_column()
+
+
+class LoginSession(Base):
+    """A browser session. The cookie holds a random token; only its SHA-256 is stored here."""
+
+    __tablename__ = "login_sessions"
+    token_hash: Mapped[str] = mapped_column(String(64), primary_key=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id"), index=True)
+    csrf_token: Mapped[str] = mapped_column(String(64))
+    created_at: Mapped[datetime] = mapped_column()
+    last_seen_at: Mapped[datetime] = mapped_column()
+    expires_at: Mapped[datetime] = mapped_column()
+
+
+class ApiToken(Base):
+    """A token for an integration, acting as its user. Shown once; only its SHA-256 is stored."""
+
+    __tablename__ = "api_tokens"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    token_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id"), index=True)
+    name: Mapped[str] = mapped_column(String(100))
+    created_at: Mapped[datetime] = mapped_column()
+    last_used_at: Mapped[datetime | None] = mapped_column()
+    revoked_at: Mapped[datetime | None] = mapped_column()
 
 
 class DefinitionVersion(Base):
@@ -80,7 +108,10 @@ class Case(Base):
     """A newcomer's trajectory. Its id is opaque: never derived from personal data."""
 
     __tablename__ = "cases"
-    __table_args__ = (Index("ix_cases_municipality_status", "municipality", "status"),)
+    __table_args__ = (
+        Index("ix_cases_municipality_status", "municipality", "status"),
+        Index("ix_cases_municipality_started", "municipality", "started_at"),
+    )
     id: Mapped[str] = mapped_column(String(40), primary_key=True)
     municipality: Mapped[str] = mapped_column(ForeignKey("municipalities.slug"))
     definition_version_id: Mapped[int] = mapped_column(ForeignKey("definition_versions.id"))
@@ -120,6 +151,7 @@ class Task(Base):
         Index("ix_tasks_case", "case_id"),
         Index("ix_tasks_open_by_role", "municipality", "status", "role"),
         Index("ix_tasks_due", "status", "due_at"),
+        Index("ix_tasks_assignee", "municipality", "assignee", "status"),
     )
     id: Mapped[int] = mapped_column(primary_key=True)
     key: Mapped[str] = mapped_column(String(200), unique=True)  # workflow id + step + task

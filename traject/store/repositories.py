@@ -25,6 +25,7 @@ from traject.store.models import (
     Municipality,
     Task,
     TimelineEvent,
+    User,
     WorkshopSeat,
     WorkshopSession,
 )
@@ -191,6 +192,17 @@ def list_cases(
     if municipality:
         query = query.where(Case.municipality == municipality)
     return session.scalars(query).all()
+
+
+def case_dates(session: Session, case_id: str) -> Sequence[CaseDate]:
+    return session.scalars(
+        select(CaseDate).where(CaseDate.case_id == case_id).order_by(CaseDate.name)
+    ).all()
+
+
+def get_user(session: Session, user_id: int, municipality: str) -> User | None:
+    user = session.get(User, user_id)
+    return user if user is not None and user.municipality == municipality else None
 
 
 def timeline(session: Session, case_id: str) -> Sequence[TimelineEvent]:

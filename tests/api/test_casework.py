@@ -1,0 +1,170 @@
+"""A case worker's day through the REST API: start, inbox, claim, complete (wrong, then right),
+outside events, ladder, suspend/resume/cancel; every error a problem+json that says what to fix."""
+
+from __future__ import annotations
+
+from sqlalchemy import select
+
+from tests.api.conftest import Api
+from traject.store.models import AuditEvent, CasePerson, Task
+
+
+async def test_a_case_worker_starts_a_case_and_works_its_first_task(api: Api) -> None:
+    case = await api.start(last_name="Haddad", bsn="111222333", reference="ZS-1")
+    assert case["person"] == {"first_name": "Amina", "last_name": "Haddad", "bsn": "111222333"}
+    assert case["status"] in ("starting", "running")
+    task_id = await api.open_task(case["id"], "aanwezigheid_kernwaarden")
+
+    inbox = await api.get("klantmanager", "/api/tasks", params={"view": "unassigned"})
+    assert inbox.status_code == 200
+    assert task_id in [t["id"] for t in inbox.json()["items"]]
+    assert "unassigned=" in inbox.headers["X-Task-Counts"]
+
+    claimed = await api.post("klantmanager", f"/api/tasks/{task_id}/claim")
+    assert claimed.status_code == 200, claimed.text
+    me = (await api.get("klantmanager", "/api/me")).json()
+    assert claimed.json()["open_tasks"][0]["assignee"] == f"user:{me['id']}"
+    mine = (await api.get("klantmanager", "/api/tasks", params={"view": "mine"})).json()
+    assert task_id in [t["id"] for t in mine["items"]]
+
+    taken = await api.post("collega", f"/api/tasks/{task_id}/claim")
+    assert taken.status_code == 409
+    assert taken.headers["content-type"] == "application/problem+json"
+    assert "claimed" in taken.json()["detail"]
+
+    wrong = await api.post(
+        "klantmanager", f"/api/tasks/{task_id}/complete", {"data": {"aanwezig": "ja"}}
+    )
+    assert wrong.status_code == 422
+    assert set(wrong.json()["errors"]) == {"aanwezig"}
+    done = await api.post(
+        "klantmanager", f"/api/tasks/{task_id}/complete", {"data": {"aanwezig": True}}
+    )
+    assert done.status_code == 200, done.text
+    assert "workshop_praktijk" in done.json()["active"]
+    again = await api.post(
+        "klantmanager", f"/api/tasks/{task_id}/complete", {"data": {"aanwezig": False}}
+    )
+    assert again.status_code == 409
+
+    detail = (await api.get("klantmanager", f"/api/cases/{case['id']}")).json()
+    kinds = [e["kind"] for e in detail["timeline"]["items"]]
+    assert {"task_opened", "task_claimed", "task_completed"} <= set(kinds)
+    with api.sessions() as session:
+        person = session.get(CasePerson, case["id"])
+        assert person is not None and person.bsn == "111222333"
+        actions = session.scalars(
+            select(AuditEvent.action).where(AuditEvent.case_id == case["id"])
+        ).all()
+    assert {"case_started", "case_read", "task_assigned", "task_completed"} <= set(actions)
+
+
+async def test_bad_requests_are_refused_with_what_to_fix(api: Api) -> None:
+    bad_bsn = await api.post(
+        "klantmanager",
+        "/api/cases",
+        {"definition": "zaanstad_pvt", "first_name": "A", "bsn": "123"},
+    )
+    assert bad_bsn.status_code == 422
+    assert "bsn" in bad_bsn.json()["errors"]
+    unknown = await api.post(
+        "klantmanager", "/api/cases", {"definition": "vip18", "first_name": "A"}
+    )
+    assert unknown.status_code == 404  # vip18 belongs to another municipality
+    extra = await api.post(
+        "klantmanager", "/api/cases", {"definition": "zaanstad_pvt", "first_name": "A", "x": 1}
+    )
+    assert extra.status_code == 422
+    no_role = await api.post(
+        "ontwerper", "/api/cases", {"definition": "zaanstad_pvt", "first_name": "A"}
+    )
+    assert no_role.status_code == 403
+    anonymous = await api.http.get("/api/cases")
+    assert anonymous.status_code == 401
+    forged = await api.http.get("/api/cases", headers={"Authorization": "Bearer trj_nope"})
+    assert forged.status_code == 401
+
+
+async def test_events_ladder_and_decisions_go_through_the_workflow(api: Api) -> None:
+    case = await api.start()
+    cid = case["id"]
+    await api.open_task(cid, "aanwezigheid_kernwaarden")
+    housed = await api.post("klantmanager", f"/api/cases/{cid}/events", {"event": "gehuisvest"})
+    assert housed.status_code == 200, housed.text
+    assert "participatiegesprek" in housed.json()["active"]
+    unknown = await api.post(
+        "klantmanager", f"/api/cases/{cid}/events", {"event": "verhuisd_naar_mars"}
+    )
+    assert unknown.status_code == 409
+    ladder = await api.post("klantmanager", f"/api/cases/{cid}/ladder", {"step": 3})
+    assert ladder.json()["ladder"] == 3
+    assert (
+        await api.post("klantmanager", f"/api/cases/{cid}/ladder", {"step": 7})
+    ).status_code == 422
+
+    not_suspended = await api.post("klantmanager", f"/api/cases/{cid}/resume", {"reason": "terug"})
+    assert not_suspended.status_code == 409
+    suspended = await api.post(
+        "klantmanager", f"/api/cases/{cid}/suspend", {"reason": "ziek", "note": "in het ziekenhuis"}
+    )
+    assert suspended.json()["suspended"] is True
+    task_id = await api.open_task(cid, "participatiegesprek_voeren")
+    while_suspended = await api.post("klantmanager", f"/api/tasks/{task_id}/complete", {"data": {}})
+    assert while_suspended.status_code in (409, 422)
+    resumed = await api.post("klantmanager", f"/api/cases/{cid}/resume", {"reason": "hersteld"})
+    assert resumed.json()["suspended"] is False
+    not_allowed = await api.post("klantmanager", f"/api/cases/{cid}/cancel", {"reason": "verhuisd"})
+    assert not_allowed.status_code == 403  # cancelling is for coordinators
+    cancelled = await api.post("teamleider", f"/api/cases/{cid}/cancel", {"reason": "verhuisd"})
+    assert cancelled.json()["cancelled"] is True
+    with api.sessions() as session:
+        statuses = session.scalars(select(Task.status).where(Task.case_id == cid)).all()
+    assert "open" not in statuses
+
+
+async def test_a_volunteer_sees_a_first_name_and_only_their_tasks(api: Api) -> None:
+    case = await api.start(last_name="Haddad", bsn="111222333")
+    task_id = await api.open_task(case["id"], "aanwezigheid_kernwaarden")
+    assert (await api.get("vrijwilliger", f"/api/cases/{case['id']}")).status_code == 404
+    task = await api.get("vrijwilliger", f"/api/tasks/{task_id}")
+    assert task.status_code == 200
+    assert task.json()["first_name"] == "Amina"
+    assert "111222333" not in task.text and "Haddad" not in task.text
+    assert (await api.post("vrijwilliger", f"/api/tasks/{task_id}/claim")).status_code == 200
+    visible = (await api.get("vrijwilliger", f"/api/cases/{case['id']}")).json()
+    assert visible["person"] == {"first_name": "Amina", "last_name": None, "bsn": None}
+    listed = await api.get("vrijwilliger", "/api/cases")
+    assert "Haddad" not in listed.text and "111222333" not in listed.text
+    assert all(c["person"]["bsn"] is None for c in listed.json()["items"])
+
+
+async def test_a_coordinator_hands_a_task_over_and_reads_the_audit_log(api: Api) -> None:
+    case = await api.start()
+    task_id = await api.open_task(case["id"], "aanwezigheid_kernwaarden")
+    users = (await api.get("teamleider", "/api/users", params={"group": "trainer"})).json()
+    collega = next(u for u in users if u["display_name"] == "Collega")
+    handed = await api.post(
+        "teamleider", f"/api/tasks/{task_id}/assign", {"user_id": collega["id"]}
+    )
+    assert handed.status_code == 200, handed.text
+    assert handed.json()["open_tasks"][0]["assignee"] == f"user:{collega['id']}"
+    not_yours = await api.post("klantmanager", f"/api/tasks/{task_id}/unclaim")
+    assert not_yours.status_code == 409
+    assert (
+        await api.post("klantmanager", f"/api/tasks/{task_id}/assign", {"user_id": 1})
+    ).status_code == 403
+    log = await api.get("teamleider", f"/api/cases/{case['id']}/audit")
+    assert log.status_code == 200
+    assert "task_assigned" in [e["action"] for e in log.json()["items"]]
+    assert (await api.get("klantmanager", "/api/audit")).status_code == 403
+
+
+async def test_lists_are_paged(api: Api) -> None:
+    for _ in range(3):
+        await api.start()
+    first = (await api.get("klantmanager", "/api/cases", params={"size": 2})).json()
+    assert len(first["items"]) == 2 and first["total"] >= 3 and first["pages"] >= 2
+    second = (await api.get("klantmanager", "/api/cases", params={"size": 2, "page": 2})).json()
+    assert {c["id"] for c in first["items"]}.isdisjoint(c["id"] for c in second["items"])
+    too_big = await api.get("klantmanager", "/api/cases", params={"size": 10_000})
+    assert too_big.status_code == 422

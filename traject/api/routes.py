@@ -1,0 +1,272 @@
+"""The case workers' REST API. Reads come from the SQL read model; every change is a Temporal
+update whose answer (the trajectory's new state) is returned. Lists are paged (`page`, `size`)."""
+
+from __future__ import annotations
+
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Query, Request, Response
+
+from traject.api import schemas as s
+from traject.api.auth import SESSION_COOKIE, User, bearer
+from traject.api.problems import OPENAPI_ERRORS, Problem
+from traject.casework import Casework
+from traject.store import accounts
+from traject.store.accounts import AccountError
+from traject.store.db import transaction
+from traject.store.models import User as UserRow
+from traject.store.queries import TaskView
+
+PageNo = Annotated[int, Query(ge=1, le=100_000)]
+Size = Annotated[int, Query(ge=1, le=200)]
+SlugQ = Annotated[str | None, Query(pattern=s.SLUG, max_length=64)]
+
+
+def _casework(request: Request) -> Casework:
+    casework: Casework = request.app.state.casework
+    return casework
+
+
+def _page(items: list[Any], page: Any) -> dict[str, Any]:
+    return {
+        "items": items,
+        "total": page.total,
+        "page": page.page,
+        "size": page.size,
+        "pages": page.pages,
+    }
+
+
+def api_router() -> APIRouter:
+    api = APIRouter(prefix="/api", responses=OPENAPI_ERRORS)
+
+    # ------------------------------------------------------------------------------- sign in
+    @api.post("/session", tags=["auth"], response_model=s.Me)
+    def login(body: s.Login, request: Request, response: Response) -> s.Me:
+        """Sign in with a local account; sets the session cookie and returns the CSRF token
+        that every change made with this cookie must send as `X-CSRF-Token`."""
+        config = request.app.state.auth
+        with transaction(config.sessions) as session:
+            try:
+                user = accounts.authenticate(
+                    session, body.municipality, body.username, body.password
+                )
+            except AccountError as error:
+                failed = str(error)
+            else:
+                failed = ""
+                token, csrf = accounts.open_session(session, user)
+                me = _me(accounts.principal_of(user, "session", csrf))
+        if failed:  # outside the block, so the failed-login counter is committed
+            raise Problem("unauthenticated", failed)
+        response.set_cookie(
+            SESSION_COOKIE,
+            token,
+            max_age=int(accounts.SESSION_MAX.total_seconds()),
+            httponly=True,
+            samesite="lax",
+            secure=config.secure_cookies,
+            path="/",
+        )
+        return me
+
+    @api.delete("/session", tags=["auth"], status_code=204)
+    def logout(user: User, request: Request, response: Response) -> None:
+        if cookie := request.cookies.get(SESSION_COOKIE):
+            with transaction(request.app.state.auth.sessions) as session:
+                accounts.close_session(session, cookie)
+        response.delete_cookie(SESSION_COOKIE, path="/")
+
+    @api.get("/me", tags=["auth"], response_model=s.Me)
+    def me(user: User) -> s.Me:
+        return _me(user)
+
+    @api.post("/tokens", tags=["auth"], response_model=s.TokenOut, status_code=201)
+    def new_token(body: s.NewToken, user: User, request: Request) -> s.TokenOut:
+        """An API token for an integration acting as you (with your roles)."""
+        if bearer(request) is not None:
+            raise Problem("forbidden", "a token cannot make tokens: sign in to make one")
+        with transaction(request.app.state.auth.sessions) as session:
+            row = session.get(UserRow, user.user_id)
+            assert row is not None
+            return s.TokenOut(token=accounts.create_token(session, row, body.name))
+
+    # ------------------------------------------------------------------------------- cases
+    @api.get("/definitions", tags=["cases"], response_model=list[s.DefinitionOut])
+    def definitions(user: User, request: Request) -> list[s.DefinitionOut]:
+        """The definitions you can start a trajectory on (the newest version of each)."""
+        out = []
+        for v in _casework(request).definitions(user):
+            compiled = v.compiled
+            out.append(
+                s.DefinitionOut(
+                    definition=v.definition,
+                    version=v.version,
+                    title=v.title,
+                    content_hash=v.content_hash,
+                    published_at=v.published_at,
+                    case_dates=list(compiled.get("case_dates", {})),
+                    events=list(compiled.get("events", {})),
+                )
+            )
+        return out
+
+    @api.post("/cases", tags=["cases"], response_model=s.CaseDetailOut, status_code=201)
+    async def start_case(body: s.StartCase, user: User, request: Request) -> s.CaseDetailOut:
+        """Start a trajectory for a newcomer. Name and BSN are stored in SQL only."""
+        casework = _casework(request)
+        case = await casework.start(
+            user,
+            body.definition,
+            body.first_name,
+            body.last_name,
+            body.bsn,
+            body.reference,
+            body.dates,
+        )
+        return s.CaseDetailOut.of_detail(casework.case(user, case.id))
+
+    @api.get("/cases", tags=["cases"], response_model=s.Page[s.CaseOut])
+    def list_cases(
+        user: User,
+        request: Request,
+        q: Annotated[str | None, Query(max_length=100, description="Name, reference or id")] = None,
+        status: Annotated[
+            str | None, Query(pattern="^(starting|running|suspended|finished|cancelled)$")
+        ] = None,
+        definition: SlugQ = None,
+        state: SlugQ = None,
+        overdue: bool | None = None,
+        page: PageNo = 1,
+        size: Size = 25,
+    ) -> dict[str, Any]:
+        found = _casework(request).cases(
+            user,
+            page,
+            size,
+            search=q,
+            status=status,
+            definition=definition,
+            state=state,
+            overdue=overdue,
+        )
+        return _page([s.CaseOut.of(row) for row in found.items], found)
+
+    @api.get("/cases/{case_id}", tags=["cases"], response_model=s.CaseDetailOut)
+    def get_case(
+        case_id: str, user: User, request: Request, timeline_page: PageNo = 1
+    ) -> s.CaseDetailOut:
+        """A case with its tasks and timeline (newest last). Reading it is audited."""
+        return s.CaseDetailOut.of_detail(_casework(request).case(user, case_id, timeline_page))
+
+    @api.post("/cases/{case_id}/events", tags=["cases"], response_model=s.StateOut)
+    async def record_event(
+        case_id: str, body: s.OutsideEvent, user: User, request: Request
+    ) -> s.StateOut:
+        """Something that happened outside Traject, e.g. `duo_beschikking` or `gehuisvest`."""
+        view = await _casework(request).record_event(user, case_id, body.event, body.date)
+        return s.StateOut.of(view)
+
+    @api.post("/cases/{case_id}/ladder", tags=["cases"], response_model=s.StateOut)
+    async def record_ladder(
+        case_id: str, body: s.Ladder, user: User, request: Request
+    ) -> s.StateOut:
+        view = await _casework(request).record_ladder(user, case_id, body.step)
+        return s.StateOut.of(view)
+
+    for decision in ("suspend", "resume", "cancel"):
+        _decision_route(api, decision)
+
+    @api.get("/cases/{case_id}/audit", tags=["cases"], response_model=s.Page[s.AuditOut])
+    def case_audit(
+        case_id: str, user: User, request: Request, page: PageNo = 1, size: Size = 50
+    ) -> dict[str, Any]:
+        """Who read or changed this case (coordinators)."""
+        found = _casework(request).audit_log(user, case_id, page, size)
+        return _page([s.AuditOut.of(e) for e in found.items], found)
+
+    @api.get("/audit", tags=["cases"], response_model=s.Page[s.AuditOut])
+    def audit(user: User, request: Request, page: PageNo = 1, size: Size = 50) -> dict[str, Any]:
+        """The municipality's audit log, newest first (coordinators)."""
+        found = _casework(request).audit_log(user, None, page, size)
+        return _page([s.AuditOut.of(e) for e in found.items], found)
+
+    # ------------------------------------------------------------------------------- tasks
+    @api.get("/tasks", tags=["tasks"], response_model=s.Page[s.TaskOut])
+    def list_tasks(
+        user: User,
+        request: Request,
+        response: Response,
+        view: TaskView = "team",
+        page: PageNo = 1,
+        size: Size = 25,
+    ) -> dict[str, Any]:
+        """Open tasks: `mine` (claimed by you), `team` (your groups), `unassigned`, `overdue`,
+        `all` (coordinators). The count of every view is in the `X-Task-Counts` header."""
+        found, counts = _casework(request).inbox(user, view, page, size)
+        response.headers["X-Task-Counts"] = ",".join(f"{k}={v}" for k, v in counts.items())
+        return _page([s.TaskOut.of(task, name) for task, name in found.items], found)
+
+    @api.get("/tasks/{task_id}", tags=["tasks"], response_model=s.TaskDetailOut)
+    def get_task(task_id: int, user: User, request: Request) -> s.TaskDetailOut:
+        """A task with the form to complete it."""
+        return s.TaskDetailOut.of_detail(_casework(request).task(user, task_id))
+
+    @api.post("/tasks/{task_id}/claim", tags=["tasks"], response_model=s.StateOut)
+    async def claim(task_id: int, user: User, request: Request) -> s.StateOut:
+        return s.StateOut.of(await _casework(request).claim(user, task_id))
+
+    @api.post("/tasks/{task_id}/unclaim", tags=["tasks"], response_model=s.StateOut)
+    async def unclaim(task_id: int, user: User, request: Request) -> s.StateOut:
+        return s.StateOut.of(await _casework(request).release(user, task_id))
+
+    @api.post("/tasks/{task_id}/assign", tags=["tasks"], response_model=s.StateOut)
+    async def assign(task_id: int, body: s.Assign, user: User, request: Request) -> s.StateOut:
+        """Hand a task to a colleague in its group (coordinators)."""
+        return s.StateOut.of(await _casework(request).assign(user, task_id, body.user_id))
+
+    @api.post("/tasks/{task_id}/complete", tags=["tasks"], response_model=s.StateOut)
+    async def complete(
+        task_id: int, body: s.CompleteTask, user: User, request: Request
+    ) -> s.StateOut:
+        """Complete with the form's answers: 422 names each wrong field, 409 if it was done."""
+        return s.StateOut.of(await _casework(request).complete(user, task_id, body.data))
+
+    @api.get("/users", tags=["tasks"], response_model=list[s.UserOut])
+    def users(user: User, request: Request, group: SlugQ = None) -> list[s.UserOut]:
+        """Colleagues of your municipality (to hand a task to)."""
+        with request.app.state.auth.sessions() as session:
+            return [
+                s.UserOut(id=u.id, display_name=u.display_name, groups=list(u.groups))
+                for u in accounts.users_of(session, user.municipality, group)
+            ]
+
+    return api
+
+
+def _decision_route(api: APIRouter, decision: str) -> None:
+    async def decide(case_id: str, body: s.Decision, user: User, request: Request) -> s.StateOut:
+        view = await _casework(request).decide(user, case_id, decision, body.reason, body.note)
+        return s.StateOut.of(view)
+
+    api.add_api_route(
+        f"/cases/{{case_id}}/{decision}",
+        decide,
+        methods=["POST"],
+        tags=["cases"],
+        response_model=s.StateOut,
+        name=f"{decision}_case",
+        summary=f"{decision.capitalize()} the trajectory, with a reason code",
+    )
+
+
+def _me(user: accounts.Principal) -> s.Me:
+    return s.Me(
+        id=user.user_id,
+        username=user.username,
+        display_name=user.display_name,
+        municipality=user.municipality,
+        roles=sorted(user.roles),
+        groups=sorted(user.groups),
+        csrf_token=user.csrf_token,
+    )

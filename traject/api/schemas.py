@@ -1,0 +1,322 @@
+"""The API's request and response bodies. Responses carry no more personal data than the caller's
+role may see; the OpenAPI document at /openapi.json is generated from these."""
+
+from __future__ import annotations
+
+import datetime as dt
+from datetime import date, datetime
+from typing import Any, Generic, TypeVar
+
+from pydantic import BaseModel, ConfigDict, Field, field_validator
+
+from traject.casework import CaseDetail, CaseRow, Person, TaskDetail
+from traject.store.models import AuditEvent, Task, TimelineEvent
+from workflows.messages import TrajectoryView
+
+T = TypeVar("T")
+SLUG = r"^[a-z][a-z0-9_]*$"
+
+
+class Body(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+
+def bsn_ok(bsn: str) -> bool:
+    """The elfproef of a burgerservicenummer: 9 digits, weighted sum divisible by 11."""
+    if len(bsn) != 9 or not bsn.isdigit():
+        return False
+    total = sum(int(d) * w for d, w in zip(bsn[:8], range(9, 1, -1), strict=True))
+    return (total - int(bsn[8])) % 11 == 0
+
+
+# ---------------------------------------------------------------------------------- requests
+class Login(Body):
+    municipality: str = Field(max_length=64)
+    username: str = Field(max_length=100)
+    password: str = Field(max_length=1000)
+
+
+class NewToken(Body):
+    name: str = Field(min_length=1, max_length=100)
+
+
+class StartCase(Body):
+    definition: str = Field(pattern=SLUG, max_length=64)
+    first_name: str = Field(min_length=1, max_length=100)
+    last_name: str | None = Field(default=None, max_length=100)
+    bsn: str | None = Field(default=None, description="Burgerservicenummer (9 digits, elfproef)")
+    reference: str | None = Field(default=None, max_length=100)
+    dates: dict[str, date] = Field(default_factory=dict, max_length=20)
+
+    @field_validator("bsn")
+    @classmethod
+    def _bsn(cls, value: str | None) -> str | None:
+        if value is not None and not bsn_ok(value):
+            raise ValueError("not a valid BSN: 9 digits that pass the elfproef")
+        return value
+
+
+class CompleteTask(Body):
+    data: dict[str, Any] = Field(default_factory=dict, max_length=100)
+
+
+class Assign(Body):
+    user_id: int = Field(ge=1)
+
+
+class OutsideEvent(Body):
+    event: str = Field(pattern=SLUG, max_length=64)
+    date: dt.date | None = Field(default=None, description="When it happened (default: today)")
+
+
+class Ladder(Body):
+    step: int = Field(ge=1, le=6, description="Participatieladder step, 1 to 6")
+
+
+class Decision(Body):
+    reason: str = Field(pattern=SLUG, max_length=64, description="A code, e.g. verhuisd")
+    note: str | None = Field(default=None, max_length=2000, description="Stays in the audit log")
+
+
+# --------------------------------------------------------------------------------- responses
+class Page(BaseModel, Generic[T]):
+    items: list[T]
+    total: int
+    page: int
+    size: int
+    pages: int
+
+
+class Me(BaseModel):
+    id: int
+    username: str
+    display_name: str
+    municipality: str
+    roles: list[str]
+    groups: list[str]
+    csrf_token: str | None = None
+
+
+class TokenOut(BaseModel):
+    token: str = Field(description="Shown once; send it as 'Authorization: Bearer …'")
+
+
+class PersonOut(BaseModel):
+    first_name: str
+    last_name: str | None
+    bsn: str | None
+
+    @classmethod
+    def of(cls, person: Person) -> PersonOut:
+        return cls(first_name=person.first_name, last_name=person.last_name, bsn=person.bsn)
+
+
+class CaseOut(BaseModel):
+    id: str
+    definition: str
+    version: int
+    title: str
+    status: str
+    states: list[str]
+    outcome: str | None
+    overdue: bool
+    reference: str | None
+    started_at: datetime
+    finished_at: datetime | None
+    person: PersonOut
+
+    @classmethod
+    def of(cls, row: CaseRow) -> CaseOut:
+        c = row.case
+        return cls(
+            id=c.id,
+            definition=row.definition,
+            version=row.version,
+            title=row.title,
+            status=c.status,
+            states=list(c.current_states),
+            outcome=c.outcome,
+            overdue=c.overdue,
+            reference=c.reference,
+            started_at=c.started_at,
+            finished_at=c.finished_at,
+            person=PersonOut.of(row.person),
+        )
+
+
+class TaskOut(BaseModel):
+    id: int
+    case_id: str
+    name: str
+    title: str
+    state: str
+    role: str
+    status: str
+    assignee: str | None
+    due_at: datetime | None
+    overdue: bool
+    escalated: bool
+    completed_at: datetime | None
+    first_name: str | None = None
+
+    @classmethod
+    def of(cls, task: Task, first_name: str | None = None) -> TaskOut:
+        return cls(
+            id=task.id,
+            case_id=task.case_id,
+            name=task.name,
+            title=task.title,
+            state=task.state,
+            role=task.role,
+            status=task.status,
+            assignee=task.assignee,
+            due_at=task.due_at,
+            overdue=task.overdue,
+            escalated=task.escalated,
+            completed_at=task.completed_at,
+            first_name=first_name,
+        )
+
+
+class FieldOut(BaseModel):
+    name: str
+    type: str
+    label: str | None
+    required: bool
+    options: list[str] | None = None
+    minimum: float | None = None
+    maximum: float | None = None
+
+
+class TaskDetailOut(TaskOut):
+    description: str | None
+    form: list[FieldOut]
+
+    @classmethod
+    def of_detail(cls, detail: TaskDetail) -> TaskDetailOut:
+        base = TaskOut.of(detail.task, detail.person.first_name).model_dump()
+        fields = [
+            FieldOut(
+                name=name,
+                type=spec.type,
+                label=spec.label,
+                required=spec.required,
+                options=list(spec.options) if spec.options else None,
+                minimum=spec.min,
+                maximum=spec.max,
+            )
+            for name, spec in detail.form.items()
+        ]
+        return cls(**base, description=detail.description, form=fields)
+
+
+class TimelineOut(BaseModel):
+    at: datetime
+    kind: str
+    subject: str | None
+    detail: dict[str, Any]
+    actor: str | None
+
+    @classmethod
+    def of(cls, event: TimelineEvent) -> TimelineOut:
+        return cls(
+            at=event.at,
+            kind=event.kind,
+            subject=event.subject,
+            detail=event.detail,
+            actor=event.actor,
+        )
+
+
+class CaseDetailOut(CaseOut):
+    dates: dict[str, date]
+    tasks: list[TaskOut]
+    timeline: Page[TimelineOut]
+
+    @classmethod
+    def of_detail(cls, d: CaseDetail) -> CaseDetailOut:
+        row = CaseRow(d.case, d.person, d.definition.definition, d.definition.version, "")
+        base = CaseOut.of(row).model_dump()
+        base["title"] = d.definition.title
+        t = d.timeline
+        return cls(
+            **base,
+            dates=d.dates,
+            tasks=[TaskOut.of(task) for task in d.tasks],
+            timeline=Page[TimelineOut](
+                items=[TimelineOut.of(e) for e in t.items],
+                total=t.total,
+                page=t.page,
+                size=t.size,
+                pages=t.pages,
+            ),
+        )
+
+
+class OpenTaskOut(BaseModel):
+    name: str
+    state: str
+    role: str
+    overdue: bool
+    escalated: bool
+    assignee: str | None
+
+
+class StateOut(BaseModel):
+    """The trajectory's state right after a change, as the workflow answered."""
+
+    case_id: str
+    active: list[str]
+    open_tasks: list[OpenTaskOut]
+    finished: bool
+    cancelled: bool
+    suspended: bool
+    outcome: str | None
+    ladder: int | None
+
+    @classmethod
+    def of(cls, view: TrajectoryView) -> StateOut:
+        return cls(
+            case_id=view.case_id,
+            active=view.active,
+            open_tasks=[OpenTaskOut(**t.model_dump()) for t in view.open_tasks],
+            finished=view.finished,
+            cancelled=view.cancelled,
+            suspended=view.suspended,
+            outcome=view.outcome,
+            ladder=view.ladder,
+        )
+
+
+class AuditOut(BaseModel):
+    at: datetime
+    actor: str
+    action: str
+    case_id: str | None
+    detail: dict[str, Any]
+
+    @classmethod
+    def of(cls, event: AuditEvent) -> AuditOut:
+        return cls(
+            at=event.at,
+            actor=event.actor,
+            action=event.action,
+            case_id=event.case_id,
+            detail=event.detail,
+        )
+
+
+class DefinitionOut(BaseModel):
+    definition: str
+    version: int
+    title: str
+    content_hash: str
+    published_at: datetime | None
+    case_dates: list[str]
+    events: list[str]
+
+
+class UserOut(BaseModel):
+    id: int
+    display_name: str
+    groups: list[str]

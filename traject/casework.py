@@ -1,0 +1,315 @@
+"""What a signed-in user may see and do with cases and tasks: the one policy layer under both the
+REST API and the web pages. It checks roles and municipality, shapes what a role may see (a
+volunteer never sees a BSN or a surname), writes the audit log for every read of personal data,
+and sends every change through the `Traject` service (a Temporal update).
+
+Another municipality's case or task does not exist for a user: it is "not found", not "forbidden".
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date, datetime
+from typing import Any
+
+from traject.definition.compiled import CompiledDefinition
+from traject.service import Refused, Traject
+from traject.store import queries
+from traject.store import repositories as repo
+from traject.store.accounts import Principal
+from traject.store.db import transaction
+from traject.store.models import Case, CasePerson, DefinitionVersion, Task, TimelineEvent
+from workflows.messages import TrajectoryView
+
+STARTERS = ("caseworker", "coordinator")
+CASE_READERS = ("caseworker", "coordinator", "volunteer")
+DECISIONS = {"suspend": STARTERS, "resume": STARTERS, "cancel": ("coordinator",)}
+
+
+class Forbidden(Refused):
+    def __init__(self, message: str) -> None:
+        super().__init__("forbidden", message)
+
+
+def require(user: Principal, *roles: str) -> None:
+    if not user.has(*roles):
+        raise Forbidden(f"this needs the role {' or '.join(roles)}")
+
+
+def scope_of(user: Principal) -> queries.Scope:
+    return queries.Scope(
+        municipality=user.municipality,
+        user=user.ref,
+        groups=user.groups,
+        oversees=user.oversees,
+        volunteer_only=user.volunteer_only,
+    )
+
+
+@dataclass(frozen=True)
+class Person:
+    first_name: str
+    last_name: str | None
+    bsn: str | None
+
+    @classmethod
+    def of(cls, person: CasePerson | None, user: Principal) -> Person:
+        if person is None:
+            return cls("?", None, None)
+        if user.volunteer_only:
+            return cls(person.first_name, None, None)
+        return cls(person.first_name, person.last_name, person.bsn)
+
+
+@dataclass(frozen=True)
+class CaseRow:
+    case: Case
+    person: Person
+    definition: str
+    version: int
+    title: str
+
+
+@dataclass(frozen=True)
+class CaseDetail:
+    case: Case
+    person: Person
+    definition: CompiledDefinition
+    tasks: list[Task]
+    timeline: queries.Page[TimelineEvent]
+    dates: dict[str, date]
+    names: dict[str, str]  # user:<id> → display name
+
+
+@dataclass(frozen=True)
+class TaskDetail:
+    task: Task
+    case: Case
+    person: Person
+    definition: CompiledDefinition
+    names: dict[str, str]
+
+    @property
+    def form(self) -> dict[str, Any]:
+        return dict(self.definition.tasks[self.task.name].form)
+
+    @property
+    def description(self) -> str | None:
+        return self.definition.tasks[self.task.name].description
+
+
+@dataclass
+class Casework:
+    traject: Traject
+
+    # ------------------------------------------------------------------------------------ reads
+    def inbox(
+        self, user: Principal, view: queries.TaskView = "team", page: int = 1, size: int = 25
+    ) -> tuple[queries.Page[tuple[Task, str | None]], dict[str, int]]:
+        if view == "all" and not user.oversees:
+            raise Forbidden("all tasks of the municipality are for coordinators")
+        with self.traject.sessions() as session:
+            scope = scope_of(user)
+            return queries.tasks(session, scope, view, page=page, size=size), queries.task_counts(
+                session, scope
+            )
+
+    def cases(
+        self, user: Principal, page: int = 1, size: int = 25, **filters: Any
+    ) -> queries.Page[CaseRow]:
+        require(user, *CASE_READERS)
+        with transaction(self.traject.sessions) as session:
+            found = queries.cases(session, scope_of(user), page=page, size=size, **filters)
+            rows = [
+                CaseRow(case, Person.of(person, user), v.definition, v.version, v.title)
+                for case, person, v in found.items
+            ]
+            if rows:  # names of newcomers were shown: that is a read of personal data
+                repo.audit(
+                    session,
+                    user.municipality,
+                    user.ref,
+                    "cases_listed",
+                    None,
+                    cases=[r.case.id for r in rows],
+                )
+        return queries.Page(rows, found.total, found.page, found.size)
+
+    def case(self, user: Principal, case_id: str, timeline_page: int = 1) -> CaseDetail:
+        require(user, *CASE_READERS)
+        with transaction(self.traject.sessions) as session:
+            case = self._case(session, user, case_id)
+            tasks = list(queries.case_tasks(session, case.id))
+            if user.volunteer_only:
+                tasks = [t for t in tasks if t.assignee == user.ref]
+            timeline = queries.timeline(session, case.id, timeline_page)
+            version = session.get(DefinitionVersion, case.definition_version_id)
+            assert version is not None
+            person = Person.of(session.get(CasePerson, case.id), user)
+            dates = {d.name: d.value for d in repo.case_dates(session, case.id)}
+            refs = {t.assignee or "" for t in tasks} | {t.completed_by or "" for t in tasks}
+            refs |= {e.actor or "" for e in timeline.items}
+            repo.audit(session, case.municipality, user.ref, "case_read", case.id)
+            return CaseDetail(
+                case=case,
+                person=person,
+                definition=repo.compiled_of(version),
+                tasks=tasks,
+                timeline=timeline,
+                dates=dates,
+                names=queries.user_names(session, refs),
+            )
+
+    def task(self, user: Principal, task_id: int) -> TaskDetail:
+        with transaction(self.traject.sessions) as session:
+            task = self._task(session, user, task_id)
+            case = repo.get_case(session, task.case_id)
+            version = session.get(DefinitionVersion, case.definition_version_id)
+            assert version is not None
+            person = Person.of(session.get(CasePerson, case.id), user)
+            repo.audit(session, case.municipality, user.ref, "task_read", case.id, task=task.id)
+            return TaskDetail(
+                task=task,
+                case=case,
+                person=person,
+                definition=repo.compiled_of(version),
+                names=queries.user_names(session, {task.assignee or "", task.completed_by or ""}),
+            )
+
+    def audit_log(
+        self, user: Principal, case_id: str | None = None, page: int = 1, size: int = 50
+    ) -> queries.Page[Any]:
+        require(user, "coordinator")
+        with self.traject.sessions() as session:
+            if case_id:
+                self._case(session, user, case_id)
+            return queries.audit_log(session, user.municipality, case_id, page, size)
+
+    def definitions(self, user: Principal) -> list[DefinitionVersion]:
+        """The published definitions a user may start: the newest version of each."""
+        with self.traject.sessions() as session:
+            versions = repo.list_definition_versions(session, user.municipality)
+            newest: dict[str, DefinitionVersion] = {}
+            for v in versions:
+                if v.definition not in newest or v.version > newest[v.definition].version:
+                    newest[v.definition] = v
+            return sorted(newest.values(), key=lambda v: v.title)
+
+    # ---------------------------------------------------------------------------------- changes
+    async def start(
+        self,
+        user: Principal,
+        definition: str,
+        first_name: str,
+        last_name: str | None = None,
+        bsn: str | None = None,
+        reference: str | None = None,
+        dates: dict[str, date] | None = None,
+    ) -> Case:
+        require(user, *STARTERS)
+        return await self.traject.start_case(
+            definition,
+            first_name,
+            municipality=user.municipality,
+            last_name=last_name,
+            bsn=bsn,
+            reference=reference,
+            dates=dates,
+            actor=user.ref,
+        )
+
+    async def claim(self, user: Principal, task_id: int) -> TrajectoryView:
+        task = self._task_for_work(user, task_id)
+        return await self.traject.assign_task(task.id, user.ref, user.ref, user.municipality)
+
+    async def release(self, user: Principal, task_id: int) -> TrajectoryView:
+        task = self._task_for_work(user, task_id)
+        if task.assignee not in (None, user.ref) and not user.oversees:
+            raise Refused("claimed", "this task is claimed by someone else")
+        return await self.traject.assign_task(
+            task.id, None, user.ref, user.municipality, override=user.oversees
+        )
+
+    async def assign(self, user: Principal, task_id: int, assignee_id: int) -> TrajectoryView:
+        """A coordinator hands a task to a colleague of the task's group."""
+        require(user, "coordinator")
+        with self.traject.sessions() as session:
+            task = self._task(session, user, task_id)
+            colleague = repo.get_user(session, assignee_id, user.municipality)
+            if colleague is None or not colleague.active:
+                raise Refused("not_found", f"no user {assignee_id}")
+            if task.role not in colleague.groups:
+                raise Refused(
+                    "invalid",
+                    f"{colleague.display_name} is not in the group '{task.role}' of this task",
+                    {"user_id": f"not in the group {task.role}"},
+                )
+        return await self.traject.assign_task(
+            task_id, f"user:{assignee_id}", user.ref, user.municipality, override=True
+        )
+
+    async def complete(self, user: Principal, task_id: int, data: dict[str, Any]) -> TrajectoryView:
+        """Complete a task the user holds; an unclaimed task of their group is claimed by doing it."""
+        task = self._task_for_work(user, task_id)
+        if task.assignee not in (None, user.ref):
+            raise Refused(
+                "claimed", "this task is claimed by someone else: ask them or a coordinator"
+            )
+        return await self.traject.complete_task(task.id, data, user.ref, user.municipality)
+
+    async def record_event(
+        self, user: Principal, case_id: str, event: str, when: date | None = None
+    ) -> TrajectoryView:
+        require(user, *STARTERS)
+        return await self.traject.record_event(case_id, event, user.ref, when, user.municipality)
+
+    async def record_ladder(self, user: Principal, case_id: str, step: int) -> TrajectoryView:
+        require(user, *STARTERS)
+        return await self.traject.record_ladder(case_id, step, user.ref, user.municipality)
+
+    async def decide(
+        self, user: Principal, case_id: str, decision: str, reason: str, note: str | None = None
+    ) -> TrajectoryView:
+        if decision not in DECISIONS:
+            raise Refused("invalid", f"unknown decision '{decision}': suspend, resume or cancel")
+        require(user, *DECISIONS[decision])
+        return await self.traject.decide(
+            case_id, decision, reason, user.ref, user.municipality, note=note
+        )
+
+    # ---------------------------------------------------------------------------------- helpers
+    def _case(self, session: Any, user: Principal, case_id: str) -> Case:
+        try:
+            case = repo.get_case(session, case_id, user.municipality)
+        except repo.NotFound as error:
+            raise Refused("not_found", str(error)) from None
+        if user.volunteer_only and not any(
+            t.assignee == user.ref for t in queries.case_tasks(session, case.id)
+        ):
+            raise Refused("not_found", f"no case '{case_id}'")
+        return case
+
+    def _task(self, session: Any, user: Principal, task_id: int) -> Task:
+        try:
+            task = repo.get_task(session, task_id, user.municipality)
+        except repo.NotFound as error:
+            raise Refused("not_found", str(error)) from None
+        if user.volunteer_only and task.assignee != user.ref and task.role not in user.groups:
+            raise Refused("not_found", f"no task {task_id}")
+        return task
+
+    def _task_for_work(self, user: Principal, task_id: int) -> Task:
+        with self.traject.sessions() as session:
+            task = self._task(session, user, task_id)
+        if task.role not in user.groups and not user.oversees:
+            raise Forbidden(f"this task is for the group '{task.role}', which you are not in")
+        if task.status != "open":
+            raise Refused("task_not_open", f"task {task_id} is {task.status}")
+        return task
+
+
+def days_left(task: Task, today: datetime) -> int | None:
+    if task.due_at is None:
+        return None
+    due = task.due_at if task.due_at.tzinfo else task.due_at.replace(tzinfo=today.tzinfo)
+    return (due - today).days

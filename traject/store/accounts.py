@@ -1,0 +1,245 @@
+"""Users, passwords, browser sessions and API tokens. The caller owns the transaction.
+
+Passwords are hashed with Argon2id. Session cookies and API tokens are random; the store keeps only
+their SHA-256, so a copy of the database logs nobody in. Ten wrong passwords lock an account for a
+quarter of an hour; an unknown user costs the same hashing time as a known one.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import secrets
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+from argon2 import PasswordHasher
+from argon2.exceptions import InvalidHashError, VerificationError
+from sqlalchemy import delete, select
+from sqlalchemy.orm import Session
+
+from traject.store.models import ApiToken, LoginSession, Municipality, User
+from traject.store.repositories import StoreError, now
+
+ROLES = ("designer", "caseworker", "volunteer", "coordinator", "admin")
+MAX_FAILED_LOGINS = 10
+LOCK_TIME = timedelta(minutes=15)
+SESSION_IDLE = timedelta(hours=8)
+SESSION_MAX = timedelta(hours=12)
+TOKEN_PREFIX = "trj_"
+MIN_PASSWORD_LENGTH = 12
+
+_hasher = PasswordHasher()
+_DUMMY_HASH = _hasher.hash("an unknown user costs as much time as a known one")
+
+
+class AccountError(StoreError):
+    """A login or account change refused; nothing was written but the failed-login counter."""
+
+
+@dataclass(frozen=True)
+class Principal:
+    """Who is asking: a user of one municipality, with roles and candidate groups."""
+
+    user_id: int
+    username: str
+    display_name: str
+    municipality: str
+    roles: frozenset[str]
+    groups: frozenset[str]
+    via: str  # session, token
+    csrf_token: str | None = None
+
+    @property
+    def ref(self) -> str:
+        """How workflows and the timeline name this user: an id, not a name."""
+        return f"user:{self.user_id}"
+
+    def has(self, *roles: str) -> bool:
+        return bool(self.roles & set(roles)) or "admin" in self.roles
+
+    @property
+    def oversees(self) -> bool:
+        """Coordinators and admins see and reassign every task of their municipality."""
+        return self.has("coordinator")
+
+    @property
+    def volunteer_only(self) -> bool:
+        """A volunteer sees a first name and their own tasks, never a BSN or a surname."""
+        return "volunteer" in self.roles and not self.has("caseworker", "coordinator")
+
+
+def digest(token: str) -> str:
+    return hashlib.sha256(token.encode()).hexdigest()
+
+
+def hash_password(password: str) -> str:
+    if len(password) < MIN_PASSWORD_LENGTH:
+        raise AccountError(f"a password has at least {MIN_PASSWORD_LENGTH} characters")
+    return _hasher.hash(password)
+
+
+def principal_of(user: User, via: str, csrf_token: str | None = None) -> Principal:
+    return Principal(
+        user_id=user.id,
+        username=user.username,
+        display_name=user.display_name,
+        municipality=user.municipality,
+        roles=frozenset(user.roles),
+        groups=frozenset(user.groups),
+        via=via,
+        csrf_token=csrf_token,
+    )
+
+
+# ---------------------------------------------------------------------------------------- users
+def create_user(
+    session: Session,
+    municipality: str,
+    username: str,
+    display_name: str,
+    roles: list[str],
+    groups: list[str],
+    password: str | None = None,
+) -> User:
+    if session.get(Municipality, municipality) is None:
+        raise AccountError(f"no municipality '{municipality}'")
+    unknown = sorted(set(roles) - set(ROLES))
+    if unknown:
+        raise AccountError(f"unknown role(s) {unknown}; roles are {', '.join(ROLES)}")
+    if find_user(session, municipality, username) is not None:
+        raise AccountError(f"user '{username}' already exists in {municipality}")
+    user = User(
+        municipality=municipality,
+        username=username,
+        display_name=display_name,
+        password_hash=hash_password(password) if password else None,
+        roles=roles,
+        groups=groups,
+        failed_logins=0,
+    )
+    session.add(user)
+    session.flush()
+    return user
+
+
+def find_user(session: Session, municipality: str, username: str) -> User | None:
+    return session.scalar(
+        select(User).where(User.municipality == municipality, User.username == username)
+    )
+
+
+def set_password(session: Session, user: User, password: str) -> None:
+    user.password_hash = hash_password(password)
+    user.failed_logins, user.locked_until = 0, None
+    session.execute(delete(LoginSession).where(LoginSession.user_id == user.id))
+
+
+def users_of(session: Session, municipality: str, group: str | None = None) -> list[User]:
+    users = session.scalars(
+        select(User)
+        .where(User.municipality == municipality, User.active.is_(True))
+        .order_by(User.display_name)
+    ).all()
+    return [u for u in users if group is None or group in u.groups]
+
+
+# ---------------------------------------------------------------------------------------- login
+def authenticate(session: Session, municipality: str, username: str, password: str) -> User:
+    """The user, if the password is right; else AccountError with one message for every cause
+    (unknown user, wrong password, no password, inactive) but a locked account."""
+    user = find_user(session, municipality, username)
+    refused = AccountError("unknown user or wrong password")
+    if user is None or user.password_hash is None or not user.active:
+        _verify(_DUMMY_HASH, password)
+        raise refused
+    at = now()
+    if user.locked_until is not None and _aware(user.locked_until) > at:
+        raise AccountError("too many failed logins: this account is locked for a while")
+    if not _verify(user.password_hash, password):
+        user.failed_logins = (user.failed_logins or 0) + 1
+        if user.failed_logins >= MAX_FAILED_LOGINS:
+            user.failed_logins, user.locked_until = 0, at + LOCK_TIME
+        raise refused
+    user.failed_logins, user.locked_until = 0, None
+    if _hasher.check_needs_rehash(user.password_hash):
+        user.password_hash = _hasher.hash(password)
+    return user
+
+
+def _verify(stored: str, password: str) -> bool:
+    try:
+        return _hasher.verify(stored, password)
+    except (VerificationError, InvalidHashError):
+        return False
+
+
+def _aware(moment: datetime) -> datetime:
+    """SQLite hands back naive datetimes; every moment Traject stores is UTC."""
+    return moment if moment.tzinfo else moment.replace(tzinfo=now().tzinfo)
+
+
+def open_session(session: Session, user: User) -> tuple[str, str]:
+    """A new browser session: (cookie token, CSRF token)."""
+    token, csrf = secrets.token_urlsafe(32), secrets.token_urlsafe(32)
+    at = now()
+    session.add(
+        LoginSession(
+            token_hash=digest(token),
+            user_id=user.id,
+            csrf_token=csrf,
+            created_at=at,
+            last_seen_at=at,
+            expires_at=at + SESSION_MAX,
+        )
+    )
+    session.flush()
+    return token, csrf
+
+
+def session_principal(session: Session, token: str) -> Principal | None:
+    login = session.get(LoginSession, digest(token))
+    if login is None:
+        return None
+    at = now()
+    if _aware(login.expires_at) <= at or _aware(login.last_seen_at) + SESSION_IDLE <= at:
+        session.delete(login)
+        return None
+    user = session.get(User, login.user_id)
+    if user is None or not user.active:
+        return None
+    if at - _aware(login.last_seen_at) > timedelta(minutes=1):  # one write a minute, not per click
+        login.last_seen_at = at
+    return principal_of(user, "session", login.csrf_token)
+
+
+def close_session(session: Session, token: str) -> None:
+    session.execute(delete(LoginSession).where(LoginSession.token_hash == digest(token)))
+
+
+# ---------------------------------------------------------------------------------------- tokens
+def create_token(session: Session, user: User, name: str) -> str:
+    """A new API token for `user`; the only time its text is seen."""
+    token = TOKEN_PREFIX + secrets.token_urlsafe(32)
+    session.add(ApiToken(token_hash=digest(token), user_id=user.id, name=name, created_at=now()))
+    session.flush()
+    return token
+
+
+def token_principal(session: Session, token: str) -> Principal | None:
+    row = session.scalar(select(ApiToken).where(ApiToken.token_hash == digest(token)))
+    if row is None or row.revoked_at is not None:
+        return None
+    user = session.get(User, row.user_id)
+    if user is None or not user.active:
+        return None
+    at = now()
+    if row.last_used_at is None or at - _aware(row.last_used_at) > timedelta(minutes=1):
+        row.last_used_at = at
+    return principal_of(user, "token")
+
+
+def revoke_token(session: Session, user: User, token_id: int) -> None:
+    row = session.get(ApiToken, token_id)
+    if row is None or row.user_id != user.id:
+        raise AccountError(f"no token {token_id}")
+    row.revoked_at = now()

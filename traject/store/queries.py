@@ -1,0 +1,205 @@
+"""Reads for the inbox, the case list and the case page: paged, filtered, always within one
+municipality. Writes to the read model happen in activities only; nothing here writes."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import Any, Generic, Literal, TypeVar
+
+from sqlalchemy import Select, Text, cast, func, or_, select
+from sqlalchemy.orm import Session
+
+from traject.store.models import (
+    AuditEvent,
+    Case,
+    CasePerson,
+    DefinitionVersion,
+    Task,
+    TimelineEvent,
+    User,
+)
+
+T = TypeVar("T")
+TaskView = Literal["mine", "team", "unassigned", "overdue", "all"]
+TASK_VIEWS: tuple[TaskView, ...] = ("mine", "team", "unassigned", "overdue", "all")
+MAX_PAGE_SIZE = 200
+
+
+@dataclass(frozen=True)
+class Page(Generic[T]):
+    items: Sequence[T]
+    total: int
+    page: int
+    size: int
+
+    @property
+    def pages(self) -> int:
+        return max(1, -(-self.total // self.size))
+
+
+@dataclass(frozen=True)
+class Scope:
+    """Whose view: the municipality always; groups and user for the inbox; oversight for all."""
+
+    municipality: str
+    user: str  # "user:<id>", as assignees are stored
+    groups: frozenset[str]
+    oversees: bool = False
+    volunteer_only: bool = False
+
+
+def _page(
+    session: Session, query: Select[*tuple[Any, ...]], page: int, size: int
+) -> tuple[int, int, int]:
+    size = min(max(size, 1), MAX_PAGE_SIZE)
+    page = max(page, 1)
+    total = session.scalar(select(func.count()).select_from(query.order_by(None).subquery())) or 0
+    return total, page, size
+
+
+# ---------------------------------------------------------------------------------------- tasks
+def _task_query(scope: Scope, view: TaskView) -> Select[Task]:
+    query = select(Task).where(Task.municipality == scope.municipality, Task.status == "open")
+    visible = Task.role.in_(scope.groups) | (Task.assignee == scope.user)
+    if view == "mine":
+        return query.where(Task.assignee == scope.user)
+    if view == "unassigned":
+        query = query.where(Task.assignee.is_(None))
+    elif view == "overdue":
+        query = query.where(Task.overdue.is_(True))
+    elif view == "team":
+        return query.where(Task.role.in_(scope.groups))
+    return query if scope.oversees and not scope.volunteer_only else query.where(visible)
+
+
+def tasks(
+    session: Session,
+    scope: Scope,
+    view: TaskView = "team",
+    case_id: str | None = None,
+    definition: str | None = None,
+    page: int = 1,
+    size: int = 25,
+) -> Page[tuple[Task, str | None]]:
+    """Open tasks with their case's first name, soonest due first (no due date last)."""
+    query = _task_query(scope, view)
+    if case_id:
+        query = query.where(Task.case_id == case_id)
+    if definition:
+        query = query.where(
+            Task.case_id.in_(
+                select(Case.id)
+                .join(DefinitionVersion, Case.definition_version_id == DefinitionVersion.id)
+                .where(DefinitionVersion.definition == definition)
+            )
+        )
+    total, page, size = _page(session, query, page, size)
+    rows = session.execute(
+        query.add_columns(CasePerson.first_name)
+        .outerjoin(CasePerson, CasePerson.case_id == Task.case_id)
+        .order_by(Task.due_at.is_(None), Task.due_at, Task.id)
+        .offset((page - 1) * size)
+        .limit(size)
+    ).all()
+    return Page([(row[0], row[1]) for row in rows], total, page, size)
+
+
+def task_counts(session: Session, scope: Scope) -> dict[str, int]:
+    """How many open tasks each inbox view holds (one query per view, each on an index)."""
+    views = [v for v in TASK_VIEWS if v != "all" or scope.oversees]
+    return {
+        view: session.scalar(select(func.count()).select_from(_task_query(scope, view).subquery()))
+        or 0
+        for view in views
+    }
+
+
+# ---------------------------------------------------------------------------------------- cases
+def cases(
+    session: Session,
+    scope: Scope,
+    status: str | None = None,
+    definition: str | None = None,
+    state: str | None = None,
+    overdue: bool | None = None,
+    search: str | None = None,
+    page: int = 1,
+    size: int = 25,
+) -> Page[tuple[Case, CasePerson | None, DefinitionVersion]]:
+    query = (
+        select(Case, CasePerson, DefinitionVersion)
+        .outerjoin(CasePerson, CasePerson.case_id == Case.id)
+        .join(DefinitionVersion, Case.definition_version_id == DefinitionVersion.id)
+        .where(Case.municipality == scope.municipality)
+    )
+    if scope.volunteer_only:  # only the cases of tasks they hold
+        query = query.where(
+            Case.id.in_(select(Task.case_id).where(Task.assignee == scope.user).distinct())
+        )
+    if status:
+        query = query.where(Case.status == status)
+    if definition:
+        query = query.where(DefinitionVersion.definition == definition)
+    if overdue is not None:
+        query = query.where(Case.overdue.is_(overdue))
+    if search:
+        term = f"%{search.strip().lower()}%"
+        query = query.where(
+            or_(
+                func.lower(Case.reference).like(term),
+                func.lower(CasePerson.first_name).like(term),
+                func.lower(CasePerson.last_name).like(term),
+                Case.id == search.strip(),
+            )
+        )
+    if state:  # a slug inside the JSON list's text: portable across SQLite and PostgreSQL
+        query = query.where(cast(Case.current_states, Text).like(f'%"{state}"%'))
+    rows: list[tuple[Case, CasePerson | None, DefinitionVersion]] = []
+    total, page, size = _page(session, query, page, size)
+    for row in session.execute(
+        query.order_by(Case.started_at.desc(), Case.id).offset((page - 1) * size).limit(size)
+    ).all():
+        rows.append((row[0], row[1], row[2]))
+    return Page(rows, total, page, size)
+
+
+def case_tasks(session: Session, case_id: str) -> Sequence[Task]:
+    return session.scalars(
+        select(Task).where(Task.case_id == case_id).order_by(Task.created_at, Task.id)
+    ).all()
+
+
+def timeline(session: Session, case_id: str, page: int = 1, size: int = 100) -> Page[TimelineEvent]:
+    query = select(TimelineEvent).where(TimelineEvent.case_id == case_id)
+    total, page, size = _page(session, query, page, size)
+    items = session.scalars(
+        query.order_by(TimelineEvent.seq, TimelineEvent.id).offset((page - 1) * size).limit(size)
+    ).all()
+    return Page(items, total, page, size)
+
+
+def audit_log(
+    session: Session, municipality: str, case_id: str | None = None, page: int = 1, size: int = 50
+) -> Page[AuditEvent]:
+    query = select(AuditEvent).where(AuditEvent.municipality == municipality)
+    if case_id:
+        query = query.where(AuditEvent.case_id == case_id)
+    total, page, size = _page(session, query, page, size)
+    items = session.scalars(
+        query.order_by(AuditEvent.at.desc(), AuditEvent.id.desc())
+        .offset((page - 1) * size)
+        .limit(size)
+    ).all()
+    return Page(items, total, page, size)
+
+
+def user_names(session: Session, refs: set[str]) -> dict[str, str]:
+    """'user:<id>' → display name, for showing who claimed or did what."""
+    ids = [int(r.split(":", 1)[1]) for r in refs if r and r.startswith("user:")]
+    if not ids:
+        return {}
+    return {
+        f"user:{u.id}": u.display_name
+        for u in session.scalars(select(User).where(User.id.in_(ids)))
+    }
