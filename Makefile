@@ -5,7 +5,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: up test lint typecheck contracts unit schema bench clean
+.PHONY: up test lint typecheck contracts unit schema bench clean browser assets
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -21,7 +21,24 @@ up: $(STAMP)
 	$(BIN)/traject up
 
 ## make test: install what the tests need, then lint, type-check, check contracts and run the tests
-test: $(STAMP) lint typecheck contracts unit
+test: $(STAMP) browser lint typecheck contracts unit
+
+## make browser: Debian's Chromium for the browser tests (tests/browser); a no-op when it is there.
+## Playwright drives /usr/bin/chromium and never downloads a browser of its own.
+CHROMIUM := /usr/bin/chromium
+APT_INSTALL := env DEBIAN_FRONTEND=noninteractive apt-get install -y -q --no-install-recommends chromium
+browser:
+	@if [ -x $(CHROMIUM) ]; then exit 0; fi; \
+	echo "installing Debian's chromium (for tests/browser)"; \
+	if [ "$$(id -u)" -eq 0 ]; then SUDO=; else SUDO=sudo; fi; \
+	$$SUDO $(APT_INSTALL) >/dev/null || { \
+		$$SUDO apt-get update -q >/dev/null && \
+		$$SUDO $(APT_INSTALL) >/dev/null; }; \
+	[ -x $(CHROMIUM) ] || { echo "$(CHROMIUM) still missing after apt-get" >&2; exit 1; }
+
+## make assets: re-vendor the front-end files into traject/web/static/vendor/ (needs npm; `make up` does not)
+assets:
+	$(PYTHON) traject/web/assets/vendor.py
 
 lint: $(STAMP)
 	$(BIN)/ruff check .

@@ -8,6 +8,7 @@ Another municipality's case or task does not exist for a user: it is "not found"
 
 from __future__ import annotations
 
+import asyncio
 from dataclasses import dataclass
 from datetime import date, datetime
 from typing import Any
@@ -29,6 +30,14 @@ DECISIONS = {"suspend": STARTERS, "resume": STARTERS, "cancel": ("coordinator",)
 class Forbidden(Refused):
     def __init__(self, message: str) -> None:
         super().__init__("forbidden", message)
+
+
+def bsn_ok(bsn: str) -> bool:
+    """The elfproef of a burgerservicenummer: 9 digits, weighted sum divisible by 11."""
+    if len(bsn) != 9 or not bsn.isdigit():
+        return False
+    total = sum(int(d) * w for d, w in zip(bsn[:8], range(9, 1, -1), strict=True))
+    return (total - int(bsn[8])) % 11 == 0
 
 
 def require(user: Principal, *roles: str) -> None:
@@ -207,7 +216,11 @@ class Casework:
         dates: dict[str, date] | None = None,
     ) -> Case:
         require(user, *STARTERS)
-        return await self.traject.start_case(
+        if bsn is not None and not bsn_ok(bsn):
+            raise Refused(
+                "invalid", "not a valid BSN", {"bsn": "not a valid BSN: 9 digits, elfproef"}
+            )
+        case = await self.traject.start_case(
             definition,
             first_name,
             municipality=user.municipality,
@@ -217,6 +230,17 @@ class Casework:
             dates=dates,
             actor=user.ref,
         )
+        await self._first_step(case.id)
+        return case
+
+    async def _first_step(self, case_id: str, patience: float = 5.0) -> None:
+        """Wait (briefly) until the workflow has recorded its first step, so the caller sees the
+        case with its first tasks rather than 'starting'. After that, it is not an error."""
+        for _ in range(int(patience / 0.05)):
+            with self.traject.sessions() as session:
+                if repo.get_case(session, case_id).status != "starting":
+                    return
+            await asyncio.sleep(0.05)
 
     async def claim(self, user: Principal, task_id: int) -> TrajectoryView:
         task = self._task_for_work(user, task_id)

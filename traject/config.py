@@ -54,6 +54,7 @@ class Settings:
     temporal_tls_key: str = field(default_factory=lambda: _env("TEMPORAL_TLS_KEY", ""))
     temporal_tls_ca: str = field(default_factory=lambda: _env("TEMPORAL_TLS_CA", ""))
     ui_origin: str = field(default_factory=lambda: _env("UI_ORIGIN", "http://127.0.0.1:8233"))
+    temporal_ui_url: str = field(default_factory=lambda: _env("TEMPORAL_UI_URL", ""))
     secure_cookies: bool = field(
         default_factory=lambda: _env("SECURE_COOKIES", "false").lower() in ("1", "true", "yes")
     )

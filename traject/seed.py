@@ -12,9 +12,10 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from traject.definition import CompiledDefinition, DefinitionError, compile_file
 from traject.definition.model import ScheduleWorkshop
+from traject.store import accounts
 from traject.store import repositories as repo
 from traject.store.db import transaction
-from traject.store.models import User, WorkshopSession
+from traject.store.models import WorkshopSession
 
 log = structlog.get_logger()
 MUNICIPALITY_NAMES = {
@@ -26,7 +27,11 @@ MUNICIPALITY_NAMES = {
 }
 
 
-def seed(sessions: sessionmaker[Session], definitions_dir: Path) -> list[CompiledDefinition]:
+def seed(
+    sessions: sessionmaker[Session], definitions_dir: Path, demo_password: str | None = None
+) -> list[CompiledDefinition]:
+    """Publish the built-in definitions. With `demo_password` (the embedded default only), demo
+    users of every role can sign in with it; without, they exist but cannot sign in."""
     published = []
     for path in sorted(definitions_dir.glob("*.yaml")):
         try:
@@ -48,31 +53,32 @@ def seed(sessions: sessionmaker[Session], definitions_dir: Path) -> list[Compile
             except repo.DefinitionConflict as error:
                 log.warning("definition_not_published", file=str(path), reason=str(error))
                 continue
-            _demo_users(session, compiled)
+            _demo_users(session, compiled, demo_password)
             _workshop_sessions(session, compiled)
         published.append(compiled)
     return published
 
 
-def _demo_users(session: Session, d: CompiledDefinition) -> None:
-    for role in d.roles:
-        username = f"demo-{role}"
-        exists = session.scalar(
-            select(User).where(User.municipality == d.municipality, User.username == username)
-        )
-        if exists is None:
-            kind = "coordinator" if role in ("coordinator", "wethouder") else "caseworker"
-            session.add(
-                User(
-                    municipality=d.municipality,
-                    username=username,
-                    display_name=f"Demo {role}",
-                    password_hash=None,
-                    roles=[kind],
-                    groups=[role],
-                )
-            )
+def _demo_users(session: Session, d: CompiledDefinition, password: str | None) -> None:
+    """demo-<role> for each role of the definition, and demo-medewerker holding every group."""
+    everyone = [r for r in d.roles if r not in ("coordinator", "wethouder")]
+    wanted = {f"demo-{role}": ([_kind(role)], [role]) for role in d.roles}
+    wanted["demo-medewerker"] = (["caseworker"], everyone)
+    for username, (roles, groups) in wanted.items():
+        user = accounts.find_user(session, d.municipality, username)
+        if user is None:
+            name = "Demo " + username.removeprefix("demo-").replace("_", " ")
+            user = accounts.create_user(session, d.municipality, username, name, roles, [])
+        user.groups = sorted(set(user.groups) | set(groups))
+        if password and user.password_hash is None:
+            user.password_hash = accounts.hash_password(password)
     session.flush()
+
+
+def _kind(role: str) -> str:
+    if role in ("coordinator", "wethouder"):
+        return "coordinator"
+    return "volunteer" if role in ("vrijwilliger", "maatje", "buddy") else "caseworker"
 
 
 def _workshop_sessions(session: Session, d: CompiledDefinition) -> None:

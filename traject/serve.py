@@ -37,7 +37,13 @@ async def build_api(settings: Settings) -> FastAPI:
     )
     casework = Casework(Traject(sessions, client, settings.task_queue))
     return create_app(
-        sessions, temporal_ready, codec, casework, secure_cookies=settings.secure_cookies
+        sessions,
+        temporal_ready,
+        codec,
+        casework,
+        secure_cookies=settings.secure_cookies,
+        temporal_ui=settings.temporal_ui_url or None,
+        namespace=settings.temporal_namespace,
     )
 
 

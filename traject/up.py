@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import secrets
 import signal
 import subprocess
 
@@ -58,7 +59,8 @@ async def up(settings: Settings) -> None:
 async def _serve(settings: Settings) -> None:
     upgrade(settings.database_url)
     sessions = session_factory(make_engine(settings.database_url))
-    published = seed(sessions, settings.definitions_dir)
+    password = demo_password(settings)
+    published = seed(sessions, settings.definitions_dir, password)
     client = await worker.connect(settings)
     stop = asyncio.Event()
     loop = asyncio.get_running_loop()
@@ -75,7 +77,15 @@ async def _serve(settings: Settings) -> None:
     codec = codec_router(EncryptionCodec(keys(settings)), settings.codec_token or None, ui_origin)
     casework = Casework(Traject(sessions, client, settings.task_queue))
     app = create_app(
-        sessions, temporal_ready, codec, casework, secure_cookies=settings.secure_cookies
+        sessions,
+        temporal_ready,
+        codec,
+        casework,
+        secure_cookies=settings.secure_cookies,
+        temporal_ui=f"http://127.0.0.1:{settings.dev_server_ui_port}"
+        if settings.embedded_temporal
+        else settings.temporal_ui_url or None,
+        namespace=settings.temporal_namespace,
     )
     app.add_middleware(
         CORSMiddleware,
@@ -97,13 +107,23 @@ async def _serve(settings: Settings) -> None:
         asyncio.create_task(worker.run(settings, stop)),
         asyncio.create_task(api.serve()),
     ]
-    _print_welcome(settings, len(published))
+    _print_welcome(settings, len(published), password)
     await stop.wait()
     api.should_exit = True
     await asyncio.gather(*tasks, return_exceptions=True)
 
 
-def _print_welcome(settings: Settings, definitions: int) -> None:
+def demo_password(settings: Settings) -> str:
+    """One random password for the demo users of this embedded install, kept in the data dir."""
+    path = settings.data_dir / "demo-password"
+    if not path.exists():
+        settings.data_dir.mkdir(parents=True, exist_ok=True)
+        path.write_text(secrets.token_urlsafe(12) + "\n", encoding="utf-8")
+        path.chmod(0o600)
+    return path.read_text(encoding="utf-8").strip()
+
+
+def _print_welcome(settings: Settings, definitions: int, password: str) -> None:
     ui = (
         f"http://127.0.0.1:{settings.dev_server_ui_port}"
         if settings.embedded_temporal
@@ -112,6 +132,9 @@ def _print_welcome(settings: Settings, definitions: int) -> None:
     print(
         f"""
 Traject is running ({definitions} definitions published, data in {settings.data_dir}/).
+  Web:               http://{settings.api_host}:{settings.api_port}/
+                     sign in as demo-medewerker (Zaanstad, Voorbeeldgemeente, ...), or
+                     demo-coordinator, with the password {password}
   API:               http://{settings.api_host}:{settings.api_port}/docs
   Temporal Web UI:   {ui}
   Letters and mail:  {settings.data_dir}/mail/

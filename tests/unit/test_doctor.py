@@ -6,9 +6,11 @@ import socket
 from pathlib import Path
 
 import pytest
+from alembic.script import ScriptDirectory
 
 from traject.config import Settings
 from traject.doctor import run_checks
+from traject.store import migrate
 from traject.store.migrate import upgrade
 
 ROOT = Path(__file__).parents[2]
@@ -49,7 +51,8 @@ def test_a_migrated_store_and_valid_keys_pass(tmp_path: Path) -> None:
     upgrade(f"sqlite:///{tmp_path / 'traject.db'}")
     key = "k1:" + "A" * 43 + "="
     found = by_check(tmp_path, encryption_keys=key)
-    assert found["store"][0] and "migration 0001" in found["store"][1]
+    head = ScriptDirectory.from_config(migrate.config("sqlite://")).get_current_head()
+    assert found["store"][0] and f"migration {head}" in found["store"][1]
     assert found["encryption keys"] == (
         True,
         "1 key(s) from TRAJECT_ENCRYPTION_KEYS, encrypting with 'k1'",

@@ -14,6 +14,7 @@ from traject.api import problems
 from traject.api.auth import AuthConfig
 from traject.api.routes import api_router
 from traject.casework import Casework
+from traject.web import pages
 
 ReadyCheck = Callable[[], Awaitable[bool]]
 
@@ -24,6 +25,8 @@ def create_app(
     codec: APIRouter | None = None,
     casework: Casework | None = None,
     secure_cookies: bool = False,
+    temporal_ui: str | None = None,
+    namespace: str = "default",
 ) -> FastAPI:
     app = FastAPI(
         title="Traject",
@@ -50,6 +53,7 @@ def create_app(
 
     if casework is not None:
         app.include_router(api_router())
+        pages.install(app, temporal_ui, namespace)
     if codec is not None:
         app.include_router(codec)
     return app

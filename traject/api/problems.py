@@ -11,7 +11,7 @@ from typing import Any
 
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
-from fastapi.responses import JSONResponse
+from fastapi.responses import JSONResponse, Response
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from traject.service import Refused
@@ -59,7 +59,10 @@ def _field(location: tuple[Any, ...]) -> str:
 
 def install(app: FastAPI) -> None:
     @app.exception_handler(Refused)
-    async def refused(_request: Request, error: Refused) -> JSONResponse:
+    async def refused(request: Request, error: Refused) -> Response:
+        page = getattr(app.state, "error_page", None)
+        if page is not None and not request.url.path.startswith("/api/"):
+            return page(request, status_of(error), str(error))  # type: ignore[no-any-return]
         return problem(status_of(error), error.code, str(error), error.errors)
 
     @app.exception_handler(RequestValidationError)
@@ -68,8 +71,11 @@ def install(app: FastAPI) -> None:
         return problem(422, "invalid", "the request has wrong or missing values", errors)
 
     @app.exception_handler(StarletteHTTPException)
-    async def http(_request: Request, error: StarletteHTTPException) -> JSONResponse:
+    async def http(request: Request, error: StarletteHTTPException) -> Response:
         code = {404: "not_found", 405: "method_not_allowed"}.get(error.status_code, "error")
+        page = getattr(app.state, "error_page", None)
+        if page is not None and not request.url.path.startswith(("/api/", "/static/")):
+            return page(request, error.status_code, str(error.detail))  # type: ignore[no-any-return]
         return problem(error.status_code, code, str(error.detail))
 
 

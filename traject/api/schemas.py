@@ -9,7 +9,7 @@ from typing import Any, Generic, TypeVar
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
-from traject.casework import CaseDetail, CaseRow, Person, TaskDetail
+from traject.casework import CaseDetail, CaseRow, Person, TaskDetail, bsn_ok
 from traject.store.models import AuditEvent, Task, TimelineEvent
 from workflows.messages import TrajectoryView
 
@@ -19,14 +19,6 @@ SLUG = r"^[a-z][a-z0-9_]*$"
 
 class Body(BaseModel):
     model_config = ConfigDict(extra="forbid")
-
-
-def bsn_ok(bsn: str) -> bool:
-    """The elfproef of a burgerservicenummer: 9 digits, weighted sum divisible by 11."""
-    if len(bsn) != 9 or not bsn.isdigit():
-        return False
-    total = sum(int(d) * w for d, w in zip(bsn[:8], range(9, 1, -1), strict=True))
-    return (total - int(bsn[8])) % 11 == 0
 
 
 # ---------------------------------------------------------------------------------- requests

@@ -1,0 +1,198 @@
+"""Vendor the web pages' front-end files into traject/web/static/vendor/ (`make assets`).
+
+Runs `npm ci` against the pinned package.json/package-lock.json beside this file, then copies only
+the built files the pages load (plus each package's licence) out of node_modules, and rewrites
+static/vendor/README.md with each file's package, version, licence and size. The copies are kept
+in the repository, so `make up` and `make test` never need npm; node_modules/ is git-ignored.
+
+To upgrade: change a version in package.json, run `npm install --prefix traject/web/assets
+--ignore-scripts` to refresh package-lock.json, then `make assets`, and look at the pages.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import re
+import shutil
+import subprocess
+import sys
+from dataclasses import dataclass
+from pathlib import Path
+
+ASSETS = Path(__file__).resolve().parent
+NODE_MODULES = ASSETS / "node_modules"
+VENDOR = ASSETS.parent / "static" / "vendor"
+
+
+@dataclass(frozen=True)
+class Item:
+    package: str  # npm package name
+    source: str  # path inside the package
+    target: str  # path inside static/vendor/
+    purpose: str  # one line for the README
+
+
+FONT_PACKAGE = "@fontsource-variable/noto-sans"
+# Latin and Latin Extended cover Dutch and residents' names (ş, ł, ğ, ...); other scripts fall back.
+FONT_SUBSETS = ("latin-ext", "latin")
+# The family name the design tokens ask for (--basis-text-font-family-default: 'Noto Sans').
+FONT_FAMILY = "Noto Sans"
+
+ITEMS: tuple[Item, ...] = (
+    Item("htmx.org", "dist/htmx.min.js", "htmx/htmx.min.js", "htmx, minified"),
+    Item("htmx.org", "LICENSE", "htmx/LICENSE", "licence"),
+    Item(
+        "mermaid",
+        "dist/mermaid.min.js",
+        "mermaid/mermaid.min.js",
+        "single-file browser bundle (global `mermaid`); traject.js loads it only on pages with"
+        " a `.mermaid` element",
+    ),
+    Item("mermaid", "LICENSE", "mermaid/LICENSE", "licence"),
+    Item(
+        "@utrecht/component-library-css",
+        "dist/index.css",
+        "utrecht/component-library.css",
+        "NL Design System component classes (`utrecht-button`, `utrecht-table`, ...)",
+    ),
+    Item("@utrecht/component-library-css", "LICENSE.md", "utrecht/LICENSE.md", "licence"),
+    Item(
+        "@nl-design-system-unstable/voorbeeld-design-tokens",
+        "dist/theme.css",
+        "nlds-tokens/theme.css",
+        "design tokens (CSS variables) under the `voorbeeld-theme` class",
+    ),
+    Item(
+        "@nl-design-system-unstable/voorbeeld-design-tokens",
+        "LICENSE.md",
+        "nlds-tokens/LICENSE.md",
+        "licence",
+    ),
+    *(
+        Item(
+            FONT_PACKAGE,
+            f"files/noto-sans-{subset}-wght-normal.woff2",
+            f"noto-sans/noto-sans-{subset}-wght-normal.woff2",
+            f"Noto Sans variable font (weights 100-900), {subset} subset",
+        )
+        for subset in FONT_SUBSETS
+    ),
+    Item(FONT_PACKAGE, "LICENSE", "noto-sans/LICENSE", "licence"),
+)
+FONT_CSS = "noto-sans/noto-sans.css"
+
+
+def package_json(package: str) -> dict[str, str]:
+    data: dict[str, str] = json.loads((NODE_MODULES / package / "package.json").read_text())
+    return data
+
+
+def npm_ci() -> None:
+    npm = shutil.which("npm")
+    if npm is None:
+        sys.exit("vendor.py: npm is not on PATH (apt-get install npm), or run with --no-install")
+    subprocess.run(
+        [npm, "ci", "--prefix", str(ASSETS), "--ignore-scripts", "--no-audit", "--no-fund"],
+        check=True,
+    )
+
+
+def font_css() -> str:
+    """The fontsource @font-face rules for FONT_SUBSETS, renamed to FONT_FAMILY."""
+    source = (NODE_MODULES / FONT_PACKAGE / "index.css").read_text()
+    rules = []
+    for subset in FONT_SUBSETS:
+        match = re.search(
+            r"@font-face \{[^}]*noto-sans-" + re.escape(subset) + r"-wght-normal\.woff2[^}]*\}",
+            source,
+        )
+        if match is None:
+            sys.exit(f"vendor.py: no @font-face for subset {subset!r} in {FONT_PACKAGE}")
+        rule = re.sub(r"font-family: '[^']*';", f"font-family: '{FONT_FAMILY}';", match.group(0))
+        rules.append(rule.replace("url(./files/", "url(./"))
+    version = package_json(FONT_PACKAGE)["version"]
+    header = f"/* {FONT_PACKAGE} {version} (OFL-1.1), written by traject/web/assets/vendor.py */\n"
+    return header + "\n\n".join(rules) + "\n"
+
+
+def human(size: int) -> str:
+    return f"{size / 1024:.0f} KiB" if size < 1024 * 1024 else f"{size / 1024 / 1024:.1f} MiB"
+
+
+def readme(rows: list[tuple[str, str, str, str, int, str]]) -> str:
+    total = sum(row[4] for row in rows)
+    lines = [
+        "# Vendored front-end files",
+        "",
+        "Written by `traject/web/assets/vendor.py` (`make assets`); do not edit by hand. Pinned in",
+        "`traject/web/assets/package.json` and `package-lock.json`. Served at `/static/vendor/...`;",
+        "nothing is loaded from a CDN. Files are byte-identical copies from the npm packages, except",
+        "`noto-sans/noto-sans.css`, which is fontsource's `@font-face` rules for the two subsets",
+        "below, renamed to the family `Noto Sans` that the design tokens ask for.",
+        "",
+        "| file | package | version | licence | size | what |",
+        "| --- | --- | --- | --- | --- | --- |",
+    ]
+    for target, package, version, licence, size, purpose in rows:
+        lines.append(
+            f"| `{target}` | `{package}` | {version} | {licence} | {human(size)} | {purpose} |"
+        )
+    lines += ["", f"Total: {human(total)} ({total} bytes) in {len(rows)} files.", ""]
+    return "\n".join(lines)
+
+
+def licence_of(package: str) -> str:
+    licence = package_json(package).get("license", "?")
+    return licence
+
+
+def vendor() -> None:
+    if VENDOR.exists():
+        for child in VENDOR.iterdir():
+            if child.is_dir():
+                shutil.rmtree(child)
+            else:
+                child.unlink()
+    rows: list[tuple[str, str, str, str, int, str]] = []
+    for item in ITEMS:
+        source = NODE_MODULES / item.package / item.source
+        target = VENDOR / item.target
+        target.parent.mkdir(parents=True, exist_ok=True)
+        shutil.copyfile(source, target)
+        version = package_json(item.package)["version"]
+        size = target.stat().st_size
+        rows.append(
+            (item.target, item.package, version, licence_of(item.package), size, item.purpose)
+        )
+    css = VENDOR / FONT_CSS
+    css.write_text(font_css())
+    rows.append(
+        (
+            FONT_CSS,
+            FONT_PACKAGE,
+            package_json(FONT_PACKAGE)["version"],
+            licence_of(FONT_PACKAGE),
+            css.stat().st_size,
+            "`@font-face` rules (written by vendor.py)",
+        )
+    )
+    rows.sort()
+    (VENDOR / "README.md").write_text(readme(rows))
+    total = sum(row[4] for row in rows)
+    print(f"vendored {len(rows)} files ({human(total)}) into {VENDOR}")
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument(
+        "--no-install", action="store_true", help="use the node_modules that is there (no npm ci)"
+    )
+    args = parser.parse_args()
+    if not args.no_install:
+        npm_ci()
+    vendor()
+
+
+if __name__ == "__main__":
+    main()

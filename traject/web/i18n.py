@@ -1,0 +1,191 @@
+"""The pages' words: Dutch, with English for a browser that asks for English first.
+
+Validation messages come from `traject.definition.forms` in English (the API speaks English);
+`message()` gives them in the page's language by their pattern."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable
+
+LANGUAGES = ("nl", "en")
+TEXT: dict[str, tuple[str, str]] = {  # key: (nl, en)
+    "app.login": ("Inloggen", "Sign in"),
+    "app.logout": ("Uitloggen", "Sign out"),
+    "login.municipality": ("Gemeente", "Municipality"),
+    "login.username": ("Gebruikersnaam", "User name"),
+    "login.password": ("Wachtwoord", "Password"),
+    "login.failed": (
+        "Onbekende gebruiker of verkeerd wachtwoord.",
+        "Unknown user or wrong password.",
+    ),
+    "login.locked": (
+        "Te vaak een verkeerd wachtwoord: dit account is even geblokkeerd.",
+        "Too many wrong passwords: this account is locked for a while.",
+    ),
+    "nav.inbox": ("Inbox", "Inbox"),
+    "nav.cases": ("Zaken", "Cases"),
+    "nav.new": ("Nieuw traject", "New trajectory"),
+    "nav.audit": ("Auditlog", "Audit log"),
+    "inbox.title": ("Mijn werkvoorraad", "My work"),
+    "inbox.mine": ("Van mij", "Mine"),
+    "inbox.team": ("Mijn team", "My team"),
+    "inbox.unassigned": ("Niet toegewezen", "Unassigned"),
+    "inbox.overdue": ("Te laat", "Overdue"),
+    "inbox.all": ("Alle taken", "All tasks"),
+    "inbox.empty": ("Geen taken in deze lijst.", "No tasks in this list."),
+    "task.task": ("Taak", "Task"),
+    "task.newcomer": ("Inburgeraar", "Newcomer"),
+    "task.role": ("Rol", "Role"),
+    "task.due": ("Uiterlijk", "Due"),
+    "task.status": ("Status", "Status"),
+    "task.claim": ("Oppakken", "Claim"),
+    "task.release": ("Teruggeven", "Release"),
+    "task.complete": ("Afronden", "Complete"),
+    "task.assign": ("Toewijzen aan", "Assign to"),
+    "task.claimed_by": ("Opgepakt door", "Claimed by"),
+    "task.required": ("verplicht", "required"),
+    "task.yes": ("Ja", "Yes"),
+    "task.no": ("Nee", "No"),
+    "task.choose": ("Kies…", "Choose…"),
+    "task.errors": ("Het formulier is nog niet goed", "The form is not right yet"),
+    "task.done": ("Taak afgerond.", "Task completed."),
+    "task.claimed": ("Taak opgepakt.", "Task claimed."),
+    "task.released": ("Taak teruggegeven.", "Task released."),
+    "task.assigned": ("Taak toegewezen.", "Task assigned."),
+    "status.open": ("open", "open"),
+    "status.claimed": ("opgepakt", "claimed"),
+    "status.overdue": ("te laat", "overdue"),
+    "status.escalated": ("geëscaleerd", "escalated"),
+    "status.completed": ("afgerond", "completed"),
+    "status.cancelled": ("vervallen", "cancelled"),
+    "status.running": ("loopt", "running"),
+    "status.starting": ("start", "starting"),
+    "status.suspended": ("opgeschort", "suspended"),
+    "status.finished": ("afgerond", "finished"),
+    "cases.title": ("Zaken", "Cases"),
+    "cases.search": (
+        "Zoeken op naam, kenmerk of zaaknummer",
+        "Search by name, reference or case id",
+    ),
+    "cases.filter": ("Filteren", "Filter"),
+    "cases.all_statuses": ("Alle statussen", "All statuses"),
+    "cases.all_definitions": ("Alle trajecten", "All trajectories"),
+    "cases.overdue_only": ("Alleen te laat", "Overdue only"),
+    "cases.none": ("Geen zaken gevonden.", "No cases found."),
+    "cases.started": ("Gestart", "Started"),
+    "cases.state": ("Stand", "State"),
+    "cases.trajectory": ("Traject", "Trajectory"),
+    "cases.reference": ("Kenmerk", "Reference"),
+    "case.person": ("Inburgeraar", "Newcomer"),
+    "case.bsn": ("BSN", "BSN"),
+    "case.diagram": ("Waar staat het traject?", "Where is the trajectory?"),
+    "case.tasks": ("Taken", "Tasks"),
+    "case.timeline": ("Tijdlijn", "Timeline"),
+    "case.dates": ("Datums", "Dates"),
+    "case.outcome": ("Uitkomst", "Outcome"),
+    "case.event": ("Gebeurtenis vastleggen", "Record an event"),
+    "case.ladder": ("Participatieladder meten", "Measure the participation ladder"),
+    "case.step": ("Trede", "Step"),
+    "case.decide": ("Opschorten, hervatten of stoppen", "Suspend, resume or stop"),
+    "case.reason": ("Reden (code)", "Reason (code)"),
+    "case.note": ("Toelichting (alleen in het auditlog)", "Note (audit log only)"),
+    "case.suspend": ("Opschorten", "Suspend"),
+    "case.resume": ("Hervatten", "Resume"),
+    "case.cancel": ("Traject stoppen", "Stop trajectory"),
+    "case.record": ("Vastleggen", "Record"),
+    "case.date": ("Datum", "Date"),
+    "case.started": ("Traject gestart.", "Trajectory started."),
+    "case.saved": ("Vastgelegd.", "Recorded."),
+    "new.title": ("Nieuw traject starten", "Start a new trajectory"),
+    "new.definition": ("Traject", "Trajectory"),
+    "new.first_name": ("Voornaam", "First name"),
+    "new.last_name": ("Achternaam", "Last name"),
+    "new.bsn": ("BSN", "BSN"),
+    "new.reference": ("Kenmerk", "Reference"),
+    "new.start": ("Traject starten", "Start trajectory"),
+    "audit.title": ("Auditlog", "Audit log"),
+    "audit.at": ("Wanneer", "When"),
+    "audit.actor": ("Wie", "Who"),
+    "audit.action": ("Wat", "What"),
+    "audit.case": ("Zaak", "Case"),
+    "page.previous": ("Vorige", "Previous"),
+    "page.next": ("Volgende", "Next"),
+    "page.of": ("van", "of"),
+    "error.title": ("Dat ging niet", "That did not work"),
+    "kind.state_entered": ("Stap begonnen", "Step started"),
+    "kind.state_exited": ("Stap afgesloten", "Step closed"),
+    "kind.task_opened": ("Taak klaargezet", "Task opened"),
+    "kind.task_claimed": ("Taak opgepakt", "Task claimed"),
+    "kind.task_released": ("Taak teruggegeven", "Task released"),
+    "kind.task_completed": ("Taak afgerond", "Task completed"),
+    "kind.task_cancelled": ("Taak vervallen", "Task cancelled"),
+    "kind.task_overdue": ("Taak te laat", "Task overdue"),
+    "kind.task_reminded": ("Herinnering verstuurd", "Reminder sent"),
+    "kind.task_escalated": ("Taak geëscaleerd", "Task escalated"),
+    "kind.timer_fired": ("Termijn verstreken", "Deadline passed"),
+    "kind.event_recorded": ("Gebeurtenis vastgelegd", "Event recorded"),
+    "kind.suspended": ("Traject opgeschort", "Trajectory suspended"),
+    "kind.resumed": ("Traject hervat", "Trajectory resumed"),
+    "kind.cancelled": ("Traject gestopt", "Trajectory stopped"),
+    "kind.ladder_measured": ("Participatieladder gemeten", "Ladder measured"),
+    "kind.intake_started": ("Intake gestart", "Intake started"),
+    "kind.workshop_booked": ("Plaats in workshop geboekt", "Workshop seat booked"),
+    "kind.workshop_waitlisted": ("Op wachtlijst workshop", "Workshop waiting list"),
+    "kind.invited": ("Uitnodiging verstuurd", "Invitation sent"),
+    "kind.declaration_signed": (
+        "Participatieverklaring getekend",
+        "Participation declaration signed",
+    ),
+    "kind.notified": ("Bericht verstuurd", "Message sent"),
+    "kind.escalated": ("Geëscaleerd", "Escalated"),
+    "kind.reported": ("Gemeld", "Reported"),
+    "kind.date_set": ("Datum vastgelegd", "Date set"),
+    "kind.finished": ("Traject afgerond", "Trajectory finished"),
+}
+
+_MESSAGES: list[tuple[re.Pattern[str], tuple[str, str]]] = [
+    (re.compile(p), texts)
+    for p, texts in (
+        (r"^required: answer yes or no$", ("Verplicht: kies ja of nee", "Required: yes or no")),
+        (r"^required$", ("Dit veld is verplicht", "This field is required")),
+        (r"^must be a whole number$", ("Vul een heel getal in", "Enter a whole number")),
+        (r"^must be a (finite )?number$", ("Vul een getal in", "Enter a number")),
+        (r"^must be a date", ("Vul een datum in (jjjj-mm-dd)", "Enter a date (yyyy-mm-dd)")),
+        (r"^at least (.+)$", ("Minimaal \\1", "At least \\1")),
+        (r"^at most (\d+) characters$", ("Maximaal \\1 tekens", "At most \\1 characters")),
+        (r"^at most (.+)$", ("Maximaal \\1", "At most \\1")),
+        (r"^choose (one of|from): (.+)$", ("Kies uit: \\2", "Choose from: \\2")),
+        (r"^a participatieladder step is 1 to 6$", ("Kies een trede van 1 tot 6", "A step 1 to 6")),
+        (r"^not a valid BSN", ("Geen geldig BSN (9 cijfers, elfproef)", "Not a valid BSN")),
+    )
+]
+
+
+def language(accept_language: str | None) -> str:
+    """English only when the browser puts it before Dutch; Dutch otherwise."""
+    for part in (accept_language or "").split(","):
+        code = part.split(";")[0].strip().lower()[:2]
+        if code in LANGUAGES:
+            return code
+    return "nl"
+
+
+def translator(lang: str) -> Callable[[str], str]:
+    index = LANGUAGES.index(lang) if lang in LANGUAGES else 0
+
+    def t(key: str) -> str:
+        texts = TEXT.get(key)
+        return texts[index] if texts else key
+
+    return t
+
+
+def message(text: str, lang: str) -> str:
+    index = LANGUAGES.index(lang) if lang in LANGUAGES else 0
+    for pattern, texts in _MESSAGES:
+        if pattern.search(text):
+            return (
+                pattern.sub(texts[index], text) if pattern.pattern.endswith("$") else texts[index]
+            )
+    return text

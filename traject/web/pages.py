@@ -1,0 +1,498 @@
+"""The case workers' web pages: server-rendered, plain forms that work without JavaScript (htmx
+only adds comfort), every change a POST with the session's CSRF token. They call the same policy
+layer as the REST API (`Casework`), so both refuse and allow exactly the same things."""
+
+from __future__ import annotations
+
+import secrets
+from collections.abc import Awaitable, Callable
+from pathlib import Path
+from typing import Any
+from urllib.parse import quote
+
+from fastapi import APIRouter, FastAPI, Request
+from fastapi.responses import HTMLResponse, RedirectResponse, Response
+from fastapi.staticfiles import StaticFiles
+from fastapi.templating import Jinja2Templates
+from sqlalchemy import select
+
+from traject.api.auth import SESSION_COOKIE, check_csrf, optional_user
+from traject.api.problems import Problem
+from traject.casework import Casework
+from traject.diagram import mermaid
+from traject.service import Refused
+from traject.store import accounts, queries
+from traject.store.accounts import AccountError, Principal
+from traject.store.db import transaction
+from traject.store.models import Municipality
+from traject.web import i18n
+from traject.web.formdata import answers, shown
+
+HERE = Path(__file__).parent
+STATIC = HERE / "static"
+templates = Jinja2Templates(directory=HERE / "templates")
+FLASH_COOKIE = "traject_flash"
+LOGIN_CSRF_COOKIE = "traject_login"
+Page = Callable[..., Awaitable[Response]]
+
+
+class SignInFirst(Exception):
+    """Raised by a page for a visitor who is not signed in: the app redirects to /login."""
+
+
+def _casework(request: Request) -> Casework:
+    casework: Casework = request.app.state.casework
+    return casework
+
+
+def lang_of(request: Request) -> str:
+    return i18n.language(request.headers.get("accept-language"))
+
+
+def render(
+    request: Request,
+    template: str,
+    user: Principal | None,
+    status: int = 200,
+    **context: Any,
+) -> HTMLResponse:
+    lang = lang_of(request)
+    flash = request.cookies.get(FLASH_COOKIE)
+    t = i18n.translator(lang)
+    messages = list(context.pop("messages", []))
+    if flash and flash in i18n.TEXT:
+        messages.insert(0, {"text": t(flash), "level": "ok"})
+    response = templates.TemplateResponse(
+        request,
+        template,
+        {
+            "t": t,
+            "lang": lang,
+            "msg": lambda text: i18n.message(text, lang),
+            "me": user,
+            "user": {"name": user.display_name, "role": ", ".join(sorted(user.roles))}
+            if user
+            else None,
+            "csrf_token": user.csrf_token if user else None,
+            "municipality": _municipality_name(request, user),
+            "messages": messages,
+            **context,
+        },
+        status_code=status,
+    )
+    if flash:
+        response.delete_cookie(FLASH_COOKIE, path="/")
+    return response
+
+
+def _municipality_name(request: Request, user: Principal | None) -> str | None:
+    if user is None:
+        return None
+    with request.app.state.auth.sessions() as session:
+        row = session.get(Municipality, user.municipality)
+        return row.name if row else user.municipality
+
+
+def redirect(url: str, flash: str | None = None) -> RedirectResponse:
+    response = RedirectResponse(url, status_code=303)
+    if flash:
+        response.set_cookie(FLASH_COOKIE, flash, max_age=60, httponly=True, samesite="lax")
+    return response
+
+
+def signed_in(request: Request) -> Principal:
+    user = optional_user(request)
+    if user is None or user.via != "session":
+        raise SignInFirst()
+    return user
+
+
+async def posted(request: Request) -> tuple[Principal, Any]:
+    """The user and the form of a POST, after checking its CSRF token."""
+    user = signed_in(request)
+    await check_csrf(request, user)
+    return user, await request.form()
+
+
+def _local(url: str | None, default: str = "/") -> str:
+    """Only paths on this site: `next=` must not send anyone elsewhere."""
+    return url if url and url.startswith("/") and not url.startswith("//") else default
+
+
+def pages_router() -> APIRouter:
+    web = APIRouter(include_in_schema=False)
+
+    # ------------------------------------------------------------------------------- sign in
+    @web.get("/login")
+    def login_page(request: Request, next: str = "/") -> Response:
+        return _login_form(request, _local(next))
+
+    @web.post("/login")
+    async def login(request: Request) -> Response:
+        form = await request.form()
+        sent, kept = str(form.get("login_token", "")), request.cookies.get(LOGIN_CSRF_COOKIE, "")
+        nxt = _local(str(form.get("next", "/")))
+        if not kept or not secrets.compare_digest(sent, kept):
+            return _login_form(request, nxt, "login.failed", 403)
+        config = request.app.state.auth
+        error = ""
+        with transaction(config.sessions) as session:
+            try:
+                user = accounts.authenticate(
+                    session,
+                    str(form.get("municipality", "")),
+                    str(form.get("username", "")),
+                    str(form.get("password", "")),
+                )
+                token, _csrf = accounts.open_session(session, user)
+            except AccountError as refused:
+                error = "login.locked" if "locked" in str(refused) else "login.failed"
+        if error:
+            return _login_form(
+                request, nxt, error, 401, form.get("municipality"), form.get("username")
+            )
+        response = redirect(nxt)
+        response.set_cookie(
+            SESSION_COOKIE,
+            token,
+            max_age=int(accounts.SESSION_MAX.total_seconds()),
+            httponly=True,
+            samesite="lax",
+            secure=config.secure_cookies,
+            path="/",
+        )
+        response.delete_cookie(LOGIN_CSRF_COOKIE, path="/login")
+        return response
+
+    @web.post("/logout")
+    async def logout(request: Request) -> Response:
+        await posted(request)
+        if cookie := request.cookies.get(SESSION_COOKIE):
+            with transaction(request.app.state.auth.sessions) as session:
+                accounts.close_session(session, cookie)
+        response = redirect("/login")
+        response.delete_cookie(SESSION_COOKIE, path="/")
+        return response
+
+    # ------------------------------------------------------------------------------- inbox
+    @web.get("/")
+    def inbox(request: Request, view: str = "team", page: int = 1) -> Response:
+        user = signed_in(request)
+        chosen = view if view in queries.TASK_VIEWS else "team"
+        if chosen == "all" and not user.oversees:
+            chosen = "team"
+        found, counts = _casework(request).inbox(user, chosen, max(page, 1), 25)
+        return render(
+            request,
+            "inbox.html",
+            user,
+            view=chosen,
+            counts=counts,
+            page=found,
+            rows=found.items,
+            active_nav="inbox",
+        )
+
+    # ------------------------------------------------------------------------------- tasks
+    @web.get("/tasks/{task_id}")
+    def task_page(request: Request, task_id: int) -> Response:
+        user = signed_in(request)
+        return _task(request, user, task_id)
+
+    @web.post("/tasks/{task_id}")
+    async def complete(request: Request, task_id: int) -> Response:
+        user, form = await posted(request)
+        detail = _casework(request).task(user, task_id)
+        data = answers(detail.definition.tasks[detail.task.name].form, form)
+        try:
+            await _casework(request).complete(user, task_id, data)
+        except Refused as refused:
+            status = 422 if refused.errors else 409
+            return _task(request, user, task_id, refused, shown(form), status)
+        return redirect(f"/cases/{detail.case.id}", "task.done")
+
+    for action, flash in (("claim", "task.claimed"), ("release", "task.released")):
+        _task_action(web, action, flash)
+
+    @web.post("/tasks/{task_id}/assign")
+    async def assign(request: Request, task_id: int) -> Response:
+        user, form = await posted(request)
+        try:
+            await _casework(request).assign(user, task_id, int(str(form.get("user_id", "0"))))
+        except (Refused, ValueError) as refused:
+            return _task(request, user, task_id, _as_refused(refused), status=409)
+        return redirect(f"/tasks/{task_id}", "task.assigned")
+
+    # ------------------------------------------------------------------------------- cases
+    @web.get("/cases")
+    def cases(
+        request: Request,
+        q: str = "",
+        status: str = "",
+        definition: str = "",
+        overdue: str = "",
+        page: int = 1,
+    ) -> Response:
+        user = signed_in(request)
+        casework = _casework(request)
+        found = casework.cases(
+            user,
+            max(page, 1),
+            25,
+            search=q[:100] or None,
+            status=status or None,
+            definition=definition or None,
+            overdue=True if overdue else None,
+        )
+        return render(
+            request,
+            "cases.html",
+            user,
+            page=found,
+            rows=found.items,
+            q=q,
+            chosen_status=status,
+            definition=definition,
+            overdue=bool(overdue),
+            definitions=casework.definitions(user),
+            statuses=["running", "suspended", "finished", "cancelled"],
+            query=f"q={quote(q)}&status={quote(status)}&definition={quote(definition)}"
+            + ("&overdue=1" if overdue else ""),
+            active_nav="cases",
+        )
+
+    @web.get("/cases/new")
+    def new_case(request: Request) -> Response:
+        user = signed_in(request)
+        return _new_case(request, user)
+
+    @web.post("/cases/new")
+    async def start_case(request: Request) -> Response:
+        user, form = await posted(request)
+        values = {k: str(v).strip() for k, v in form.items() if k != "csrf_token"}
+        if not values.get("first_name"):
+            return _new_case(request, user, values, {"first_name": "required"}, 422)
+        try:
+            case = await _casework(request).start(
+                user,
+                values.get("definition", ""),
+                values["first_name"],
+                values.get("last_name") or None,
+                values.get("bsn") or None,
+                values.get("reference") or None,
+            )
+        except Refused as refused:
+            errors = refused.errors or {"definition": str(refused)}
+            return _new_case(request, user, values, errors, 422)
+        return redirect(f"/cases/{case.id}", "case.started")
+
+    @web.get("/cases/{case_id}")
+    def case_page(request: Request, case_id: str, timeline_page: int = 1) -> Response:
+        user = signed_in(request)
+        return _case(request, user, case_id, timeline_page)
+
+    @web.post("/cases/{case_id}/event")
+    async def event(request: Request, case_id: str) -> Response:
+        user, form = await posted(request)
+        return await _case_change(
+            request,
+            user,
+            case_id,
+            lambda: _casework(request).record_event(user, case_id, str(form.get("event", ""))),
+        )
+
+    @web.post("/cases/{case_id}/ladder")
+    async def ladder(request: Request, case_id: str) -> Response:
+        user, form = await posted(request)
+        step = str(form.get("step", ""))
+        return await _case_change(
+            request,
+            user,
+            case_id,
+            lambda: _casework(request).record_ladder(
+                user, case_id, int(step) if step.isdigit() else 0
+            ),
+        )
+
+    @web.post("/cases/{case_id}/decide")
+    async def decide(request: Request, case_id: str) -> Response:
+        user, form = await posted(request)
+        return await _case_change(
+            request,
+            user,
+            case_id,
+            lambda: _casework(request).decide(
+                user,
+                case_id,
+                str(form.get("decision", "")),
+                str(form.get("reason", "")),
+                str(form.get("note", "")) or None,
+            ),
+        )
+
+    @web.get("/audit")
+    def audit(request: Request, page: int = 1, case: str = "") -> Response:
+        user = signed_in(request)
+        found = _casework(request).audit_log(user, case or None, max(page, 1), 50)
+        with request.app.state.auth.sessions() as session:
+            names = queries.user_names(session, {e.actor for e in found.items})
+        return render(
+            request, "audit.html", user, page=found, rows=found.items, names=names, case=case
+        )
+
+    return web
+
+
+def _task_action(web: APIRouter, action: str, flash: str) -> None:
+    async def act(request: Request, task_id: int) -> Response:
+        user, form = await posted(request)
+        casework = _casework(request)
+        try:
+            await (casework.claim if action == "claim" else casework.release)(user, task_id)
+        except Refused as refused:
+            return _task(request, user, task_id, refused, status=409)
+        return redirect(_local(str(form.get("next", "")), f"/tasks/{task_id}"), flash)
+
+    web.add_api_route(f"/tasks/{{task_id}}/{action}", act, methods=["POST"])
+
+
+def _as_refused(error: Exception) -> Refused:
+    return error if isinstance(error, Refused) else Refused("invalid", str(error))
+
+
+def _login_form(
+    request: Request,
+    nxt: str,
+    error: str | None = None,
+    status: int = 200,
+    municipality: Any = None,
+    username: Any = None,
+) -> Response:
+    token = secrets.token_urlsafe(24)
+    with request.app.state.auth.sessions() as session:
+        municipalities = session.scalars(select(Municipality).order_by(Municipality.name)).all()
+    t = i18n.translator(lang_of(request))
+    response = render(
+        request,
+        "login.html",
+        None,
+        status,
+        municipalities=municipalities,
+        login_token=token,
+        next=nxt,
+        chosen=municipality,
+        username=username or "",
+        messages=[{"text": t(error), "level": "error"}] if error else [],
+    )
+    response.set_cookie(
+        LOGIN_CSRF_COOKIE, token, max_age=3600, httponly=True, samesite="strict", path="/login"
+    )
+    return response
+
+
+def _task(
+    request: Request,
+    user: Principal,
+    task_id: int,
+    refused: Refused | None = None,
+    values: dict[str, Any] | None = None,
+    status: int = 200,
+) -> Response:
+    detail = _casework(request).task(user, task_id)
+    colleagues = []
+    if user.oversees:
+        with request.app.state.auth.sessions() as session:
+            colleagues = accounts.users_of(session, user.municipality, detail.task.role)
+    return render(
+        request,
+        "task.html",
+        user,
+        status,
+        d=detail,
+        task=detail.task,
+        spec=detail.definition.tasks[detail.task.name],
+        errors=refused.errors if refused else {},
+        problem=str(refused) if refused and not refused.errors else None,
+        values=values or {},
+        colleagues=colleagues,
+        mine=detail.task.assignee == user.ref,
+    )
+
+
+def _new_case(
+    request: Request,
+    user: Principal,
+    values: dict[str, Any] | None = None,
+    errors: dict[str, str] | None = None,
+    status: int = 200,
+) -> Response:
+    return render(
+        request,
+        "new_case.html",
+        user,
+        status,
+        definitions=_casework(request).definitions(user),
+        values=values or {},
+        errors=errors or {},
+        active_nav="new",
+    )
+
+
+def _case(
+    request: Request,
+    user: Principal,
+    case_id: str,
+    timeline_page: int = 1,
+    problem: str | None = None,
+    status: int = 200,
+) -> Response:
+    detail = _casework(request).case(user, case_id, max(timeline_page, 1))
+    d = detail.definition
+    highlighted = set(detail.case.current_states)
+    for name in list(highlighted):  # also the composite states around the current ones
+        highlighted.update(d.ancestors(name))
+    return render(
+        request,
+        "case.html",
+        user,
+        status,
+        c=detail,
+        case=detail.case,
+        d=d,
+        diagram=mermaid(d, sorted(highlighted)),
+        problem=problem,
+        temporal_ui=request.app.state.temporal_ui,
+        namespace=request.app.state.namespace,
+        active_nav="cases",
+    )
+
+
+async def _case_change(
+    request: Request, user: Principal, case_id: str, change: Callable[[], Awaitable[Any]]
+) -> Response:
+    try:
+        await change()
+    except Refused as refused:
+        if isinstance(refused, Problem) or refused.code == "not_found":
+            raise
+        return _case(request, user, case_id, problem=str(refused), status=409)
+    return redirect(f"/cases/{case_id}", "case.saved")
+
+
+def install(app: FastAPI, temporal_ui: str | None = None, namespace: str = "default") -> None:
+    """The pages, their static files, and HTML answers for errors outside /api."""
+    app.include_router(pages_router())
+    app.mount("/static", StaticFiles(directory=STATIC), name="static")
+    app.state.temporal_ui, app.state.namespace = temporal_ui, namespace
+
+    def error_page(request: Request, status: int, detail: str) -> Response:
+        user = optional_user(request) if status != 401 else None
+        if status == 401 or (status == 403 and user is None):
+            return redirect(f"/login?next={quote(request.url.path)}")
+        return render(request, "error.html", user, status, detail=detail)
+
+    app.state.error_page = error_page
+
+    @app.exception_handler(SignInFirst)
+    async def sign_in_first(request: Request, _error: SignInFirst) -> Response:
+        return redirect(f"/login?next={quote(request.url.path)}")

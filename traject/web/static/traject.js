@@ -1,0 +1,116 @@
+/*
+ * Traject pages: a little glue, no framework.
+ *
+ * Diagrams: any element with the class `mermaid` (e.g. <pre class="mermaid traject-diagram">) is
+ * drawn with mermaid, which is loaded from /static/vendor only when a page has such an element,
+ * on page load and after every htmx swap. Nodes given the class `current` in the diagram text
+ * (`class Intake current`) are highlighted like .traject-state--current.
+ * When all diagrams of a load or swap are drawn, `traject:diagrams` fires on document.
+ */
+(function () {
+  "use strict";
+
+  var MERMAID_SRC = "/static/vendor/mermaid/mermaid.min.js";
+  var PENDING = "data-traject-diagram";
+  var loading = null;
+
+  function cssVar(name, fallback) {
+    var value = getComputedStyle(document.body).getPropertyValue(name).trim();
+    return value || fallback;
+  }
+
+  function configure(mermaid) {
+    var font = cssVar("--traject-font-family", "'Noto Sans', Arial, sans-serif");
+    var current = cssVar("--traject-current-bg", "#fff1bb");
+    var currentBorder = cssVar("--traject-current-border", "#615117");
+    mermaid.initialize({
+      startOnLoad: false,
+      securityLevel: "strict",
+      theme: "base",
+      fontFamily: font,
+      themeVariables: {
+        fontFamily: font,
+        fontSize: "15px",
+        primaryColor: "#ffffff",
+        primaryBorderColor: cssVar("--traject-brand-bg", "#00568b"),
+        primaryTextColor: cssVar("--traject-color", "#0b0c0c"),
+        lineColor: cssVar("--traject-color-subtle", "#3d5374"),
+      },
+      themeCSS:
+        "g.current rect, g.current path, g.current polygon, g.current circle {" +
+        " fill: " + current + " !important; stroke: " + currentBorder + " !important;" +
+        " stroke-width: 3px !important; }" +
+        " g.current .nodeLabel, g.current text { font-weight: 700; }",
+      state: { useMaxWidth: true },
+    });
+    return mermaid;
+  }
+
+  function loadMermaid() {
+    if (!loading) {
+      loading = new Promise(function (resolve, reject) {
+        if (window.mermaid) {
+          resolve(configure(window.mermaid));
+          return;
+        }
+        var script = document.createElement("script");
+        script.src = MERMAID_SRC;
+        script.onload = function () {
+          resolve(configure(window.mermaid));
+        };
+        script.onerror = function () {
+          loading = null;
+          reject(new Error("could not load " + MERMAID_SRC));
+        };
+        document.head.appendChild(script);
+      });
+    }
+    return loading;
+  }
+
+  function renderDiagrams(root) {
+    root = root || document;
+    var found = Array.prototype.slice.call(root.querySelectorAll(".mermaid"));
+    if (root.classList && root.classList.contains("mermaid")) {
+      found.push(root);
+    }
+    var nodes = found.filter(function (node) {
+      return !node.hasAttribute(PENDING);
+    });
+    if (nodes.length === 0) {
+      return Promise.resolve();
+    }
+    nodes.forEach(function (node) {
+      node.setAttribute(PENDING, "pending");
+    });
+    return loadMermaid()
+      .then(function (mermaid) {
+        return mermaid.run({ nodes: nodes });
+      })
+      .then(function () {
+        nodes.forEach(function (node) {
+          node.setAttribute(PENDING, "done");
+        });
+        document.dispatchEvent(new CustomEvent("traject:diagrams", { detail: { nodes: nodes } }));
+      })
+      .catch(function (error) {
+        nodes.forEach(function (node) {
+          node.setAttribute(PENDING, "error");
+        });
+        console.error("traject: diagram failed", error);
+      });
+  }
+
+  if (document.readyState === "loading") {
+    document.addEventListener("DOMContentLoaded", function () {
+      renderDiagrams(document);
+    });
+  } else {
+    renderDiagrams(document);
+  }
+  document.addEventListener("htmx:load", function (event) {
+    renderDiagrams(event.target);
+  });
+
+  window.traject = { renderDiagrams: renderDiagrams };
+})();
