@@ -54,6 +54,13 @@ class Settings:
     temporal_tls_key: str = field(default_factory=lambda: _env("TEMPORAL_TLS_KEY", ""))
     temporal_tls_ca: str = field(default_factory=lambda: _env("TEMPORAL_TLS_CA", ""))
     ui_origin: str = field(default_factory=lambda: _env("UI_ORIGIN", "http://127.0.0.1:8233"))
+    public_url: str = field(default_factory=lambda: _env("PUBLIC_URL", ""))
+    oidc_issuer: str = field(default_factory=lambda: _env("OIDC_ISSUER", ""))
+    oidc_client_id: str = field(default_factory=lambda: _env("OIDC_CLIENT_ID", ""))
+    oidc_client_secret: str = field(default_factory=lambda: _env("OIDC_CLIENT_SECRET", ""))
+    oidc_municipality: str = field(default_factory=lambda: _env("OIDC_MUNICIPALITY", ""))
+    oidc_roles_claim: str = field(default_factory=lambda: _env("OIDC_ROLES_CLAIM", "roles"))
+    oidc_groups_claim: str = field(default_factory=lambda: _env("OIDC_GROUPS_CLAIM", "groups"))
     temporal_ui_url: str = field(default_factory=lambda: _env("TEMPORAL_UI_URL", ""))
     secure_cookies: bool = field(
         default_factory=lambda: _env("SECURE_COOKIES", "false").lower() in ("1", "true", "yes")

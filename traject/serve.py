@@ -12,6 +12,7 @@ from fastapi import FastAPI
 from traject import logs
 from traject.api.app import create_app
 from traject.api.codec import codec_router
+from traject.api.oidc import OidcLogin, OidcSettings
 from traject.casework import Casework
 from traject.codec import EncryptionCodec
 from traject.config import Settings
@@ -44,6 +45,7 @@ async def build_api(settings: Settings) -> FastAPI:
         secure_cookies=settings.secure_cookies,
         temporal_ui=settings.temporal_ui_url or None,
         namespace=settings.temporal_namespace,
+        oidc=_oidc(settings),
     )
 
 
@@ -72,3 +74,8 @@ def migrate_main() -> int:
     published = seed(session_factory(make_engine(settings.database_url)), settings.definitions_dir)
     print(f"store at the latest migration; {len(published)} built-in definitions published")
     return 0
+
+
+def _oidc(settings: Settings) -> OidcLogin | None:
+    configured = OidcSettings.of(settings)
+    return OidcLogin(configured) if configured else None

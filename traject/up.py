@@ -17,6 +17,7 @@ from fastapi.middleware.cors import CORSMiddleware
 from traject import devserver, logs
 from traject.api.app import create_app
 from traject.api.codec import codec_router
+from traject.api.oidc import OidcLogin, OidcSettings
 from traject.casework import Casework
 from traject.codec import EncryptionCodec
 from traject.config import Settings
@@ -86,6 +87,7 @@ async def _serve(settings: Settings) -> None:
         if settings.embedded_temporal
         else settings.temporal_ui_url or None,
         namespace=settings.temporal_namespace,
+        oidc=_oidc(settings),
     )
     app.add_middleware(
         CORSMiddleware,
@@ -151,3 +153,8 @@ Ctrl-C stops Traject; `make up` again resumes every trajectory.
 
 def main() -> None:
     asyncio.run(up(Settings()))
+
+
+def _oidc(settings: Settings) -> OidcLogin | None:
+    configured = OidcSettings.of(settings)
+    return OidcLogin(configured) if configured else None

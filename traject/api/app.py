@@ -12,6 +12,7 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from traject.api import problems
 from traject.api.auth import AuthConfig
+from traject.api.oidc import OidcLogin, oidc_router
 from traject.api.routes import api_router
 from traject.casework import Casework
 from traject.web import pages
@@ -27,6 +28,7 @@ def create_app(
     secure_cookies: bool = False,
     temporal_ui: str | None = None,
     namespace: str = "default",
+    oidc: OidcLogin | None = None,
 ) -> FastAPI:
     app = FastAPI(
         title="Traject",
@@ -35,6 +37,7 @@ def create_app(
     )
     app.state.auth = AuthConfig(sessions, secure_cookies)
     app.state.casework = casework
+    app.state.oidc = oidc
     problems.install(app)
     problems.document(app)
 
@@ -54,6 +57,8 @@ def create_app(
     if casework is not None:
         app.include_router(api_router())
         pages.install(app, temporal_ui, namespace)
+        if oidc is not None:
+            app.include_router(oidc_router(oidc, secure_cookies))
     if codec is not None:
         app.include_router(codec)
     return app

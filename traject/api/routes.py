@@ -56,6 +56,7 @@ def api_router() -> APIRouter:
             else:
                 failed = ""
                 token, csrf = accounts.open_session(session, user)
+                accounts.audit_sign_in(session, user, "password")
                 me = _me(accounts.principal_of(user, "session", csrf))
         if failed:  # outside the block, so the failed-login counter is committed
             raise Problem("unauthenticated", failed)

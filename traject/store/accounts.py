@@ -17,6 +17,7 @@ from argon2.exceptions import InvalidHashError, VerificationError
 from sqlalchemy import delete, select
 from sqlalchemy.orm import Session
 
+from traject.store import repositories
 from traject.store.models import ApiToken, LoginSession, Municipality, User
 from traject.store.repositories import StoreError, now
 
@@ -176,6 +177,10 @@ def _verify(stored: str, password: str) -> bool:
 def _aware(moment: datetime) -> datetime:
     """SQLite hands back naive datetimes; every moment Traject stores is UTC."""
     return moment if moment.tzinfo else moment.replace(tzinfo=now().tzinfo)
+
+
+def audit_sign_in(session: Session, user: User, method: str) -> None:
+    repositories.audit(session, user.municipality, f"user:{user.id}", "signed_in", None, via=method)
 
 
 def open_session(session: Session, user: User) -> tuple[str, str]:

@@ -15,6 +15,11 @@ TEXT: dict[str, tuple[str, str]] = {  # key: (nl, en)
     "login.municipality": ("Gemeente", "Municipality"),
     "login.username": ("Gebruikersnaam", "User name"),
     "login.password": ("Wachtwoord", "Password"),
+    "login.oidc": (
+        "Inloggen via de gemeente (eigen account)",
+        "Sign in with your municipality account",
+    ),
+    "login.or_local": ("Of met een Traject-account:", "Or with a Traject account:"),
     "login.failed": (
         "Onbekende gebruiker of verkeerd wachtwoord.",
         "Unknown user or wrong password.",
@@ -158,6 +163,14 @@ _MESSAGES: list[tuple[re.Pattern[str], tuple[str, str]]] = [
         (r"^choose (one of|from): (.+)$", ("Kies uit: \\2", "Choose from: \\2")),
         (r"^a participatieladder step is 1 to 6$", ("Kies een trede van 1 tot 6", "A step 1 to 6")),
         (r"^not a valid BSN", ("Geen geldig BSN (9 cijfers, elfproef)", "Not a valid BSN")),
+        (
+            r"^your account has no Traject role",
+            ("Uw account heeft geen rol in Traject: vraag uw beheerder.", "No Traject role."),
+        ),
+        (
+            r"^(the sign-in could not be verified|this sign-in is stale or forged)",
+            ("Het inloggen kon niet worden gecontroleerd: probeer opnieuw.", "Sign-in failed."),
+        ),
     )
 ]
 

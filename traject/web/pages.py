@@ -145,6 +145,7 @@ def pages_router() -> APIRouter:
                     str(form.get("password", "")),
                 )
                 token, _csrf = accounts.open_session(session, user)
+                accounts.audit_sign_in(session, user, "password")
             except AccountError as refused:
                 error = "login.locked" if "locked" in str(refused) else "login.failed"
         if error:
@@ -378,11 +379,14 @@ def _login_form(
         None,
         status,
         municipalities=municipalities,
+        oidc=request.app.state.oidc is not None,
         login_token=token,
         next=nxt,
         chosen=municipality,
         username=username or "",
-        messages=[{"text": t(error), "level": "error"}] if error else [],
+        messages=[{"text": i18n.message(t(error), lang_of(request)), "level": "error"}]
+        if error
+        else [],
     )
     response.set_cookie(
         LOGIN_CSRF_COOKIE, token, max_age=3600, httponly=True, samesite="strict", path="/login"
@@ -486,6 +490,8 @@ def install(app: FastAPI, temporal_ui: str | None = None, namespace: str = "defa
     app.state.temporal_ui, app.state.namespace = temporal_ui, namespace
 
     def error_page(request: Request, status: int, detail: str) -> Response:
+        if request.url.path.startswith("/login"):  # a refused sign-in: say why, on the form
+            return _login_form(request, "/", detail, status)
         user = optional_user(request) if status != 401 else None
         if status == 401 or (status == 403 and user is None):
             return redirect(f"/login?next={quote(request.url.path)}")
