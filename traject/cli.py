@@ -170,8 +170,10 @@ def parser() -> argparse.ArgumentParser:
     doctor = commands.add_parser("doctor", help="check the configuration and its connections")
     doctor.set_defaults(run=_doctor)
     from traject.cases_cli import add_commands
+    from traject.users_cli import add_commands as add_user_commands
 
     add_commands(commands)
+    add_user_commands(commands)
     return top
 
 

@@ -1,0 +1,81 @@
+"""Accounts: Argon2id passwords, the lockout, sessions and tokens by hash only, and the
+`traject users` commands production uses instead of demo users."""
+
+from __future__ import annotations
+
+import io
+from pathlib import Path
+
+import pytest
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from traject.cli import main
+from traject.store import accounts
+from traject.store import repositories as repo
+from traject.store.accounts import AccountError
+from traject.store.migrate import upgrade
+from traject.store.models import ApiToken, LoginSession
+
+PASSWORD = "a long enough secret"
+
+
+def test_passwords_sessions_and_tokens(session: Session) -> None:
+    repo.ensure_municipality(session, "zaanstad", "Gemeente Zaanstad")
+    user = accounts.create_user(
+        session, "zaanstad", "amal", "Amal", ["caseworker"], ["klantmanager"], PASSWORD
+    )
+    assert user.password_hash and user.password_hash.startswith("$argon2id$")
+    assert accounts.authenticate(session, "zaanstad", "amal", PASSWORD).id == user.id
+    with pytest.raises(AccountError, match="unknown user or wrong password"):
+        accounts.authenticate(session, "zaanstad", "amal", "wrong password!")
+    with pytest.raises(AccountError, match="unknown user or wrong password"):
+        accounts.authenticate(session, "zaanstad", "nobody", PASSWORD)
+    with pytest.raises(AccountError, match="unknown role"):
+        accounts.create_user(session, "zaanstad", "x", "X", ["superuser"], [], PASSWORD)
+    with pytest.raises(AccountError, match="at least 12"):
+        accounts.create_user(session, "zaanstad", "y", "Y", [], [], "short")
+
+    cookie, csrf = accounts.open_session(session, user)
+    stored = session.scalars(select(LoginSession).where(LoginSession.user_id == user.id)).one()
+    assert cookie not in stored.token_hash and stored.token_hash == accounts.digest(cookie)
+    principal = accounts.session_principal(session, cookie)
+    assert (
+        principal is not None
+        and principal.csrf_token == csrf
+        and principal.ref == f"user:{user.id}"
+    )
+    token = accounts.create_token(session, user, "zaaksysteem")
+    assert session.scalar(select(ApiToken.token_hash)) != token
+    assert accounts.token_principal(session, token) is not None
+    accounts.set_password(session, user, "another long secret")  # closes the sessions
+    assert accounts.session_principal(session, cookie) is None
+
+
+def test_ten_wrong_passwords_lock_the_account(session: Session) -> None:
+    repo.ensure_municipality(session, "leiden", "Gemeente Leiden")
+    accounts.create_user(session, "leiden", "bo", "Bo", ["caseworker"], [], PASSWORD)
+    for _ in range(accounts.MAX_FAILED_LOGINS):
+        with pytest.raises(AccountError):
+            accounts.authenticate(session, "leiden", "bo", "not the password")
+    with pytest.raises(AccountError, match="locked"):
+        accounts.authenticate(session, "leiden", "bo", PASSWORD)  # even the right one, for now
+
+
+def test_the_users_command(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    url = f"sqlite:///{tmp_path / 'traject.db'}"
+    upgrade(url)
+    monkeypatch.setenv("TRAJECT_DATABASE_URL", url)
+    from traject.store.db import make_engine, session_factory, transaction
+
+    with transaction(session_factory(make_engine(url))) as session:
+        repo.ensure_municipality(session, "zaanstad", "Gemeente Zaanstad")
+    monkeypatch.setattr("sys.stdin", io.StringIO(PASSWORD + "\n"))
+    args = ["users", "add", "zaanstad", "j.jansen", "--name", "J. Jansen", "--role", "caseworker"]
+    assert main(args) == 0
+    assert main(["users", "token", "zaanstad", "j.jansen", "--name", "koppeling"]) == 0
+    assert capsys.readouterr().out.splitlines()[-1].startswith(accounts.TOKEN_PREFIX)
+    assert main(["users", "token", "zaanstad", "nobody", "--name", "x"]) == 2
+    assert "no user 'nobody'" in capsys.readouterr().err

@@ -1,0 +1,87 @@
+"""`traject users …`: accounts for production, where there are no demo users. Passwords are read
+from the terminal (or stdin), never from the command line, where `ps` and shell history see them."""
+
+from __future__ import annotations
+
+import argparse
+import getpass
+import sys
+from typing import Any
+
+from traject.config import Settings
+from traject.store import accounts
+from traject.store.accounts import AccountError
+from traject.store.db import make_engine, session_factory, transaction
+
+
+def add_commands(commands: Any) -> None:
+    users = commands.add_parser("users", help="accounts, passwords and API tokens")
+    sub = users.add_subparsers(dest="action", required=True)
+    add = sub.add_parser("add", help="create a user (asks for a password unless --no-password)")
+    add.add_argument("municipality")
+    add.add_argument("username")
+    add.add_argument("--name", required=True, help="display name")
+    add.add_argument("--role", action="append", default=[], choices=accounts.ROLES)
+    add.add_argument(
+        "--group",
+        action="append",
+        default=[],
+        help="candidate group (a role of the definitions: klantmanager, trainer, coach, ...)",
+    )
+    add.add_argument("--no-password", action="store_true", help="signs in through OIDC only")
+    password = sub.add_parser("password", help="set a user's password")
+    password.add_argument("municipality")
+    password.add_argument("username")
+    token = sub.add_parser("token", help="make an API token for an integration acting as a user")
+    token.add_argument("municipality")
+    token.add_argument("username")
+    token.add_argument("--name", required=True, help="what the token is for")
+    listing = sub.add_parser("list", help="the users of a municipality")
+    listing.add_argument("municipality")
+    users.set_defaults(run=run)
+
+
+def _password() -> str:
+    if not sys.stdin.isatty():
+        return sys.stdin.readline().rstrip("\n")
+    first = getpass.getpass("password: ")
+    if first != getpass.getpass("again: "):
+        raise AccountError("the passwords differ")
+    return first
+
+
+def run(args: argparse.Namespace) -> int:
+    sessions = session_factory(make_engine(Settings().database_url))
+    try:
+        with transaction(sessions) as session:
+            if args.action == "add":
+                secret = None if args.no_password else _password()
+                user = accounts.create_user(
+                    session,
+                    args.municipality,
+                    args.username,
+                    args.name,
+                    args.role,
+                    args.group,
+                    secret,
+                )
+                print(f"user {user.id} {user.username} in {user.municipality}")
+                return 0
+            if args.action == "list":
+                for u in accounts.users_of(session, args.municipality):
+                    print(
+                        f"{u.id:>5}  {u.username:<24} {','.join(u.roles):<24} {','.join(u.groups)}"
+                    )
+                return 0
+            user = accounts.find_user(session, args.municipality, args.username)
+            if user is None:
+                raise AccountError(f"no user '{args.username}' in {args.municipality}")
+            if args.action == "password":
+                accounts.set_password(session, user, _password())
+                print("password set; the user's sessions are closed")
+            else:
+                print(accounts.create_token(session, user, args.name))
+    except AccountError as error:
+        print(f"traject users: {error}", file=sys.stderr)
+        return 2
+    return 0
