@@ -56,7 +56,7 @@ def run(args: argparse.Namespace) -> int:
         with transaction(sessions) as session:
             if args.action == "add":
                 secret = None if args.no_password else _password()
-                user = accounts.create_user(
+                created = accounts.create_user(
                     session,
                     args.municipality,
                     args.username,
@@ -65,7 +65,7 @@ def run(args: argparse.Namespace) -> int:
                     args.group,
                     secret,
                 )
-                print(f"user {user.id} {user.username} in {user.municipality}")
+                print(f"user {created.id} {created.username} in {created.municipality}")
                 return 0
             if args.action == "list":
                 for u in accounts.users_of(session, args.municipality):
