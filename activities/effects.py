@@ -4,7 +4,7 @@ step is retried."""
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import date, datetime
 from typing import Any
 
 from sqlalchemy import select
@@ -31,11 +31,13 @@ from traject.machine import (
     TaskClosed,
     TaskMarked,
     TaskOpened,
+    TermijnChanged,
 )
 from traject.store import repositories as repo
 from traject.store.models import (
     Case,
     CaseDate,
+    CaseTermijn,
     Declaration,
     Escalation,
     LadderMeasurement,
@@ -108,6 +110,8 @@ def apply(
         elif isinstance(effect, Finished):
             case.outcome, case.finished_at = effect.outcome, at
             step.timeline("finished", effect.state, outcome=effect.outcome)
+        elif isinstance(effect, TermijnChanged):
+            _termijn(step, effect)
     case.status = record.status
     case.current_states = list(record.active)
     case.overdue = record.overdue
@@ -130,6 +134,41 @@ def _notes(step: _Step) -> None:
         _ladder(step, record.ladder, "manual", "m")
     if record.assigned_task is not None:
         _assigned(step, record.assigned_task, record.assignee)
+
+
+_TERMIJN_STATUS = {"met": "met", "ended": "ended", "expired": "expired", "suspend": "suspended"}
+
+
+def _termijn(step: _Step, effect: TermijnChanged) -> None:
+    """Keep the case's row for this termijn as it now stands, and note the change."""
+    row = step.session.scalar(
+        select(CaseTermijn).where(
+            CaseTermijn.case_id == step.case.id, CaseTermijn.name == effect.name
+        )
+    )
+    if row is None:
+        spec = step.d.termijnen[effect.name]
+        row = CaseTermijn(
+            case_id=step.case.id,
+            municipality=step.case.municipality,
+            name=effect.name,
+            title=spec.title,
+            status="running",
+            started_on=date.fromisoformat(effect.started or step.at.date().isoformat()),
+            warned=False,
+            suspensions=0,
+            extensions=0,
+        )
+        step.session.add(row)
+    row.status = _TERMIJN_STATUS.get(
+        effect.change, row.status if row.status != "suspended" else "running"
+    )
+    row.due_on = date.fromisoformat(effect.due) if effect.due else None
+    row.warned = row.warned or effect.change == "amber"
+    row.suspensions += effect.change == "suspend"
+    row.extensions += effect.change == "extend"
+    row.updated_at = step.at
+    step.timeline(f"termijn_{effect.change}", effect.name, due=effect.due, reason=effect.reason)
 
 
 def _assigned(step: _Step, name: str, assignee: str | None) -> None:

@@ -9,17 +9,24 @@ Another municipality's case or task does not exist for a user: it is "not found"
 from __future__ import annotations
 
 import asyncio
-from dataclasses import dataclass
-from datetime import date, datetime
+from dataclasses import dataclass, replace
+from datetime import UTC, date, datetime
 from typing import Any
 
-from traject.definition.compiled import CompiledDefinition
+from traject.definition.compiled import CompiledDefinition, CTermijn
 from traject.service import Refused, Traject
 from traject.store import queries
 from traject.store import repositories as repo
 from traject.store.accounts import Principal
 from traject.store.db import transaction
-from traject.store.models import Case, CasePerson, DefinitionVersion, Task, TimelineEvent
+from traject.store.models import (
+    Case,
+    CasePerson,
+    CaseTermijn,
+    DefinitionVersion,
+    Task,
+    TimelineEvent,
+)
 from workflows.messages import TrajectoryView
 
 STARTERS = ("caseworker", "coordinator")
@@ -80,6 +87,39 @@ class CaseRow:
 
 
 @dataclass(frozen=True)
+class TermijnView:
+    """A termijn as a case worker sees it: how much is used and how urgent it is."""
+
+    name: str
+    title: str
+    status: str  # on_time, amber, red, suspended, met, expired
+    started_on: date
+    due_on: date | None
+    used: float  # share of the time used (0..1+), for the deadline bar
+    days_left: int | None
+    can_suspend: bool = False
+    can_extend: bool = False
+
+    @classmethod
+    def of(cls, row: CaseTermijn, today: date, spec: CTermijn | None = None) -> TermijnView:
+        used, left = 0.0, None
+        status = row.status
+        if row.due_on is not None:
+            total = max((row.due_on - row.started_on).days, 1)
+            used = (today - row.started_on).days / total
+            left = (row.due_on - today).days
+        if status == "running":
+            amber = spec.amber if spec else 0.8
+            status = "red" if left is not None and left <= 0 else "on_time"
+            if status == "on_time" and (row.warned or used >= amber):
+                status = "amber"
+        return cls(row.name, row.title, status, row.started_on, row.due_on, used, left)
+
+
+URGENCY = {"expired": 0, "red": 1, "amber": 2, "suspended": 3, "on_time": 4, "met": 5}
+
+
+@dataclass(frozen=True)
 class CaseDetail:
     case: Case
     person: Person
@@ -88,6 +128,7 @@ class CaseDetail:
     timeline: queries.Page[TimelineEvent]
     dates: dict[str, date]
     names: dict[str, str]  # user:<id> → display name
+    termijnen: list[TermijnView]
 
 
 @dataclass(frozen=True)
@@ -159,6 +200,16 @@ class Casework:
             refs = {t.assignee or "" for t in tasks} | {t.completed_by or "" for t in tasks}
             refs |= {e.actor or "" for e in timeline.items}
             repo.audit(session, case.municipality, user.ref, "case_read", case.id)
+            compiled = repo.compiled_of(version)
+            today = datetime.now(UTC).date()
+            termijnen = [
+                replace(
+                    TermijnView.of(row, today, compiled.termijnen.get(row.name)),
+                    can_suspend=self._may(user, compiled, row.name, "suspend"),
+                    can_extend=self._may(user, compiled, row.name, "extend"),
+                )
+                for row in queries.case_termijnen(session, case.id)
+            ]
             return CaseDetail(
                 case=case,
                 person=person,
@@ -167,6 +218,7 @@ class Casework:
                 timeline=timeline,
                 dates=dates,
                 names=queries.user_names(session, refs),
+                termijnen=termijnen,
             )
 
     def task(self, user: Principal, task_id: int) -> TaskDetail:
@@ -280,6 +332,39 @@ class Casework:
                 "claimed", "this task is claimed by someone else: ask them or a coordinator"
             )
         return await self.traject.complete_task(task.id, data, user.ref, user.municipality)
+
+    async def change_termijn(
+        self,
+        user: Principal,
+        case_id: str,
+        name: str,
+        change: str,
+        reason: str,
+        length: str | None = None,
+    ) -> TrajectoryView:
+        """Suspend, resume or extend a termijn: for the roles its definition names (and
+        coordinators); how often and how long is the workflow's to check."""
+        require(user, *STARTERS)
+        with self.traject.sessions() as session:
+            case = self._case(session, user, case_id)
+            compiled = repo.compiled_of(repo.version_of(session, case))
+        if name not in compiled.termijnen:
+            raise Refused("not_found", f"no termijn '{name}' in this trajectory")
+        if change not in ("suspend", "resume", "extend"):
+            raise Refused("invalid", "change is suspend, resume or extend")
+        if not self._may(user, compiled, name, change):
+            raise Forbidden(f"you may not {change} the termijn '{name}'")
+        return await self.traject.change_termijn(
+            case_id, name, change, reason, user.ref, user.municipality, length
+        )
+
+    @staticmethod
+    def _may(user: Principal, d: CompiledDefinition, name: str, change: str) -> bool:
+        spec = d.termijnen.get(name)
+        rule = None if spec is None else (spec.extend if change == "extend" else spec.suspend)
+        if rule is None:
+            return False
+        return user.oversees or bool(user.groups & set(rule.roles))
 
     async def record_event(
         self, user: Principal, case_id: str, event: str, when: date | None = None

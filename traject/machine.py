@@ -20,6 +20,7 @@ from pydantic import BaseModel, ConfigDict, Field, TypeAdapter
 from transitions.extensions import HierarchicalMachine
 from transitions.extensions.nesting import NestedState
 
+from traject import termijn_runtime as runtime
 from traject.definition.compiled import CompiledDefinition, CState, CTimer, CTransition
 from traject.definition.duration import Duration
 from traject.definition.forms import public_fields, validate_form
@@ -37,6 +38,8 @@ from traject.definition.model import (
     RecordLadder,
     SetDate,
 )
+from traject.termijn import TermijnError
+from traject.termijn_runtime import TermijnRun
 
 _START = "__start__"
 _ACTIONS: TypeAdapter[Action] = TypeAdapter(Action)
@@ -81,6 +84,7 @@ class Snapshot(Frozen):
     outcome: str | None = None
     finished: bool = False
     steps: int = 0
+    termijnen: dict[str, TermijnRun] = {}
 
 
 # ------------------------------------------------------------------------------------- effects
@@ -117,8 +121,9 @@ class TaskMarked(Frozen):
 class TimerArmed(Frozen):
     kind: Literal["timer_armed"] = "timer_armed"
     timer: str
-    after: str
-    anchor: str
+    after: str = ""
+    anchor: str = "entry"
+    at: str | None = None  # an absolute moment (termijnen), instead of `after` from `anchor`
 
 
 class TimerCancelled(Frozen):
@@ -143,6 +148,17 @@ class Finished(Frozen):
     outcome: str | None
 
 
+class TermijnChanged(Frozen):
+    """A termijn started, was met, warned (amber), expired, or was suspended/resumed/extended."""
+
+    kind: Literal["termijn"] = "termijn"
+    name: str
+    change: Literal["started", "met", "ended", "amber", "expired", "suspend", "resume", "extend"]
+    due: str | None  # the last day (ISO date) after the change; None while suspended
+    started: str | None = None  # the day it started (ISO date)
+    reason: str | None = None
+
+
 Effect = Annotated[
     StateEntered
     | StateExited
@@ -152,7 +168,8 @@ Effect = Annotated[
     | TimerArmed
     | TimerCancelled
     | ActionRun
-    | Finished,
+    | Finished
+    | TermijnChanged,
     Field(discriminator="kind"),
 ]
 
@@ -193,6 +210,10 @@ class UnknownEvent(MachineError):
 
 class TimerNotArmed(MachineError):
     code = "timer_not_armed"
+
+
+class TermijnRefused(MachineError):
+    code = "termijn_refused"
 
 
 # ------------------------------------------------------------------------------------- machine
@@ -282,10 +303,12 @@ class Machine:
         self._check_running(snapshot)
         if timer_id not in snapshot.armed:
             raise TimerNotArmed(f"timer '{timer_id}' is not armed")
-        timer = self.d.timer(timer_id)
         disarmed = snapshot.model_copy(
             update={"armed": tuple(t for t in snapshot.armed if t != timer_id)}
         )
+        if timer_id.startswith("termijn:"):
+            return self._termijn_timer(disarmed, timer_id, at)
+        timer = self.d.timer(timer_id)
         if timer.kind == "timer":
             return self._run(disarmed, at, timer.trigger)
         return self._task_timer(disarmed, timer, at)
@@ -341,7 +364,126 @@ class Machine:
                 active = _leaves(self._model.state)
             finally:
                 self._work = None
-        return work.finish(active, moved=active != snapshot.active)
+        step = work.finish(active, moved=active != snapshot.active)
+        return self._follow_termijnen(snapshot, step, at, trigger) if self.d.termijnen else step
+
+    # ---------------------------------------------------------------------------- termijnen
+    def _follow_termijnen(self, before: Snapshot, step: Step, at: str, trigger: str) -> Step:
+        """Start the termijnen this step starts, mark those it meets, and arm their timers."""
+        now = datetime.fromisoformat(at)
+        entered = {e.state for e in step.effects if isinstance(e, StateEntered)}
+        runs = dict(step.snapshot.termijnen)
+        effects: list[Effect] = []
+        known = {} if trigger == _BEGIN else before.dates  # the start's dates are all new
+        starts = runtime.starting(
+            self.d.termijnen, runs, entered, trigger, known, step.snapshot.dates, now.date()
+        )
+        for name, day in starts.items():
+            runs[name] = runtime.begin(self.d.termijnen[name], day)
+            effects.append(_note(name, "started", runs[name]))
+        for name, run in list(runs.items()):
+            t = self.d.termijnen[name]
+            if run.outcome != "running":
+                continue
+            if entered & set(t.met):
+                runs[name] = run.model_copy(update={"outcome": "met"})
+                effects.append(_note(name, "met", run))
+            elif step.snapshot.finished:  # the trajectory ended another way: nothing to meet
+                runs[name] = run.model_copy(update={"outcome": "ended"})
+                effects.append(_note(name, "ended", run))
+        if not effects and runs == step.snapshot.termijnen:
+            return step
+        snapshot = step.snapshot.model_copy(update={"termijnen": runs})
+        snapshot, timers = self._retime(snapshot, {*starts, *runs}, now)
+        return step.model_copy(
+            update={"snapshot": snapshot, "effects": (*step.effects, *effects, *timers)}
+        )
+
+    def _retime(
+        self, snapshot: Snapshot, names: Iterable[str], now: datetime
+    ) -> tuple[Snapshot, list[Effect]]:
+        """Cancel the timers of these termijnen and arm what each needs now."""
+        armed, effects = list(snapshot.armed), list[Effect]()
+        for name in sorted(set(names)):
+            for timer in [
+                t for t in armed if runtime.parse_timer(t)[0] == name and t.startswith("termijn:")
+            ]:
+                armed.remove(timer)
+                effects.append(TimerCancelled(timer=timer))
+            run = snapshot.termijnen.get(name)
+            if run is None:
+                continue
+            wanted = runtime.moments(name, run, self.d.termijnen[name], now.date(), now.tzinfo)
+            for timer, moment in wanted.items():
+                armed.append(timer)
+                effects.append(TimerArmed(timer=timer, at=moment))
+        return snapshot.model_copy(update={"armed": tuple(armed)}), effects
+
+    def check_termijn_change(
+        self, snapshot: Snapshot, name: str, change: runtime.Change, at: str, length: str | None
+    ) -> None:
+        self.change_termijn(snapshot, name, change, at, "check", length)
+
+    def change_termijn(
+        self,
+        snapshot: Snapshot,
+        name: str,
+        change: runtime.Change,
+        at: str,
+        reason: str,
+        length: str | None = None,
+    ) -> Step:
+        """Suspend, resume or extend a running termijn; its timers follow."""
+        self._check_running(snapshot)
+        t, run = self.d.termijnen.get(name), snapshot.termijnen.get(name)
+        if t is None or run is None:
+            raise TermijnRefused(f"termijn '{name}' is not running in this trajectory")
+        now = datetime.fromisoformat(at)
+        try:
+            changed = runtime.change(run, t, change, now.date(), reason, length)
+        except TermijnError as error:
+            raise TermijnRefused(str(error)) from None
+        updated = snapshot.model_copy(
+            update={"termijnen": {**snapshot.termijnen, name: changed}, "steps": snapshot.steps + 1}
+        )
+        updated, timers = self._retime(updated, [name], now)
+        note = _note(name, change, changed, reason)
+        return Step(snapshot=updated, effects=(note, *timers), moved=False)
+
+    def _termijn_timer(self, snapshot: Snapshot, timer: str, at: str) -> Step:
+        name, kind = runtime.parse_timer(timer)
+        run = snapshot.termijnen.get(name)
+        if run is None or run.outcome != "running":
+            return Step(snapshot=snapshot, effects=(), moved=False)
+        if kind == runtime.RESUME:  # the longest suspension allowed is used up
+            return self.change_termijn(snapshot, name, "resume", at, "max_suspension")
+        if kind == runtime.AMBER:
+            warned = run.model_copy(update={"warned": True})
+            done = snapshot.model_copy(
+                update={
+                    "termijnen": {**snapshot.termijnen, name: warned},
+                    "steps": snapshot.steps + 1,
+                }
+            )
+            state = snapshot.active[0] if snapshot.active else self.d.initial
+            effects: list[Effect] = [_note(name, "amber", run)]
+            for i, action in enumerate(self.d.termijnen[name].on_warning):
+                effects.append(ActionRun(key=f"{snapshot.steps}.{i}", state=state, action=action))
+            return Step(snapshot=done, effects=tuple(effects), moved=False)
+        t = self.d.termijnen[name]
+        expired = snapshot.model_copy(
+            update={
+                "termijnen": {
+                    **snapshot.termijnen,
+                    name: run.model_copy(update={"outcome": "expired"}),
+                }
+            }
+        )
+        pre: list[Effect] = [_note(name, "expired", run)]
+        state = snapshot.active[0] if snapshot.active else self.d.initial
+        for i, action in enumerate(t.on_expiry):
+            pre.append(ActionRun(key=f"{snapshot.steps}.{i}", state=state, action=action))
+        return self._run(expired, at, t.trigger, pre)
 
     def _complete_states(self) -> None:
         """Fire `done:<state>` for states whose final configuration was reached (SCXML's done.state)."""
@@ -435,6 +577,7 @@ class _Work:
         self.armed = list(snapshot.armed)
         self.dates = dict(snapshot.dates)
         self.ladder = snapshot.ladder
+        self.termijnen = snapshot.termijnen
         self.outcome: str | None = snapshot.outcome
         self.pending_outcome: str | None = None
         self.effects: list[Effect] = []
@@ -517,14 +660,34 @@ class _Work:
             outcome=self.outcome,
             finished=finished,
             steps=self.step + 1,
+            termijnen=self.termijnen,
         )
         return Step(snapshot=snapshot, effects=tuple(self.effects), moved=moved)
 
 
+def _due(run: TermijnRun) -> str | None:
+    termijn = run.termijn
+    return None if termijn.suspended else termijn.due().isoformat()
+
+
+def _note(name: str, change: str, run: TermijnRun, reason: str | None = None) -> TermijnChanged:
+    return TermijnChanged(
+        name=name,
+        change=change,
+        due=_due(run),
+        started=run.termijn.started.isoformat(),
+        reason=reason,
+    )
+
+
 # ------------------------------------------------------------------------------------- timers
-def timer_due(anchor: str, after: str, now: datetime, dates: Mapping[str, str]) -> datetime | None:
-    """When an armed timer fires: `after` from `now` (its state's entry) or from a case date, which
-    counts from the start of that day in `now`'s time zone; None while the date is not known."""
+def timer_due(
+    anchor: str, after: str, now: datetime, dates: Mapping[str, str], at: str | None = None
+) -> datetime | None:
+    """When an armed timer fires: at `at`, or `after` from `now` (its state's entry) or from a case
+    date, which counts from the start of that day in `now`'s time zone; None while it is unknown."""
+    if at is not None:
+        return datetime.fromisoformat(at)
     if anchor == "entry":
         start = now
     else:
@@ -546,7 +709,7 @@ def track_timers(
     that waited for a case date this step recorded. Shared by the workflow and the scenario runner."""
     for effect in effects:
         if isinstance(effect, TimerArmed):
-            due[effect.timer] = timer_due(effect.anchor, effect.after, now, dates)
+            due[effect.timer] = timer_due(effect.anchor, effect.after, now, dates, effect.at)
         elif isinstance(effect, TimerCancelled):
             due.pop(effect.timer, None)
     for timer_id, when in due.items():

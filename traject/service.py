@@ -25,6 +25,7 @@ from traject.store.models import Case, CasePerson
 from workflows.messages import (
     AssignTask,
     CaseDecision,
+    ChangeTermijn,
     CompleteTask,
     RecordEvent,
     RecordLadder,
@@ -206,6 +207,36 @@ class Traject:
         request = RecordLadder(step=step, actor=actor)
         view = await self._update(case, TrajectoryWorkflow.record_ladder, request, None)
         self._audit(case, actor, "ladder_recorded", step=step)
+        return view
+
+    async def change_termijn(
+        self,
+        case_id: str,
+        name: str,
+        change: str,
+        reason: str,
+        actor: str,
+        municipality: str | None = None,
+        length: str | None = None,
+    ) -> TrajectoryView:
+        """Suspend, resume or extend a running termijn; the workflow checks its rules."""
+        case = self._case(case_id, municipality)
+        try:
+            request = ChangeTermijn(
+                name=name,
+                change=change,
+                reason=reason,
+                length=length,
+                actor=actor,
+            )
+        except ValueError:
+            raise Refused(
+                "invalid",
+                "change is suspend, resume or extend; a reason is a code such as ziekte",
+                {"reason": "a code: lower case letters, digits and _"},
+            ) from None
+        view = await self._update(case, TrajectoryWorkflow.change_termijn, request, None)
+        self._audit(case, actor, f"termijn_{change}", termijn=name, reason=reason, length=length)
         return view
 
     async def assign_task(

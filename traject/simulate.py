@@ -40,6 +40,7 @@ import numpy.typing as npt
 from traject.definition.compiled import CompiledDefinition, CState, CTransition
 from traject.definition.duration import DAYS_PER_MONTH, Duration
 from traject.definition.model import AllOf, AllTasksDone, Guard, SetDate, Simulate
+from traject.simulate_termijnen import TermijnStats, length_days, termijn_stats
 
 Floats = npt.NDArray[np.float64]
 Ints = npt.NDArray[np.int64]
@@ -110,6 +111,7 @@ class SimulationReport:
     states: tuple[StateStats, ...]  # the states inside them, in tree order
     bottleneck: str | None  # the state with the largest `decided_days`
     assumptions: tuple[str, ...]  # what was defaulted for lack of `simulate` data
+    termijnen: tuple[TermijnStats, ...] = ()  # how often each legal deadline is missed
 
     def to_dict(self) -> dict[str, Any]:
         return asdict(self)
@@ -385,10 +387,25 @@ class _Sim:
             self.notes.add(f"timer {timer.id}: counts from {timer.anchor}, {known}")
             anchor = self.dates[timer.anchor][entry.idx] + _days(timer.after)
             return np.where(np.isnan(anchor), np.inf, np.maximum(entry.t0, anchor))
+        if kind == "termijn":
+            return self._termijn_expiry(state, name, entry)
         if not any(t.simulate for t in alts):
             self.notes.add(f"event {name} in {state.name}: no simulate, assumed not to happen")
             return np.full(entry.n, np.inf)
         return entry.t0 + self._fallback(state, f"event {name} in {state.name}", entry.n)
+
+    def _termijn_expiry(self, state: CState, name: str, entry: _Entry) -> Floats:
+        """A termijn expires the day after its last day: from its case date, or from this state's
+        entry when it starts there (otherwise its start is not known here)."""
+        t = self.d.termijnen[name]
+        days = length_days(t.length) + 1
+        if t.start_kind == "date":
+            start = self.dates[t.start][entry.idx]
+            return np.where(np.isnan(start), np.inf, np.maximum(entry.t0, start + days))
+        if t.start_kind == "state" and t.start in self.d.ancestors(state.name):
+            return entry.t0 + days
+        self.notes.add(f"termijn {name} in {state.name}: its start is not dated here")
+        return np.full(entry.n, np.inf)
 
     def _choose(
         self, state: CState, alts: tuple[CTransition, ...], times: list[Floats], entry: _Entry
@@ -528,6 +545,9 @@ def _report(sim: _Sim, seed: int) -> SimulationReport:
     outcomes = [_outcome(sim, i, name, finished) for i, name in enumerate(sim.outcome_names)]
     if (finished & (sim.outcome < 0)).any():
         outcomes.append(_outcome(sim, -1, "-", finished))
+    termijnen = termijn_stats(
+        sim.d, sim.spent, sim.code, sim.dates, sim.finish, HORIZON_DAYS, sim.notes
+    )
     spent, decided = _per_run(sim.spent, sim.runs), _per_run(sim.decided, sim.runs)
     states = [_state(sim, name, spent, decided, finished) for name in _tree(sim.d)]
     working = [s for s in states if s.decided_days > 0]
@@ -544,6 +564,7 @@ def _report(sim: _Sim, seed: int) -> SimulationReport:
         phases=tuple(s for s in states if s.depth == 0),
         states=tuple(s for s in states if s.depth > 0),
         bottleneck=max(working, key=lambda s: s.decided_days).state if working else None,
+        termijnen=termijnen,
         assumptions=tuple(sorted(sim.notes)),
     )
 
@@ -637,6 +658,13 @@ def format_report(report: SimulationReport) -> str:
               "time that a state's own tasks, timers and events took)"]  # fmt: skip
     if report.unfinished:
         lines.append(f"unfinished: {report.unfinished:,} runs reached no final state")
+    if report.termijnen:
+        lines += ["", f"{'termijn':<30}{'length':>8}{'started':>9}{'missed':>8}{'met after':>11}"]
+        for tj in report.termijnen:
+            lines.append(
+                f"{tj.termijn:<30}{_time(tj.length_days):>8}{tj.started:>9,}"
+                f"{_share(tj.missed):>8}{_time(tj.met_median_days):>11}"
+            )
     if report.assumptions:
         lines += [
             "",

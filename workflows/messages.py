@@ -6,7 +6,7 @@ definition marks `personal` are removed before a completion is sent (see `trajec
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
@@ -60,6 +60,16 @@ class AssignTask(Message):
     assignee: str | None = Field(default=None, pattern=r"^user:\d+$")
     actor: str
     override: bool = False
+
+
+class ChangeTermijn(Message):
+    """Suspend (opschorten), resume or extend (verlengen) a running termijn, with a reason code."""
+
+    name: str
+    change: Literal["suspend", "resume", "extend"]
+    reason: str = Field(pattern=r"^[a-z][a-z0-9_]*$", max_length=64)
+    length: str | None = Field(default=None, max_length=40)  # extend: P4W or '10 werkdagen'
+    actor: str
 
 
 class RecordEvent(Message):

@@ -33,6 +33,7 @@ with workflow.unsafe.imports_passed_through():
         AssignTask,
         Carried,
         CaseDecision,
+        ChangeTermijn,
         CompleteTask,
         RecordEvent,
         RecordLadder,
@@ -336,6 +337,23 @@ class TrajectoryWorkflow:
             return
         raise ApplicationError(
             f"task '{request.task}' is claimed by someone else", type="claimed", non_retryable=True
+        )
+
+    @workflow.update
+    async def change_termijn(self, request: ChangeTermijn) -> TrajectoryView:
+        return await self._machine_update(
+            lambda s: self.machine.change_termijn(
+                s, request.name, request.change, self._now(), request.reason, request.length
+            ),
+            request.actor,
+        )
+
+    @change_termijn.validator
+    def _validate_termijn(self, request: ChangeTermijn) -> None:
+        self._validate(
+            lambda s: self.machine.check_termijn_change(
+                s, request.name, request.change, self._now(), request.length
+            )
         )
 
     @workflow.update

@@ -38,6 +38,7 @@ USERS = {  # name: (municipality, roles, groups)
     "vrijwilliger": ("zaanstad", ["volunteer"], ["trainer"]),
     "ontwerper": ("zaanstad", ["designer"], []),
     "leiden": ("voorbeeldgemeente", ["caseworker", "coordinator"], ["klantmanager", "trainer"]),
+    "docent": ("voorbeeldgemeente", ["caseworker"], ["taalaanbieder"]),
 }
 
 

@@ -168,3 +168,36 @@ async def test_lists_are_paged(api: Api) -> None:
     assert {c["id"] for c in first["items"]}.isdisjoint(c["id"] for c in second["items"])
     too_big = await api.get("klantmanager", "/api/cases", params={"size": 10_000})
     assert too_big.status_code == 422
+
+
+async def test_a_termijn_is_suspended_resumed_and_extended_within_its_rules(api: Api) -> None:
+    started = await api.post(
+        "leiden",
+        "/api/cases",
+        {"definition": "wi2021", "first_name": "Samir", "dates": {"duo_melding": "2026-11-16"}},
+    )
+    assert started.status_code == 201, started.text
+    case = started.json()
+    assert [(t["name"], t["status"]) for t in case["termijnen"]] == [("pip_termijn", "on_time")]
+    assert case["termijnen"][0]["due_on"] == "2027-01-25"  # ten weeks from the day after
+    url = f"/api/cases/{case['id']}/termijnen/pip_termijn"
+    not_allowed = await api.post("docent", f"{url}/suspend", {"reason": "ziek"})
+    assert not_allowed.status_code == 403
+    assert (await api.post("leiden", f"{url}/resume", {"reason": "terug"})).status_code == 409
+    assert (
+        await api.post("leiden", f"{url}/suspend", {"reason": "wacht_op_documenten"})
+    ).status_code == 200
+    suspended = (await api.get("leiden", f"/api/cases/{case['id']}")).json()["termijnen"][0]
+    assert suspended["status"] == "suspended" and suspended["due_on"] is None
+    assert (await api.post("leiden", f"{url}/resume", {"reason": "ontvangen"})).status_code == 200
+    too_long = await api.post("leiden", f"{url}/extend", {"reason": "complex", "length": "P3M"})
+    assert too_long.status_code == 409 and "at most P6W" in too_long.json()["detail"]
+    extended = await api.post("leiden", f"{url}/extend", {"reason": "complex", "length": "P2W"})
+    assert extended.status_code == 200
+    after = (await api.get("leiden", f"/api/cases/{case['id']}")).json()
+    assert after["termijnen"][0]["status"] == "on_time"
+    assert after["termijnen"][0]["due_on"] == "2027-02-08"  # two weeks later (same day, no pause)
+    kinds = [e["kind"] for e in after["timeline"]["items"]]
+    assert {"termijn_started", "termijn_suspend", "termijn_resume", "termijn_extend"} <= set(kinds)
+    audit = (await api.get("leiden", f"/api/cases/{case['id']}/audit")).json()["items"]
+    assert {"termijn_suspend", "termijn_resume", "termijn_extend"} <= {a["action"] for a in audit}

@@ -17,6 +17,7 @@ BODIES: dict[str, dict[str, Any]] = {
     "/api/cases/{case_id}/cancel": {"reason": "verhuisd"},
     "/api/tasks/{task_id}/complete": {"data": {"aanwezig": True}},
     "/api/tasks/{task_id}/assign": {"user_id": 1},
+    "/api/cases/{case_id}/termijnen/{name}/{change}": {"reason": "ziek"},
 }
 # Endpoints without another municipality's ids in their path, and how each one is checked.
 UNSCOPED = {
@@ -51,6 +52,7 @@ async def test_every_endpoint_hides_another_municipalitys_case_and_task(api: Api
             continue
         assert "{case_id}" in path or "{task_id}" in path, f"classify {method} {path}"
         url = path.replace("{case_id}", case["id"]).replace("{task_id}", str(task_id))
+        url = url.replace("{name}", "pip_termijn").replace("{change}", "suspend")
         response = await api.http.request(
             method, url, headers=api.headers("leiden"), json=BODIES.get(path)
         )

@@ -3,9 +3,9 @@ update whose answer (the trajectory's new state) is returned. Lists are paged (`
 
 from __future__ import annotations
 
-from typing import Annotated, Any
+from typing import Annotated, Any, Literal
 
-from fastapi import APIRouter, Query, Request, Response
+from fastapi import APIRouter, Path, Query, Request, Response
 
 from traject.api import schemas as s
 from traject.api.auth import SESSION_COOKIE, User, bearer
@@ -173,6 +173,24 @@ def api_router() -> APIRouter:
         case_id: str, body: s.Ladder, user: User, request: Request
     ) -> s.StateOut:
         view = await _casework(request).record_ladder(user, case_id, body.step)
+        return s.StateOut.of(view)
+
+    @api.post(
+        "/cases/{case_id}/termijnen/{name}/{change}", tags=["cases"], response_model=s.StateOut
+    )
+    async def change_termijn(
+        case_id: str,
+        name: Annotated[str, Path(pattern=s.SLUG, max_length=64)],
+        change: Literal["suspend", "resume", "extend"],
+        body: s.TermijnChange,
+        user: User,
+        request: Request,
+    ) -> s.StateOut:
+        """Suspend (opschorten), resume or extend (verlengen) a legal deadline, with a reason;
+        the definition says who may, how often and for how long."""
+        view = await _casework(request).change_termijn(
+            user, case_id, name, change, body.reason, body.length
+        )
         return s.StateOut.of(view)
 
     for decision in ("suspend", "resume", "cancel"):

@@ -65,6 +65,13 @@ class Ladder(Body):
     step: int = Field(ge=1, le=6, description="Participatieladder step, 1 to 6")
 
 
+class TermijnChange(Body):
+    reason: str = Field(pattern=SLUG, max_length=64, description="A code, e.g. wacht_op_documenten")
+    length: str | None = Field(
+        default=None, max_length=40, description="extend only: P4W, P2M or '10 werkdagen'"
+    )
+
+
 class Decision(Body):
     reason: str = Field(pattern=SLUG, max_length=64, description="A code, e.g. verhuisd")
     note: str | None = Field(default=None, max_length=2000, description="Stays in the audit log")
@@ -220,8 +227,18 @@ class TimelineOut(BaseModel):
         )
 
 
+class TermijnOut(BaseModel):
+    name: str
+    title: str
+    status: str = Field(description="on_time, amber, red, suspended, met or expired")
+    started_on: date
+    due_on: date | None
+    days_left: int | None
+
+
 class CaseDetailOut(CaseOut):
     dates: dict[str, date]
+    termijnen: list[TermijnOut]
     tasks: list[TaskOut]
     timeline: Page[TimelineOut]
 
@@ -234,6 +251,17 @@ class CaseDetailOut(CaseOut):
         return cls(
             **base,
             dates=d.dates,
+            termijnen=[
+                TermijnOut(
+                    name=v.name,
+                    title=v.title,
+                    status=v.status,
+                    started_on=v.started_on,
+                    due_on=v.due_on,
+                    days_left=v.days_left,
+                )
+                for v in d.termijnen
+            ],
             tasks=[TaskOut.of(task) for task in d.tasks],
             timeline=Page[TimelineOut](
                 items=[TimelineOut.of(e) for e in t.items],

@@ -85,6 +85,36 @@ class CState(Frozen):
     checklist: bool = False
 
 
+class CTermijnRule(Frozen):
+    roles: tuple[str, ...]
+    max_times: int
+    max_length: str | None = None
+
+
+class CTermijn(Frozen):
+    """A named legal deadline; its timers are `termijn:<name>` (expiry) and `…:amber`."""
+
+    name: str
+    title: str
+    legal_basis: str | None = None
+    start_kind: Literal["state", "date", "event"]
+    start: str
+    length: str  # as written: P10W, P3Y, '15 werkdagen'
+    from_day_after: bool = True
+    atw: bool = True
+    amber: float = 0.8
+    warn_before: str | None = None
+    met: tuple[str, ...] = ()
+    on_warning: tuple[Action, ...] = ()
+    on_expiry: tuple[Action, ...] = ()
+    suspend: CTermijnRule | None = None
+    extend: CTermijnRule | None = None
+
+    @property
+    def trigger(self) -> str:
+        return f"termijn:{self.name}"
+
+
 class CompiledDefinition(Frozen):
     definition: str
     title: str
@@ -102,6 +132,7 @@ class CompiledDefinition(Frozen):
     initial: str
     states: dict[str, CState]  # by unique name, parents before children
     tasks: dict[str, CTask]
+    termijnen: dict[str, CTermijn] = {}
     content_hash: str = ""
 
     @property
@@ -128,6 +159,8 @@ class CompiledDefinition(Frozen):
         return found
 
     def with_hash(self) -> CompiledDefinition:
-        body = self.model_dump(mode="json", exclude={"content_hash"})
+        # Without termijnen the body is what it was before they existed: published hashes stay.
+        unset = {"termijnen"} if not self.termijnen else set()
+        body = self.model_dump(mode="json", exclude={"content_hash", *unset})
         digest = hashlib.sha256(json.dumps(body, sort_keys=True).encode()).hexdigest()
         return self.model_copy(update={"content_hash": digest})

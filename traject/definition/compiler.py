@@ -32,6 +32,7 @@ from traject.definition.model import (
     Task,
     Transition,
 )
+from traject.definition.termijnen import compile_termijnen
 
 
 def compile_file(path: str | Path) -> CompiledDefinition:
@@ -72,6 +73,9 @@ class _Compiler:
                 )
         if d.initial not in d.states:
             self._unknown(("initial",), "initial state", d.initial, d.states)
+        self.termijnen = compile_termijnen(
+            d, self.states, self.problem, self._unknown, self._check_actions
+        )
         transitions = [self._transition(*pending) for pending in self.pending]
         for transition in transitions:
             if transition is not None:
@@ -111,6 +115,7 @@ class _Compiler:
             initial=d.initial,
             states=states,
             tasks=self.tasks,
+            termijnen=self.termijnen,
         )
 
     # ------------------------------------------------------------------------------------ states
@@ -411,11 +416,18 @@ class _Compiler:
             return f"task:{task}"
         if key in self.d.events:
             return f"event:{key}"
-        known = [*self.d.events, *(f"{t}.done" for t in self.tasks), "done"]
+        if key.endswith(".expired") and key.removesuffix(".expired") in self.d.termijnen:
+            return f"termijn:{key.removesuffix('.expired')}"
+        known = [
+            *self.d.events,
+            *(f"{t}.done" for t in self.tasks),
+            *(f"{t}.expired" for t in self.d.termijnen),
+            "done",
+        ]
         self.problem(
             path[:-1],
             f"unknown trigger '{key}'{did_you_mean(key, known)}: use "
-            "'<task>.done', 'done' or an event declared under 'events'",
+            "'<task>.done', 'done', '<termijn>.expired' or an event declared under 'events'",
         )
         return None
 

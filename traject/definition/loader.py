@@ -281,6 +281,13 @@ def _message(item: Any) -> str:
             f"known: {ctx.get('expected_tags')}"
         )
     if kind == "string_pattern_mismatch":
+        pattern = str(item.get("ctx", {}).get("pattern", ""))
+        if "werkdagen" in pattern:
+            return (
+                f"{item['input']!r} is not a termijn length: P10W, P2M, P3Y, P14D or '15 werkdagen'"
+            )
+        if pattern.startswith("^([Pp]"):
+            return f"{item['input']!r} is not an ISO-8601 duration such as P10W, P3M or P1Y"
         return f"{item['input']!r} must be a lowercase name (letters, digits, _), e.g. 'plan_van_aanpak'"
     if kind == "value_error":
         return str(item.get("ctx", {}).get("error", message))

@@ -22,6 +22,7 @@ from pydantic import (
     ConfigDict,
     Field,
     StringConstraints,
+    model_validator,
 )
 
 from traject.definition.duration import normalise
@@ -395,6 +396,59 @@ class Outcome(Strict):
     )
 
 
+class TermijnStart(Strict):
+    """Where a termijn starts: on entering a state, on a case date, or on an outside event."""
+
+    state: Slug | None = None
+    date: Slug | None = None
+    event: Slug | None = None
+
+    @model_validator(mode="after")
+    def _one(self) -> TermijnStart:
+        given = [k for k in ("state", "date", "event") if getattr(self, k) is not None]
+        if len(given) != 1:
+            raise ValueError("a termijn starts on exactly one of 'state', 'date' or 'event'")
+        return self
+
+
+class TermijnRule(Strict):
+    """Who may suspend or extend a termijn, how often, and for how long at most."""
+
+    roles: list[Slug] = Field(min_length=1)
+    max_times: int = Field(default=1, ge=1, le=20)
+    max_length: DurationText | None = Field(
+        default=None, description="suspension: in total; extension: each time"
+    )
+
+
+TermijnLength = Annotated[
+    str,
+    StringConstraints(pattern=r"^(P\d+[DWMY]|\d+ werkdagen|\$\{.*\})$", max_length=40),
+    Field(description="P10W, P2M, P3Y, P14D, or '15 werkdagen'"),
+]
+
+
+class Termijn(Strict):
+    """A legal deadline: a start, a length (calendar units or werkdagen), warnings and what
+    happens on expiry. A case worker may suspend or extend it where `suspend`/`extend` allow."""
+
+    title: str
+    legal_basis: str | None = None
+    start: TermijnStart
+    length: TermijnLength
+    from_day_after: bool = Field(default=True, description="Awb 6:8: counts from the day after")
+    atw: bool = Field(default=True, description="a statutory termijn: Algemene termijnenwet")
+    amber: float = Field(default=0.8, gt=0, le=1, description="share used that turns it amber")
+    warn_before: DurationText | None = Field(
+        default=None, description="turn amber this long before the last day (instead of a share)"
+    )
+    met: list[Slug] = Field(default_factory=list, description="states whose entry meets it")
+    on_warning: list[Action] = Field(default_factory=list, description="when it turns amber")
+    on_expiry: list[Action] = Field(default_factory=list)
+    suspend: TermijnRule | None = None
+    extend: TermijnRule | None = None
+
+
 class Definition(Strict):
     """A municipality's trajectory variant."""
 
@@ -411,6 +465,7 @@ class Definition(Strict):
     case_dates: dict[Slug, str] = Field(default_factory=dict)
     events: dict[Slug, Event] = Field(default_factory=dict)
     outcomes: dict[Slug, Outcome] = Field(default_factory=dict)
+    termijnen: dict[Slug, Termijn] = Field(default_factory=dict)
     initial: Slug
     states: dict[Slug, State] = Field(min_length=1)
 

@@ -189,6 +189,28 @@ class TimelineEvent(Base):
     actor: Mapped[str | None] = mapped_column(String(100))
 
 
+class CaseTermijn(Base):
+    """A legal deadline of a case as it stands (the workflow's termijn, as last recorded)."""
+
+    __tablename__ = "case_termijnen"
+    __table_args__ = (
+        UniqueConstraint("case_id", "name"),
+        Index("ix_termijnen_open", "municipality", "status", "due_on"),
+    )
+    id: Mapped[int] = mapped_column(primary_key=True)
+    case_id: Mapped[str] = mapped_column(ForeignKey("cases.id"))
+    municipality: Mapped[str] = mapped_column(ForeignKey("municipalities.slug"))
+    name: Mapped[str] = mapped_column(String(64))
+    title: Mapped[str] = mapped_column(String(300))
+    status: Mapped[str] = mapped_column(String(20))  # running, suspended, met, expired
+    started_on: Mapped[date] = mapped_column(Date)
+    due_on: Mapped[date | None] = mapped_column(Date)  # None while suspended
+    warned: Mapped[bool] = mapped_column(Boolean, default=False)
+    suspensions: Mapped[int] = mapped_column(Integer, default=0)
+    extensions: Mapped[int] = mapped_column(Integer, default=0)
+    updated_at: Mapped[datetime] = mapped_column()
+
+
 class LadderMeasurement(Base):
     __tablename__ = "ladder_measurements"
     __table_args__ = (CheckConstraint("step BETWEEN 1 AND 6", name="ladder_step_1_to_6"),)

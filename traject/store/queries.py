@@ -14,6 +14,7 @@ from traject.store.models import (
     AuditEvent,
     Case,
     CasePerson,
+    CaseTermijn,
     DefinitionVersion,
     Task,
     TimelineEvent,
@@ -162,6 +163,26 @@ def cases(
     ).all():
         rows.append((row[0], row[1], row[2]))
     return Page(rows, total, page, size)
+
+
+def case_termijnen(session: Session, case_id: str) -> Sequence[CaseTermijn]:
+    return session.scalars(
+        select(CaseTermijn).where(CaseTermijn.case_id == case_id).order_by(CaseTermijn.started_on)
+    ).all()
+
+
+def case_task_termijnen(session: Session, case_ids: Sequence[str]) -> dict[str, list[CaseTermijn]]:
+    """The running termijnen of these cases (for the inbox's deadline column)."""
+    found: dict[str, list[CaseTermijn]] = {}
+    if case_ids:
+        for row in session.scalars(
+            select(CaseTermijn).where(
+                CaseTermijn.case_id.in_(set(case_ids)),
+                CaseTermijn.status.in_(("running", "suspended")),
+            )
+        ):
+            found.setdefault(row.case_id, []).append(row)
+    return found
 
 
 def case_tasks(session: Session, case_id: str) -> Sequence[Task]:

@@ -315,6 +315,23 @@ def pages_router() -> APIRouter:
             ),
         )
 
+    @web.post("/cases/{case_id}/termijn")
+    async def termijn(request: Request, case_id: str) -> Response:
+        user, form = await posted(request)
+        return await _case_change(
+            request,
+            user,
+            case_id,
+            lambda: _casework(request).change_termijn(
+                user,
+                case_id,
+                str(form.get("name", "")),
+                str(form.get("change", "")),
+                str(form.get("reason", "")),
+                str(form.get("length", "")) or None,
+            ),
+        )
+
     @web.post("/cases/{case_id}/decide")
     async def decide(request: Request, case_id: str) -> Response:
         user, form = await posted(request)
