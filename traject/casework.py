@@ -160,9 +160,20 @@ class Casework:
             raise Forbidden("all tasks of the municipality are for coordinators")
         with self.traject.sessions() as session:
             scope = scope_of(user)
-            return queries.tasks(session, scope, view, page=page, size=size), queries.task_counts(
-                session, scope
+            found = queries.tasks(session, scope, view, page=page, size=size)
+            return found, queries.task_counts(session, scope)
+
+    def deadlines(self, case_ids: list[str]) -> dict[str, TermijnView]:
+        """The most urgent open termijn of each of these cases (for the inbox)."""
+        today = datetime.now(UTC).date()
+        with self.traject.sessions() as session:
+            rows = queries.case_task_termijnen(session, case_ids)
+        return {
+            case_id: min(
+                (TermijnView.of(row, today) for row in found), key=lambda v: URGENCY[v.status]
             )
+            for case_id, found in rows.items()
+        }
 
     def cases(
         self, user: Principal, page: int = 1, size: int = 25, **filters: Any

@@ -3,6 +3,8 @@ outside events, ladder, suspend/resume/cancel; every error a problem+json that s
 
 from __future__ import annotations
 
+from datetime import UTC, datetime, timedelta
+
 from sqlalchemy import select
 
 from tests.api.conftest import Api
@@ -180,6 +182,18 @@ async def test_a_termijn_is_suspended_resumed_and_extended_within_its_rules(api:
     case = started.json()
     assert [(t["name"], t["status"]) for t in case["termijnen"]] == [("pip_termijn", "on_time")]
     assert case["termijnen"][0]["due_on"] == "2027-01-25"  # ten weeks from the day after
+    await api.open_task(case["id"], "intake_afnemen", "leiden")
+    team = (await api.get("leiden", "/api/tasks", params={"view": "team", "size": 200})).json()
+    mine = [t for t in team["items"] if t["case_id"] == case["id"]]
+    assert (
+        mine
+        and mine[0]["termijn_status"] == "on_time"
+        and mine[0]["termijn_due_on"] == "2027-01-25"
+    )
+    near = (await api.get("leiden", "/api/tasks", params={"view": "deadline", "size": 200})).json()
+    assert case["id"] not in {
+        t["case_id"] for t in near["items"]
+    }  # ends in two months, not two weeks
     url = f"/api/cases/{case['id']}/termijnen/pip_termijn"
     not_allowed = await api.post("docent", f"{url}/suspend", {"reason": "ziek"})
     assert not_allowed.status_code == 403
@@ -201,3 +215,21 @@ async def test_a_termijn_is_suspended_resumed_and_extended_within_its_rules(api:
     assert {"termijn_started", "termijn_suspend", "termijn_resume", "termijn_extend"} <= set(kinds)
     audit = (await api.get("leiden", f"/api/cases/{case['id']}/audit")).json()["items"]
     assert {"termijn_suspend", "termijn_resume", "termijn_extend"} <= {a["action"] for a in audit}
+
+
+async def test_the_deadline_view_puts_the_nearest_termijn_first(api: Api) -> None:
+    today = datetime.now(UTC).date()
+    ids = []
+    for weeks_ago in (9, 7):  # a PIP termijn of ten weeks: ends in about one and three weeks
+        body = {
+            "definition": "wi2021",
+            "first_name": "Nour",
+            "dates": {"duo_melding": (today - timedelta(weeks=weeks_ago)).isoformat()},
+        }
+        started = await api.post("leiden", "/api/cases", body)
+        ids.append(started.json()["id"])
+        await api.open_task(ids[-1], "intake_afnemen", "leiden")
+    near = (await api.get("leiden", "/api/tasks", params={"view": "deadline", "size": 200})).json()
+    listed = [t["case_id"] for t in near["items"] if t["case_id"] in ids]
+    assert listed == [ids[0]]  # ends within two weeks; the other not yet
+    assert near["items"][0]["termijn_status"] in ("amber", "red")

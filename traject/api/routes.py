@@ -221,10 +221,19 @@ def api_router() -> APIRouter:
         size: Size = 25,
     ) -> dict[str, Any]:
         """Open tasks: `mine` (claimed by you), `team` (your groups), `unassigned`, `overdue`,
+        `deadline` (the case's termijn is past, warned or ends within two weeks; nearest first),
         `all` (coordinators). The count of every view is in the `X-Task-Counts` header."""
-        found, counts = _casework(request).inbox(user, view, page, size)
+        casework = _casework(request)
+        found, counts = casework.inbox(user, view, page, size)
+        deadlines = casework.deadlines([task.case_id for task, _ in found.items])
         response.headers["X-Task-Counts"] = ",".join(f"{k}={v}" for k, v in counts.items())
-        return _page([s.TaskOut.of(task, name) for task, name in found.items], found)
+        items = []
+        for task, name in found.items:
+            out = s.TaskOut.of(task, name)
+            if (dl := deadlines.get(task.case_id)) is not None:
+                out.termijn_status, out.termijn_due_on = dl.status, dl.due_on
+            items.append(out)
+        return _page(items, found)
 
     @api.get("/tasks/{task_id}", tags=["tasks"], response_model=s.TaskDetailOut)
     def get_task(task_id: int, user: User, request: Request) -> s.TaskDetailOut:

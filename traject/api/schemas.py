@@ -157,6 +157,8 @@ class TaskOut(BaseModel):
     escalated: bool
     completed_at: datetime | None
     first_name: str | None = None
+    termijn_status: str | None = Field(default=None, description="the case's most urgent termijn")
+    termijn_due_on: date | None = None
 
     @classmethod
     def of(cls, task: Task, first_name: str | None = None) -> TaskOut:

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
 from typing import Any, Generic, Literal, TypeVar
 
 from sqlalchemy import Select, Text, cast, func, or_, select
@@ -22,8 +23,9 @@ from traject.store.models import (
 )
 
 T = TypeVar("T")
-TaskView = Literal["mine", "team", "unassigned", "overdue", "all"]
-TASK_VIEWS: tuple[TaskView, ...] = ("mine", "team", "unassigned", "overdue", "all")
+TaskView = Literal["mine", "team", "unassigned", "overdue", "deadline", "all"]
+TASK_VIEWS: tuple[TaskView, ...] = ("mine", "team", "unassigned", "overdue", "deadline", "all")
+DEADLINE_SOON = timedelta(days=14)  # the `deadline` view: a termijn ends within two weeks
 MAX_PAGE_SIZE = 200
 
 
@@ -60,10 +62,30 @@ def _page(
 
 
 # ---------------------------------------------------------------------------------------- tasks
+def _termijn_due() -> Any:
+    """The nearest last day of the task's case's open termijnen (a correlated subquery)."""
+    return (
+        select(func.min(CaseTermijn.due_on))
+        .where(CaseTermijn.case_id == Task.case_id, CaseTermijn.status.in_(("running", "expired")))
+        .scalar_subquery()
+    )
+
+
 def _task_query(scope: Scope, view: TaskView) -> Select[Task]:
     query = select(Task).where(Task.municipality == scope.municipality, Task.status == "open")
     visible = Task.role.in_(scope.groups) | (Task.assignee == scope.user)
-    if view == "mine":
+    if view == "deadline":  # the case has a termijn past, warned or within two weeks of its end
+        today = datetime.now(UTC).date()
+        urgent = select(CaseTermijn.case_id).where(
+            CaseTermijn.municipality == scope.municipality,
+            (CaseTermijn.status == "expired")
+            | (
+                (CaseTermijn.status == "running")
+                & (CaseTermijn.warned.is_(True) | (CaseTermijn.due_on <= today + DEADLINE_SOON))
+            ),
+        )
+        query = query.where(Task.case_id.in_(urgent))
+    elif view == "mine":
         return query.where(Task.assignee == scope.user)
     if view == "unassigned":
         query = query.where(Task.assignee.is_(None))
@@ -99,7 +121,12 @@ def tasks(
     rows = session.execute(
         query.add_columns(CasePerson.first_name)
         .outerjoin(CasePerson, CasePerson.case_id == Task.case_id)
-        .order_by(Task.due_at.is_(None), Task.due_at, Task.id)
+        .order_by(
+            *((_termijn_due(),) if view == "deadline" else ()),
+            Task.due_at.is_(None),
+            Task.due_at,
+            Task.id,
+        )
         .offset((page - 1) * size)
         .limit(size)
     ).all()

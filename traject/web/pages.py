@@ -183,6 +183,7 @@ def pages_router() -> APIRouter:
         if chosen == "all" and not user.oversees:
             chosen = "team"
         found, counts = _casework(request).inbox(user, chosen, max(page, 1), 25)
+        deadlines = _casework(request).deadlines([task.case_id for task, _ in found.items])
         return render(
             request,
             "inbox.html",
@@ -191,6 +192,7 @@ def pages_router() -> APIRouter:
             counts=counts,
             page=found,
             rows=found.items,
+            deadlines=deadlines,
             active_nav="inbox",
         )
 
