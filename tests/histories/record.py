@@ -23,10 +23,14 @@ from temporalio.worker import Worker
 
 from tests.workflow.conftest import Recorder
 from tests.workflow.definitions import intake
+from tests.workflow.test_termijnen import BESLISTERMIJN
+from traject.definition import compile_text
 from traject.devserver import temporal_binary
 from workflows.messages import (
     AdvanceClock,
+    AssignTask,
     CaseDecision,
+    ChangeTermijn,
     CompleteTask,
     TrajectoryInput,
     TrajectoryView,
@@ -62,7 +66,9 @@ async def _drive(client: Client, queue: str, name: str, manual: bool) -> Workflo
         result_type=TrajectoryView,
     )
     await asyncio.sleep(0.5)
-    complete = CompleteTask(task="intakegesprek", data=VALID, actor="km-1")
+    claim = AssignTask(task="intakegesprek", assignee="user:1", actor="user:1")
+    await handle.execute_update("assign_task", claim)
+    complete = CompleteTask(task="intakegesprek", data=VALID, actor="user:1")
     await handle.execute_update("complete_task", complete)
     if manual:
         await handle.execute_update("advance_clock", AdvanceClock(duration="P11W", actor="km-1"))
@@ -70,6 +76,35 @@ async def _drive(client: Client, queue: str, name: str, manual: bool) -> Workflo
     await handle.execute_update("resume", CaseDecision(reason="hersteld", actor="km-1"))
     await handle.execute_update(
         "complete_task", CompleteTask(task="plan_opstellen", data={}, actor="km-1")
+    )
+    await handle.result()
+    return handle
+
+
+async def _drive_termijn(client: Client, queue: str, name: str, manual: bool) -> WorkflowHandle:
+    """A termijn suspended, resumed, extended and expired (escalation), then met."""
+    handle = await client.start_workflow(
+        "Trajectory",
+        TrajectoryInput(
+            case_id=f"case-{uuid.uuid4().hex[:12]}",
+            definition=compile_text(BESLISTERMIJN, "beslistermijn.yaml"),
+            manual_clock=True,
+            clock_start="2025-03-03T09:00:00+00:00",
+        ),
+        id=f"replay-{name}-{uuid.uuid4().hex[:6]}",
+        task_queue=queue,
+        result_type=TrajectoryView,
+    )
+    await asyncio.sleep(0.5)
+    for change, length in (("suspend", None), ("resume", None), ("extend", "P3D")):
+        await handle.execute_update("advance_clock", AdvanceClock(duration="P2D", actor="km-1"))
+        request = ChangeTermijn(
+            name="beslistermijn", change=change, reason="test", length=length, actor="km-1"
+        )
+        await handle.execute_update("change_termijn", request)
+    await handle.execute_update("advance_clock", AdvanceClock(duration="P20D", actor="km-1"))
+    await handle.execute_update(
+        "complete_task", CompleteTask(task="besluit_nemen", data={}, actor="km-1")
     )
     await handle.result()
     return handle
@@ -86,6 +121,7 @@ async def main(suffix: str) -> None:
         for name, workflow_class, manual in (
             ("intake_manual_clock", TrajectoryWorkflow, True),
             ("intake_real_clock", TrajectoryWorkflow, False),
+            ("termijn_manual_clock", TrajectoryWorkflow, True),
             ("incompatible_extra_timer", IncompatibleTrajectory, True),
         ):
             queue = f"record-{uuid.uuid4().hex[:8]}"
@@ -95,7 +131,8 @@ async def main(suffix: str) -> None:
                 workflows=[workflow_class],
                 activities=[recorder.record_step],
             ):
-                handle = await _drive(env.client, queue, name, manual)
+                drive = _drive_termijn if name.startswith("termijn") else _drive
+                handle = await drive(env.client, queue, name, manual)
             history = await handle.fetch_history()
             file = f"{name}.json" if name.startswith("incompatible") else f"{name}_{suffix}.json"
             (HERE / file).write_text(history.to_json())
