@@ -129,7 +129,13 @@ def _notes(step: _Step) -> None:
     if record.event:
         step.timeline("event_recorded", record.event)
     if record.decision:
-        step.timeline(record.decision, None, reason=record.reason)
+        step.timeline(
+            record.decision, None, reason=record.reason, version=record.definition_version
+        )
+    if record.definition_version is not None:  # open tasks may sit in renamed states now
+        for task in repo.list_tasks(step.session, case_id=step.case.id, status="open"):
+            if task.name in step.d.tasks:
+                task.state = step.d.tasks[task.name].state
     if record.ladder is not None:
         _ladder(step, record.ladder, "manual", "m")
     if record.assigned_task is not None:

@@ -9,13 +9,16 @@ from datetime import datetime
 from functools import lru_cache
 
 import structlog
+from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, sessionmaker
 from temporalio import activity
 from temporalio.exceptions import ApplicationError
 
 from activities import effects
+from traject import metrics
 from traject.definition.compiled import CompiledDefinition
+from traject.machine import TaskClosed
 from traject.store.db import transaction
 from traject.store.models import AppliedStep, Case, DefinitionVersion
 from workflows.messages import StepRecord
@@ -35,6 +38,25 @@ class StepRecorder:
             assert version is not None
             return CompiledDefinition.model_validate(version.compiled)
 
+    @staticmethod
+    def _version_id(session: Session, case: Case, record: StepRecord) -> int:
+        current = session.get(DefinitionVersion, case.definition_version_id)
+        assert current is not None
+        found = session.scalar(
+            select(DefinitionVersion.id).where(
+                DefinitionVersion.municipality == current.municipality,
+                DefinitionVersion.definition == current.definition,
+                DefinitionVersion.version == record.definition_version,
+            )
+        )
+        if found is None:
+            raise ApplicationError(
+                f"version {record.definition_version} of {current.definition} is not published",
+                type="unknown_version",
+                non_retryable=True,
+            )
+        return found
+
     @activity.defn(name=RECORD_STEP)
     def record_step(self, record: StepRecord) -> None:
         try:
@@ -46,6 +68,12 @@ class StepRecorder:
 
     def apply(self, record: StepRecord) -> bool:
         """Write one step; False when it had been written before."""
+        with structlog.contextvars.bound_contextvars(
+            case_id=record.case_id, workflow_id=record.workflow_id
+        ):
+            return self._apply(record)
+
+    def _apply(self, record: StepRecord) -> bool:
         with transaction(self.sessions) as session:
             if session.get(AppliedStep, (record.workflow_id, record.sequence)) is not None:
                 return False
@@ -56,16 +84,22 @@ class StepRecorder:
                     type="unknown_case",
                     non_retryable=True,
                 )
+            if record.definition_version is not None:  # migrated: the case now runs on it
+                case.definition_version_id = self._version_id(session, case, record)
             definition = self._definitions(case.definition_version_id)
             at = datetime.fromisoformat(record.at)
             effects.apply(session, case, definition, record, at)
             session.add(
                 AppliedStep(workflow_id=record.workflow_id, sequence=record.sequence, applied_at=at)
             )
+        roles = [
+            definition.tasks[e.task].role
+            for e in record.effects
+            if isinstance(e, TaskClosed) and e.reason == "completed" and e.task in definition.tasks
+        ]
+        metrics.WORKER.recorded(record.sequence, record.status, definition.definition, roles)
         log.info(
             "step_recorded",
-            case_id=record.case_id,
-            workflow_id=record.workflow_id,
             sequence=record.sequence,
             effects=len(record.effects),
             status=record.status,

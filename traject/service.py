@@ -9,7 +9,7 @@ import asyncio
 import hashlib
 import json
 from dataclasses import dataclass
-from datetime import date
+from datetime import UTC, date, datetime
 from typing import Any
 
 from sqlalchemy.orm import Session, sessionmaker
@@ -19,6 +19,8 @@ from temporalio.exceptions import ApplicationError
 from temporalio.service import RPCError
 
 from traject.definition.forms import split_personal, validate_form
+from traject.migration import MigrationRefused
+from traject.migration import plan as plan_migration
 from traject.store import repositories as repo
 from traject.store.db import transaction
 from traject.store.models import Case, CasePerson
@@ -27,8 +29,10 @@ from workflows.messages import (
     CaseDecision,
     ChangeTermijn,
     CompleteTask,
+    Migrate,
     RecordEvent,
     RecordLadder,
+    RevertMigration,
     TrajectoryInput,
     TrajectoryView,
 )
@@ -207,6 +211,58 @@ class Traject:
         request = RecordLadder(step=step, actor=actor)
         view = await self._update(case, TrajectoryWorkflow.record_ladder, request, None)
         self._audit(case, actor, "ladder_recorded", step=step)
+        return view
+
+    # ------------------------------------------------------------------------------ migration
+    async def migrate(
+        self,
+        case_id: str,
+        to_version: int,
+        mapping: dict[str, str],
+        actor: str,
+        municipality: str | None = None,
+        dry_run: bool = True,
+    ) -> dict[str, Any]:
+        """Check (dry run) or apply the move of one running case to a later version. The same
+        pure `plan` decides both; applying is an update, refused (changing nothing) on a problem."""
+        with self.sessions() as session:
+            case = self._case(case_id, municipality)
+            current = repo.version_of(session, case)
+            try:
+                target = repo.get_version(
+                    session, case.municipality, current.definition, to_version
+                )
+            except repo.NotFound as error:
+                raise Refused("not_found", str(error)) from None
+            old, new = repo.compiled_of(current), repo.compiled_of(target)
+        result: dict[str, Any] = {"case_id": case_id, "from_version": old.version}
+        if dry_run:
+            snapshot = await self.handle(case).query(TrajectoryWorkflow.current)
+            if snapshot is None:
+                raise Refused("starting", "the trajectory has not taken its first step yet")
+            try:
+                planned = plan_migration(old, new, snapshot, mapping, datetime.now(UTC).isoformat())
+            except MigrationRefused as refused:
+                return {**result, "ok": False, "problems": refused.problems}
+            return {**result, "ok": True, "problems": [], "mapping": planned.mapping}
+        request = Migrate(definition=new, mapping=mapping, actor=actor)
+        try:
+            view = await self._update(case, TrajectoryWorkflow.migrate, request, None)
+        except Refused as refused:
+            if refused.code != "migration_refused":
+                raise
+            return {**result, "ok": False, "problems": list(refused.errors.values())}
+        self._audit(case, actor, "case_migrated", to_version=new.version, mapping=mapping)
+        return {**result, "ok": True, "problems": [], "to_version": view.version}
+
+    async def revert_migration(
+        self, case_id: str, actor: str, municipality: str | None = None
+    ) -> TrajectoryView:
+        case = self._case(case_id, municipality)
+        view = await self._update(
+            case, TrajectoryWorkflow.revert_migration, RevertMigration(actor=actor), None
+        )
+        self._audit(case, actor, "case_migration_reverted", to_version=view.version)
         return view
 
     async def change_termijn(

@@ -62,6 +62,20 @@ class AssignTask(Message):
     override: bool = False
 
 
+class Migrate(Message):
+    """Move this trajectory to a later version of its definition (see traject.migration)."""
+
+    definition: CompiledDefinition
+    mapping: dict[str, str] = {}  # current state → state in the new version (same name: implied)
+    actor: str
+
+
+class RevertMigration(Message):
+    """Undo the last migration, allowed while the trajectory has not moved since."""
+
+    actor: str
+
+
 class ChangeTermijn(Message):
     """Suspend (opschorten), resume or extend (verlengen) a running termijn, with a reason code."""
 
@@ -159,6 +173,7 @@ class StepRecord(Message):
     timer: str | None = None  # the timer whose firing this step is
     assigned_task: str | None = None  # a claim, hand-over or release of this open task ...
     assignee: str | None = None  # ... to this user (None: released)
+    definition_version: int | None = None  # migrated (or reverted) to this version
     completed: dict[
         str, dict[str, Any]
     ] = {}  # task → the (non-personal) data it was completed with

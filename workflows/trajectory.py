@@ -13,6 +13,7 @@ import asyncio
 import contextlib
 from collections.abc import Callable
 from datetime import datetime, timedelta
+from typing import Any
 
 from temporalio import workflow
 from temporalio.common import RetryPolicy, SearchAttributeKey
@@ -28,6 +29,7 @@ with workflow.unsafe.imports_passed_through():
         TaskClosed,
         track_timers,
     )
+    from traject.migration import plan as plan_migration
     from workflows.messages import (
         AdvanceClock,
         AssignTask,
@@ -35,8 +37,10 @@ with workflow.unsafe.imports_passed_through():
         CaseDecision,
         ChangeTermijn,
         CompleteTask,
+        Migrate,
         RecordEvent,
         RecordLadder,
+        RevertMigration,
         StepRecord,
         TaskView,
         TrajectoryInput,
@@ -82,6 +86,8 @@ class TrajectoryWorkflow:
         self.applied: list[str] = list(carried.applied_updates) if carried else []
         self.records = carried.records if carried else 0
         self.assigned: dict[str, str] = dict(carried.assigned) if carried else {}
+        # What a migration replaced, until the trajectory moves on: (definition, snapshot, timers).
+        self.before_migration: tuple[Any, Snapshot, dict[str, datetime | None]] | None = None
         self.recorded = self.records
         self.searchable: tuple[tuple[str, ...], bool] | None = None
         self.manual_now: datetime | None = None
@@ -164,6 +170,8 @@ class TrajectoryWorkflow:
 
     # ------------------------------------------------------------------------------- steps
     async def _apply(self, step: Step, actor: str | None, **note: str | int | None) -> None:
+        if step.moved or step.effects:  # the case moved on: a migration can no longer be undone
+            self.before_migration = None
         self.snapshot = step.snapshot
         for effect in step.effects:  # a task that opens again later starts unclaimed
             if isinstance(effect, TaskClosed):
@@ -338,6 +346,89 @@ class TrajectoryWorkflow:
         raise ApplicationError(
             f"task '{request.task}' is claimed by someone else", type="claimed", non_retryable=True
         )
+
+    @workflow.update
+    async def migrate(self, request: Migrate) -> TrajectoryView:
+        await self._started()
+        async with self.lock:
+            if self._seen():
+                return self.view()
+            self._check_open()
+            assert self.snapshot is not None
+            try:
+                planned = plan_migration(
+                    self.params.definition,
+                    request.definition,
+                    self.snapshot,
+                    request.mapping,
+                    self._now(),
+                )
+            except MachineError as error:
+                raise rejection(error) from None
+            saved = (self.params.definition, self.snapshot, dict(self.due))
+            self._switch(request.definition)
+            self._remember()
+            await self._apply(
+                planned.step,
+                request.actor,
+                decision="migrated",
+                definition_version=request.definition.version,
+            )
+            self.before_migration = saved
+        return self.view()
+
+    @migrate.validator
+    def _validate_migrate(self, request: Migrate) -> None:
+        def check(snapshot: Snapshot) -> None:
+            plan_migration(
+                self.params.definition, request.definition, snapshot, request.mapping, self._now()
+            )
+
+        self._validate(check)
+
+    @workflow.update
+    async def revert_migration(self, request: RevertMigration) -> TrajectoryView:
+        await self._started()
+        async with self.lock:
+            if self._seen():
+                return self.view()
+            self._check_reverting()
+            assert self.before_migration is not None
+            definition, snapshot, due = self.before_migration
+            self._switch(definition)
+            self.due = due
+            self._remember()
+            await self._apply(
+                Step(snapshot=snapshot, effects=(), moved=False),
+                request.actor,
+                decision="migration_reverted",
+                definition_version=definition.version,
+            )
+            self.before_migration = None
+        return self.view()
+
+    @revert_migration.validator
+    def _validate_revert(self, request: RevertMigration) -> None:
+        if not self._seen():
+            self._check_reverting()
+
+    def _check_reverting(self) -> None:
+        self._check_open()
+        if self.before_migration is None:
+            raise ApplicationError(
+                "there is no migration to undo, or the case has moved on since",
+                type="not_revertible",
+                non_retryable=True,
+            )
+
+    def _switch(self, definition: Any) -> None:
+        self.params = self.params.model_copy(update={"definition": definition})
+        self.machine = Machine(definition)
+
+    @workflow.query
+    def current(self) -> Snapshot | None:
+        """The machine's snapshot (no personal data), for a migration's dry run."""
+        return self.snapshot
 
     @workflow.update
     async def change_termijn(self, request: ChangeTermijn) -> TrajectoryView:

@@ -39,6 +39,7 @@ USERS = {  # name: (municipality, roles, groups)
     "ontwerper": ("zaanstad", ["designer"], []),
     "leiden": ("voorbeeldgemeente", ["caseworker", "coordinator"], ["klantmanager", "trainer"]),
     "docent": ("voorbeeldgemeente", ["caseworker"], ["taalaanbieder"]),
+    "vormgever": ("voorbeeldgemeente", ["designer"], []),
 }
 
 

@@ -19,6 +19,11 @@ BODIES: dict[str, dict[str, Any]] = {
     "/api/tasks/{task_id}/assign": {"user_id": 1},
     "/api/cases/{case_id}/termijnen/{name}/{change}": {"reason": "ziek"},
 }
+# Endpoints named by a definition: another municipality's definition does not exist for you.
+BY_DEFINITION = {
+    "/api/definitions/{definition}/versions": None,
+    "/api/definitions/{definition}/migrations": {"to_version": 2, "case_ids": ["x"]},
+}
 # Endpoints without another municipality's ids in their path, and how each one is checked.
 UNSCOPED = {
     "/api/session",  # signs in to the municipality named in the body
@@ -49,6 +54,17 @@ async def test_every_endpoint_hides_another_municipalitys_case_and_task(api: Api
     checked = []
     for method, path in routes(api):
         if path in UNSCOPED:
+            continue
+        if path in BY_DEFINITION:
+            url = path.replace("{definition}", "zaanstad_pvt")
+            response = await api.http.request(
+                method,
+                url,
+                headers=api.headers("leiden"),
+                json=BODIES.get(path) or BY_DEFINITION[path],
+            )
+            assert response.status_code == 404, (method, path, response.status_code, response.text)
+            checked.append(path)
             continue
         assert "{case_id}" in path or "{task_id}" in path, f"classify {method} {path}"
         url = path.replace("{case_id}", case["id"]).replace("{task_id}", str(task_id))

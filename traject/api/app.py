@@ -7,15 +7,21 @@ from collections.abc import Awaitable, Callable
 from typing import Any
 
 from fastapi import APIRouter, FastAPI, Response
+from prometheus_client import generate_latest
+from prometheus_client.exposition import CONTENT_TYPE_PLAIN_0_0_4
 from sqlalchemy import text
 from sqlalchemy.orm import Session, sessionmaker
 
 from traject.api import problems
 from traject.api.auth import AuthConfig
+from traject.api.design_routes import design_router
 from traject.api.oidc import OidcLogin, oidc_router
 from traject.api.routes import api_router
 from traject.casework import Casework
+from traject.designer import Designer
+from traject.metrics import ApiMetrics, LatencyMiddleware
 from traject.web import pages
+from traject.web.dashboard import dashboard_router
 
 ReadyCheck = Callable[[], Awaitable[bool]]
 
@@ -40,6 +46,13 @@ def create_app(
     app.state.oidc = oidc
     problems.install(app)
     problems.document(app)
+    app.state.metrics = metrics = ApiMetrics(sessions)
+    app.add_middleware(LatencyMiddleware, metrics=metrics)
+
+    @app.get("/metrics", include_in_schema=False)
+    def prometheus() -> Response:
+        """Prometheus text format: HTTP latency by route, starts, completions, open cases."""
+        return Response(generate_latest(metrics.registry), media_type=CONTENT_TYPE_PLAIN_0_0_4)
 
     @app.get("/health", tags=["ops"])
     def health() -> dict[str, str]:
@@ -55,8 +68,11 @@ def create_app(
         return {"status": "ready" if all(checks.values()) else "not ready", "checks": checks}
 
     if casework is not None:
+        app.state.designer = Designer(casework)
         app.include_router(api_router())
+        app.include_router(design_router())
         pages.install(app, temporal_ui, namespace)
+        app.include_router(dashboard_router())
         if oidc is not None:
             app.include_router(oidc_router(oidc, secure_cookies))
     if codec is not None:

@@ -11,7 +11,7 @@ from collections.abc import Sequence
 from datetime import UTC, date, datetime
 from typing import Any, TypeVar
 
-from sqlalchemy import select
+from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from traject.definition.compiled import CompiledDefinition
@@ -131,6 +131,33 @@ def latest_version(
     if found is None:
         raise NotFound(f"no published definition '{definition}'")
     return found
+
+
+def get_version(
+    session: Session, municipality: str, definition: str, version: int
+) -> DefinitionVersion:
+    found = session.scalar(
+        select(DefinitionVersion).where(
+            DefinitionVersion.municipality == municipality,
+            DefinitionVersion.definition == definition,
+            DefinitionVersion.version == version,
+        )
+    )
+    if found is None:
+        raise NotFound(f"no published version {version} of '{definition}'")
+    return found
+
+
+def running_cases_per_version(session: Session, version_ids: list[int]) -> dict[int, int]:
+    rows = session.execute(
+        select(Case.definition_version_id, func.count())
+        .where(
+            Case.definition_version_id.in_(version_ids),
+            Case.status.in_(("starting", "running", "suspended")),
+        )
+        .group_by(Case.definition_version_id)
+    ).all()
+    return {int(v): int(n) for v, n in rows}
 
 
 def version_of(session: Session, case: Case) -> DefinitionVersion:

@@ -1,0 +1,102 @@
+"""A designer publishes version 2 of pvt1 and moves chosen version-1 cases onto it: checked, dry
+run first, applied through the workflow, reversible while the case has not moved on; refused
+migrations leave the case untouched. Real worker, Temporal server and store."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from tests.api.conftest import Api
+from tests.conftest import DEFINITIONS
+
+V1 = (DEFINITIONS / "pvt1.yaml").read_text(encoding="utf-8")
+V2 = V1.replace("version: 1", "version: 2", 1).replace("uitnodigen", "aanmelden")
+
+
+async def publish_v2(api: Api) -> None:
+    response = await api.post(
+        "vormgever", "/api/definitions", {"source": V2, "note": "andere naam"}
+    )
+    assert response.status_code in (201, 409), response.text  # 409: published by an earlier test
+
+
+async def case_on(api: Api, user: str = "leiden") -> dict[str, Any]:
+    started = await api.post(user, "/api/cases", {"definition": "pvt1", "first_name": "Lina"})
+    assert started.status_code == 201, started.text
+    case: dict[str, Any] = started.json()
+    await api.open_task(case["id"], "aanmelding_bevestigen", user)
+    return case
+
+
+async def migrate(api: Api, case_id: str, mapping: dict[str, str], dry_run: bool) -> Any:
+    body = {"to_version": 2, "case_ids": [case_id], "mapping": mapping, "dry_run": dry_run}
+    response = await api.post("vormgever", "/api/definitions/pvt1/migrations", body)
+    assert response.status_code == 200, response.text
+    return response.json()["results"][0]
+
+
+async def test_publishing_refuses_broken_or_foreign_definitions(api: Api) -> None:
+    broken = V2.replace("initial: aanmelden", "initial: aanmelde")
+    refused = await api.post("vormgever", "/api/definitions", {"source": broken, "note": "x"})
+    assert refused.status_code == 422
+    assert any(
+        "aanmelde" in m and "did you mean 'aanmelden'" in m
+        for m in refused.json()["errors"].values()
+    )
+    assert any(k.startswith("line ") for k in refused.json()["errors"])
+    taken = V1.replace("title: Participatieverklaringstraject PVT1", "title: Anders", 1)
+    conflict = await api.post("vormgever", "/api/definitions", {"source": taken, "note": "x"})
+    assert conflict.status_code == 409 and "raise 'version'" in conflict.json()["detail"]
+    foreign = (DEFINITIONS / "zaanstad_pvt.yaml").read_text(encoding="utf-8")
+    assert (
+        await api.post("vormgever", "/api/definitions", {"source": foreign, "note": "x"})
+    ).status_code == 403
+    assert (
+        await api.post("leiden", "/api/definitions", {"source": V2, "note": "x"})
+    ).status_code == 403
+
+
+async def test_a_version_1_case_is_moved_to_version_2_after_a_refused_attempt(api: Api) -> None:
+    old, spare = await case_on(api), await case_on(api)  # version-1 cases
+    assert old["version"] == spare["version"] == 1
+    await publish_v2(api)
+    other = await case_on(api)  # a case started now runs on version 2; the others stay on 1
+    assert other["version"] == 2
+    versions = (await api.get("vormgever", "/api/definitions/pvt1/versions")).json()
+    assert {v["version"]: v["running_cases"] > 0 for v in versions} == {2: True, 1: True}
+
+    check = await migrate(api, old["id"], {}, dry_run=True)
+    assert not check["ok"]
+    assert "current state 'uitnodigen' has no mapping" in check["problems"][0]
+    attempt = await migrate(api, old["id"], {"uitnodigen": "workshop"}, dry_run=False)
+    assert not attempt["ok"]
+    assert any("open task 'aanmelding_bevestigen'" in p for p in attempt["problems"])
+    untouched = (await api.get("leiden", f"/api/cases/{old['id']}")).json()
+    assert untouched["version"] == 1 and untouched["states"] == ["uitnodigen"]
+
+    check = await migrate(api, old["id"], {"uitnodigen": "aanmelden"}, dry_run=True)
+    assert check["ok"] and check["mapping"] == {"uitnodigen": "aanmelden"}
+    assert (await api.get("leiden", f"/api/cases/{old['id']}")).json()["version"] == 1  # dry run
+    done = await migrate(api, old["id"], {"uitnodigen": "aanmelden"}, dry_run=False)
+    assert done["ok"] and done["to_version"] == 2
+    moved = (await api.get("leiden", f"/api/cases/{old['id']}")).json()
+    assert moved["version"] == 2 and moved["states"] == ["aanmelden"]
+    assert "migrated" in [e["kind"] for e in moved["timeline"]["items"]]
+    task = next(t for t in moved["tasks"] if t["status"] == "open")
+    assert task["state"] == "aanmelden"
+    completed = await api.post(
+        "leiden", f"/api/tasks/{task['id']}/complete", {"data": {"tolk_nodig": False}}
+    )
+    assert completed.status_code == 200 and completed.json()["active"] == ["workshop"]
+    assert (
+        await api.post("vormgever", f"/api/cases/{old['id']}/revert-migration")
+    ).status_code == 409
+
+    # undone while the case has not moved on
+    assert (await migrate(api, spare["id"], {"uitnodigen": "aanmelden"}, dry_run=False))["ok"]
+    reverted = await api.post("vormgever", f"/api/cases/{spare['id']}/revert-migration")
+    assert reverted.status_code == 200 and reverted.json()["active"] == ["uitnodigen"]
+    back = (await api.get("leiden", f"/api/cases/{spare['id']}")).json()
+    assert back["version"] == 1 and back["states"] == ["uitnodigen"]
+    again = await api.post("vormgever", f"/api/cases/{spare['id']}/revert-migration")
+    assert again.status_code == 409
