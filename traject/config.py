@@ -62,6 +62,7 @@ class Settings:
     oidc_roles_claim: str = field(default_factory=lambda: _env("OIDC_ROLES_CLAIM", "roles"))
     oidc_groups_claim: str = field(default_factory=lambda: _env("OIDC_GROUPS_CLAIM", "groups"))
     temporal_ui_url: str = field(default_factory=lambda: _env("TEMPORAL_UI_URL", ""))
+    metrics_port: int = field(default_factory=lambda: int(_env("METRICS_PORT", "0") or "0"))
     secure_cookies: bool = field(
         default_factory=lambda: _env("SECURE_COOKIES", "false").lower() in ("1", "true", "yes")
     )

@@ -14,13 +14,14 @@ from concurrent.futures import ThreadPoolExecutor
 from datetime import timedelta
 
 import structlog
+from prometheus_client import start_http_server
 from temporalio.client import Client
 from temporalio.worker import Worker
 from temporalio.worker.workflow_sandbox import SandboxedWorkflowRunner, SandboxRestrictions
 
 from activities.outbox import FileNotifier, dispatch
 from activities.record import StepRecorder
-from traject import logs
+from traject import logs, metrics
 from traject.codec import EncryptionCodec, data_converter, local_keys, parse_keys
 from traject.config import Settings
 from traject.store.db import make_engine, session_factory
@@ -61,6 +62,7 @@ def build_worker(client: Client, settings: Settings, executor: ThreadPoolExecuto
         workflow_runner=workflow_runner(),
         activities=[recorder.record_step],
         activity_executor=executor,
+        interceptors=[metrics.MetricsInterceptor()],
         graceful_shutdown_timeout=timedelta(seconds=10),
         max_concurrent_activities=8,
     )
@@ -68,6 +70,9 @@ def build_worker(client: Client, settings: Settings, executor: ThreadPoolExecuto
 
 async def run(settings: Settings, stop: asyncio.Event) -> None:
     client = await connect(settings)
+    if settings.metrics_port:  # Prometheus: steps, task completions, starts, activity failures
+        start_http_server(settings.metrics_port, registry=metrics.WORKER.registry)
+        log.info("worker_metrics", port=settings.metrics_port)
     with ThreadPoolExecutor(max_workers=8, thread_name_prefix="activity") as executor:
         worker = build_worker(client, settings, executor)
         log.info(

@@ -51,6 +51,13 @@ ITEMS: tuple[Item, ...] = (
     ),
     Item("mermaid", "LICENSE", "mermaid/LICENSE", "licence"),
     Item(
+        "chart.js",
+        "dist/chart.umd.min.js",
+        "chartjs/chart.umd.min.js",
+        "Chart.js UMD bundle (global `Chart`), minified; the dashboard pages load it",
+    ),
+    Item("chart.js", "LICENSE.md", "chartjs/LICENSE.md", "licence"),
+    Item(
         "@utrecht/component-library-css",
         "dist/index.css",
         "utrecht/component-library.css",

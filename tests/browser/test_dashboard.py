@@ -1,0 +1,184 @@
+"""The coordinators' dashboard in a real browser, on a store filled with a few hundred generated
+trajectories (bench/dashboard_data.py; no Temporal needed: the dashboard only reads). Checks the
+charts and the heatmap are drawn from vendored files only, the numbers on the page match the
+store, no newcomer's name appears anywhere, a case worker has no access, and saves screenshots:
+tests/browser/screenshots/dashboard*.png and report.png."""
+
+from __future__ import annotations
+
+import csv
+import io
+import random
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from playwright.async_api import Page, expect
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session, sessionmaker
+
+from bench.dashboard_data import Generator, generate, utc_now, write
+from tests.browser.conftest import PageRecorder, screenshot, serve
+from tests.conftest import DEFINITIONS
+from traject.api.app import create_app
+from traject.casework import Casework
+from traject.seed import seed
+from traject.service import Traject
+from traject.store import accounts
+from traject.store import repositories as repo
+from traject.store.db import make_engine, session_factory, transaction
+from traject.store.migrate import upgrade
+from traject.store.models import Case, CasePerson, Task
+
+PASSWORD = "correct horse battery staple"
+NAMES = ("Zhivago", "Scheherazade", "Oksana")  # in case_persons: must never reach the dashboard
+
+
+@pytest.fixture(scope="module")
+def store(tmp_path_factory: pytest.TempPathFactory) -> sessionmaker[Session]:
+    url = f"sqlite:///{tmp_path_factory.mktemp('dashboard') / 'traject.db'}"
+    upgrade(url)
+    sessions = session_factory(make_engine(url))
+    seed(sessions, DEFINITIONS)
+    now = utc_now()
+    with transaction(sessions) as session:
+        for municipality, name, roles in (
+            ("voorbeeldgemeente", "teamleider", ["coordinator"]),
+            ("voorbeeldgemeente", "klantmanager", ["caseworker"]),
+            ("pragma", "wethouder", ["coordinator"]),
+        ):
+            accounts.create_user(
+                session, municipality, name, name.capitalize(), roles, [], PASSWORD
+            )
+        for municipality, definition, n in (
+            ("voorbeeldgemeente", "wi2021", 400),
+            ("voorbeeldgemeente", "vip18", 150),
+            ("pragma", "pragma", 200),
+        ):
+            version = repo.latest_version(session, municipality, definition)
+            gen = Generator(repo.compiled_of(version), version.id, municipality, now)
+            write(session.connection(), generate(gen, n, random.Random(n), definition[:3]))
+        for i, case_id in enumerate(session.scalars(select(Case.id).limit(60))):
+            session.add(
+                CasePerson(case_id=case_id, first_name=NAMES[i % 3], last_name=NAMES[i % 3])
+            )
+    return sessions
+
+
+@pytest.fixture(scope="module")
+def site(store: sessionmaker[Session]) -> Iterator[str]:
+    async def ready() -> bool:
+        return True
+
+    casework = Casework(Traject(store, None, "unused"))  # type: ignore[arg-type]  # reads only
+    app = create_app(store, ready, casework=casework, temporal_ui="http://127.0.0.1:8233")
+    with serve(app) as url:
+        yield url
+
+
+async def sign_in(page: Page, site: str, municipality: str, username: str) -> None:
+    await page.goto(f"{site}/login")
+    await page.select_option("#municipality", municipality)
+    await page.fill("#username", username)
+    await page.fill("#password", PASSWORD)
+    await page.click("form.traject-login button[type=submit]")
+    await expect(page.locator("h1")).to_have_text("Mijn werkvoorraad")
+
+
+async def charts_drawn(page: Page) -> None:
+    await expect(page.locator("html")).to_have_attribute("data-charts", "drawn")
+    canvases = page.locator("canvas[data-chart]")
+    assert await canvases.count() >= 6
+    assert await page.locator("canvas[data-drawn=true]").count() == await canvases.count()
+
+
+def open_tasks(store: sessionmaker[Session], municipality: str, definition: str) -> int:
+    with store() as session:
+        ids = [
+            v.id
+            for v in repo.list_definition_versions(session, municipality)
+            if v.definition == definition
+        ]
+        count = session.scalar(
+            select(func.count())
+            .select_from(Task)
+            .join(Case, Case.id == Task.case_id)
+            .where(Task.status == "open", Case.definition_version_id.in_(ids))
+        )
+        return int(count or 0)
+
+
+async def test_a_coordinator_reads_the_dashboard(
+    page: Page, site: str, store: sessionmaker[Session], recorder: PageRecorder
+) -> None:
+    await sign_in(page, site, "voorbeeldgemeente", "teamleider")
+    await page.get_by_role("link", name="Dashboard").click()
+    await expect(page.locator("h1")).to_contain_text("Inburgering volgens de Wet inburgering 2021")
+    await charts_drawn(page)
+    await expect(page.locator("#heatmap svg")).to_be_visible()
+    await expect(page.locator("#heatmap g.heat4").first).to_be_attached()  # the fullest step
+    cells = await page.locator("#tabel-tasks tbody tr td:nth-child(2)").all_inner_texts()
+    assert sum(int(c) for c in cells) == open_tasks(store, "voorbeeldgemeente", "wi2021") > 0
+    await expect(page.locator("#sectie-wet_inburgering")).to_contain_text("PIP binnen 10 weken")
+    html = await page.content()
+    assert not [name for name in NAMES if name in html]
+    await screenshot(page, "dashboard")
+    await page.locator("#heatmap").screenshot(
+        path=str(Path(__file__).parent / "screenshots" / "dashboard-heatmap.png")
+    )
+
+    await page.select_option("#definition", "vip18")
+    await page.fill("#start", "2024-01-01")
+    await page.get_by_role("button", name="Tonen").click()
+    await expect(page.locator("h1")).to_contain_text("VIP18")
+    await charts_drawn(page)
+    await expect(page.locator("#sectie-wet_inburgering")).to_have_count(
+        0
+    )  # not a Wi2021 definition
+
+    href = await page.locator("#sectie-weekly a.dash-csv").get_attribute("href")
+    assert href is not None
+    response = await page.request.get(f"{site}{href}")
+    assert response.ok and response.headers["content-type"].startswith("text/csv")
+    rows = list(csv.reader(io.StringIO(await response.text())))
+    assert rows[0] == ["Maandag", "Week", "Gestart", "Afgerond"] and len(rows) > 52
+
+    await page.get_by_role("link", name="Vastgelopen zaken").click()
+    await expect(page.locator("#vastgelopen")).to_be_visible()
+    await screenshot(page, "dashboard-stuck")
+    await page.get_by_role("link", name="Kwartaalrapportage").click()
+    await expect(page.locator("#rapport")).to_contain_text("Gestart")
+    await screenshot(page, "report")
+    await page.emulate_media(media="print")
+    await expect(page.locator(".traject-nav")).to_be_hidden()
+    await screenshot(page, "report-print")
+    assert not recorder.console_errors, recorder.console_errors
+
+
+async def test_the_pragma_scoreboard_shows_progress_without_names(
+    page: Page, site: str, recorder: PageRecorder
+) -> None:
+    await sign_in(page, site, "pragma", "wethouder")
+    await page.goto(f"{site}/dashboard/scoreboard")
+    board = page.locator("#scorebord")
+    for column in ("Weten", "Kunnen", "Vinden"):
+        await expect(board.locator("thead")).to_contain_text(column)
+    first = await board.locator("tbody tr th code").first.inner_text()
+    assert len(first) == 6 and first.isalnum()
+    html = await page.content()
+    assert not [name for name in NAMES if name in html] and "pra0" not in html  # no case ids
+    await screenshot(page, "dashboard-scoreboard")
+    await page.goto(f"{site}/dashboard")
+    await charts_drawn(page)
+    await expect(page.locator("#heatmap svg")).to_be_visible()
+    await screenshot(page, "dashboard-pragma")
+    assert not recorder.console_errors, recorder.console_errors
+
+
+async def test_a_case_worker_has_no_dashboard(page: Page, site: str) -> None:
+    await sign_in(page, site, "voorbeeldgemeente", "klantmanager")
+    await expect(page.get_by_role("link", name="Dashboard")).to_have_count(0)
+    response = await page.goto(f"{site}/dashboard")
+    assert response is not None and response.status == 403
+    csv_response = await page.request.get(f"{site}/dashboard/states.csv")
+    assert csv_response.status == 403

@@ -1,0 +1,364 @@
+"""The dashboard's sections: each a table (what the CSV export holds) and, where it helps, a chart
+(a Chart.js configuration drawn by the page). Built from `traject.store.kpis*` figures and the
+definition's titles and KPI targets; no names, no case ids."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+from traject import kpi
+from traject.definition.compiled import CompiledDefinition
+from traject.store import kpis, kpis_wi
+
+Translate = Callable[[str], str]
+MONTH = 30.44  # days
+
+
+@dataclass
+class Section:
+    key: str
+    title: str
+    columns: list[str]
+    rows: list[list[Any]]
+    chart: dict[str, Any] | None = None
+    note: str | None = None
+    summary: list[tuple[str, str]] = field(default_factory=list)  # (label, value) shown above
+
+
+def chart(
+    kind: str,
+    labels: Sequence[Any],
+    datasets: list[dict[str, Any]],
+    *,
+    horizontal: bool = False,
+    stacked: bool = False,
+    percent: bool = False,
+) -> dict[str, Any]:
+    """A Chart.js configuration; colours and fonts are added in the page."""
+    options: dict[str, Any] = {"indexAxis": "y" if horizontal else "x"}
+    if stacked or percent:
+        axis: dict[str, Any] = {"stacked": stacked}
+        if percent:
+            axis.update({"min": 0, "max": 100})
+        options["scales"] = {
+            "x" if horizontal else "y": axis,
+            "y" if horizontal else "x": {"stacked": stacked},
+        }
+    return {
+        "type": kind,
+        "data": {"labels": [str(label) for label in labels], "datasets": datasets},
+        "options": options,
+    }
+
+
+def series(label: str, values: Sequence[Any], kind: str | None = None) -> dict[str, Any]:
+    data: dict[str, Any] = {"label": label, "data": [_round(v) for v in values]}
+    if kind:
+        data["type"] = kind
+    return data
+
+
+def _round(value: Any) -> Any:
+    return round(value, 1) if isinstance(value, float) else value
+
+
+def _pct(value: float | None) -> float | None:
+    return None if value is None else round(100 * value, 1)
+
+
+def _title(d: CompiledDefinition, name: str) -> str:
+    if name in d.states:
+        return d.states[name].title
+    if name in d.outcomes:
+        return d.outcomes[name].title
+    return name.replace("_", " ")
+
+
+# -------------------------------------------------------------------------------- sections
+def states(t: Translate, d: CompiledDefinition, counts: dict[str, int]) -> Section:
+    rows: list[list[Any]] = []
+    for s in d.states.values():
+        if s.kind == "final" or not counts.get(s.name):
+            continue
+        expected, maximum = kpi.state_target(d, s.name)
+        depth = len(d.ancestors(s.name)) - 1
+        rows.append(
+            [s.name, "· " * depth + s.title, counts[s.name], _round(expected), _round(maximum)]
+        )
+    leaves = [r for r in rows if not d.states[r[0]].children]
+    return Section(
+        "states",
+        t("dash.states"),
+        [t("dash.state"), t("dash.title"), t("dash.cases"), t("dash.kpi_days"), t("dash.max_days")],
+        rows,
+        chart(
+            "bar",
+            [r[1].lstrip("· ") for r in leaves],
+            [series(t("dash.cases"), [r[2] for r in leaves])],
+            horizontal=True,
+        ),
+    )
+
+
+def tasks(t: Translate, rows: list[kpis.RoleTasks]) -> Section:
+    return Section(
+        "tasks",
+        t("dash.tasks"),
+        [
+            t("task.role"),
+            t("dash.open"),
+            t("dash.unassigned"),
+            t("status.overdue"),
+            t("status.escalated"),
+        ],
+        [[r.role, r.open, r.unassigned, r.overdue, r.escalated] for r in rows],
+        chart(
+            "bar",
+            [r.role for r in rows],
+            [
+                series(t("dash.open"), [r.open for r in rows]),
+                series(t("status.overdue"), [r.overdue for r in rows]),
+                series(t("status.escalated"), [r.escalated for r in rows]),
+            ],
+        ),
+    )
+
+
+def escalations(t: Translate, rows: list[kpis.EscalationRow]) -> Section:
+    labels = [f"{r.reason or '—'} → {r.to_role}" for r in rows]
+    return Section(
+        "escalations",
+        t("dash.escalations"),
+        [t("dash.to_role"), t("dash.reason"), t("dash.count"), t("dash.unresolved")],
+        [[r.to_role, r.reason or "", r.count, r.unresolved] for r in rows],
+        chart("bar", labels, [series(t("dash.count"), [r.count for r in rows])], horizontal=True)
+        if rows
+        else None,
+    )
+
+
+def weekly(t: Translate, period: kpi.Period, counts: dict[Any, tuple[int, int]]) -> Section:
+    weeks = kpi.weeks(period)
+    rows = [
+        [w, f"{w.isocalendar()[0]}-W{w.isocalendar()[1]:02d}", *counts.get(w, (0, 0))]
+        for w in weeks
+    ]
+    return Section(
+        "weekly",
+        t("dash.weekly"),
+        [t("dash.week_start"), t("dash.week"), t("dash.started"), t("dash.finished")],
+        rows,
+        chart(
+            "line",
+            [r[1] for r in rows],
+            [
+                series(t("dash.started"), [r[2] for r in rows]),
+                series(t("dash.finished"), [r[3] for r in rows]),
+            ],
+        ),
+    )
+
+
+def _throughput(
+    t: Translate,
+    key: str,
+    title: str,
+    unit: float,
+    names: list[str],
+    durations: dict[str, list[float]],
+    label: Callable[[str], str],
+    target: Callable[[str], float | None],
+    note: str,
+) -> Section:
+    rows = []
+    for name in names:
+        s = kpi.summarize(durations.get(name, []))
+        goal = target(name)
+        over = sum(v > goal for v in durations.get(name, [])) if goal else None
+        scale = [None if v is None else v / unit for v in (s.median, s.p80, s.p95, goal)]
+        rows.append(
+            [
+                name,
+                label(name),
+                s.n,
+                *[_round(v) for v in scale],
+                _pct(kpi.share(over or 0, s.n)) if goal else None,
+            ]
+        )
+    shown = [r for r in rows if r[2]]
+    return Section(
+        key,
+        title,
+        [
+            t("dash.name"),
+            t("dash.title"),
+            t("dash.n"),
+            t("dash.median"),
+            "p80",
+            "p95",
+            t("dash.target"),
+            t("dash.over_target"),
+        ],
+        rows,
+        chart(
+            "bar",
+            [r[1] for r in shown],
+            [
+                series(t("dash.median"), [r[3] for r in shown]),
+                series("p80", [r[4] for r in shown]),
+                series("p95", [r[5] for r in shown]),
+                {
+                    **series(t("dash.target"), [r[6] for r in shown], "line"),
+                    "showLine": False,
+                    "pointStyle": "line",
+                    "pointRadius": 14,
+                    "borderWidth": 3,
+                },
+            ],
+        )
+        if shown
+        else None,
+        note,
+    )
+
+
+def outcomes(t: Translate, d: CompiledDefinition, durations: dict[str, list[float]]) -> Section:
+    names = list(d.outcomes) + sorted(set(durations) - set(d.outcomes))
+    return _throughput(
+        t,
+        "outcomes",
+        t("dash.outcomes"),
+        MONTH,
+        names,
+        durations,
+        lambda n: _title(d, n),
+        lambda n: kpi.outcome_target(d, n),
+        t("dash.outcomes_note"),
+    )
+
+
+def phases(t: Translate, d: CompiledDefinition, durations: dict[str, list[float]]) -> Section:
+    names = [n for n in d.states if n in durations or d.states[n].kpi]
+    return _throughput(
+        t,
+        "phases",
+        t("dash.phases"),
+        1.0,
+        names,
+        durations,
+        lambda n: _title(d, n),
+        lambda n: kpi.state_target(d, n)[0],
+        t("dash.phases_note"),
+    )
+
+
+def ladder(t: Translate, figures: kpis.LadderFigures) -> Section:
+    total = sum(figures.latest.values())
+    rows = [
+        [step, figures.latest.get(step, 0), _pct(kpi.share(figures.latest.get(step, 0), total))]
+        for step in range(1, 7)
+    ]
+    up = sum(n for (a, b), n in figures.changes.items() if b > a)
+    down = sum(n for (a, b), n in figures.changes.items() if b < a)
+    return Section(
+        "ladder",
+        t("dash.ladder"),
+        [t("case.step"), t("dash.cases"), t("dash.share")],
+        rows,
+        chart(
+            "bar",
+            [f"{t('case.step')} {r[0]}" for r in rows],
+            [series(t("dash.cases"), [r[1] for r in rows])],
+        ),
+        t("dash.ladder_note"),
+        [
+            (t("dash.went_up"), str(up)),
+            (t("dash.same"), str(total - up - down)),
+            (t("dash.went_down"), str(down)),
+        ],
+    )
+
+
+def ladder_months(
+    t: Translate, period: kpi.Period, figures: kpis.LadderFigures, horizon: int
+) -> Section:
+    rows = []
+    for month in kpi.months(period):
+        n, up, down, mean = figures.monthly.get(month, (0, 0, 0, None))
+        rows.append([month.strftime("%Y-%m"), n, up, down, _round(mean)])
+    measured = sum(n for s, n in figures.at_horizon.items() if s is not None)
+    reached = sum(n for s, n in figures.at_horizon.items() if s is not None and s >= 3)
+    cohort = sum(figures.at_horizon.values())
+    share = _pct(kpi.share(reached, cohort))
+    return Section(
+        "ladder_changes",
+        t("dash.ladder_changes"),
+        [
+            t("dash.month"),
+            t("dash.measurements"),
+            t("dash.went_up"),
+            t("dash.went_down"),
+            t("dash.mean_step"),
+        ],
+        rows,
+        chart(
+            "bar",
+            [r[0] for r in rows],
+            [
+                series(t("dash.went_up"), [r[2] for r in rows]),
+                series(t("dash.went_down"), [r[3] for r in rows]),
+                series(t("dash.mean_step"), [r[4] for r in rows], "line"),
+            ],
+        ),
+        summary=[
+            (
+                t("dash.horizon").format(months=horizon),
+                f"{share}% ({reached}/{cohort})" if share is not None else "—",
+            ),
+            (t("dash.not_measured"), str(cohort - measured)),
+        ],
+    )
+
+
+def wet_inburgering(t: Translate, f: kpis_wi.WiFigures) -> Section:
+    with_map = f.with_pip - f.map_exempt
+    rows = [
+        [t("wi.pip"), f.pip_on_time, f.pip_due, _pct(kpi.share(f.pip_on_time, f.pip_due))],
+        [t("wi.pvt"), f.pvt_done, f.with_pip, _pct(kpi.share(f.pvt_done, f.with_pip))],
+        [t("wi.map"), f.map_done, with_map, _pct(kpi.share(f.map_done, with_map))],
+        [t("wi.term"), f.term_met, f.term_cohort, _pct(kpi.share(f.term_met, f.term_cohort))],
+    ]
+    return Section(
+        "wet_inburgering",
+        t("dash.wi"),
+        [t("dash.indicator"), t("dash.numerator"), t("dash.denominator"), t("dash.percent")],
+        rows,
+        chart(
+            "bar",
+            [r[0] for r in rows],
+            [series("%", [r[3] for r in rows])],
+            horizontal=True,
+            percent=True,
+        ),
+        t("dash.wi_note"),
+    )
+
+
+def routes(t: Translate, f: kpis_wi.WiFigures) -> Section:
+    names = sorted(set(f.routes) | set(f.switches))
+    total = sum(f.routes.values())
+    rows = [
+        [r, f.routes.get(r, 0), _pct(kpi.share(f.routes.get(r, 0), total)), f.switches.get(r, 0)]
+        for r in names
+    ]
+    return Section(
+        "routes",
+        t("dash.routes"),
+        [t("dash.route"), t("dash.pips"), t("dash.share"), t("dash.switches")],
+        rows,
+        chart("doughnut", [r[0] for r in rows], [series(t("dash.pips"), [r[1] for r in rows])])
+        if rows
+        else None,
+    )
