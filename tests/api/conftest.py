@@ -40,6 +40,11 @@ USERS = {  # name: (municipality, roles, groups)
     "leiden": ("voorbeeldgemeente", ["caseworker", "coordinator"], ["klantmanager", "trainer"]),
     "docent": ("voorbeeldgemeente", ["caseworker"], ["taalaanbieder"]),
     "vormgever": ("voorbeeldgemeente", ["designer"], []),
+    "procesontwerper": (
+        "voorbeeldgemeente",
+        ["designer", "caseworker", "coordinator"],
+        ["klantmanager", "trainer"],
+    ),
 }
 
 

@@ -9,7 +9,12 @@ from typing import Any
 from tests.api.conftest import Api
 from tests.conftest import DEFINITIONS
 
-V1 = (DEFINITIONS / "pvt1.yaml").read_text(encoding="utf-8")
+# A copy of pvt1 under its own name: the built-in pvt1 is the base of pvt4, which other tests edit.
+V1 = (
+    (DEFINITIONS / "pvt1.yaml")
+    .read_text(encoding="utf-8")
+    .replace("definition: pvt1", "definition: pvt1_proef", 1)
+)
 V2 = V1.replace("version: 1", "version: 2", 1).replace("uitnodigen", "aanmelden")
 
 
@@ -21,7 +26,7 @@ async def publish_v2(api: Api) -> None:
 
 
 async def case_on(api: Api, user: str = "leiden") -> dict[str, Any]:
-    started = await api.post(user, "/api/cases", {"definition": "pvt1", "first_name": "Lina"})
+    started = await api.post(user, "/api/cases", {"definition": "pvt1_proef", "first_name": "Lina"})
     assert started.status_code == 201, started.text
     case: dict[str, Any] = started.json()
     await api.open_task(case["id"], "aanmelding_bevestigen", user)
@@ -30,13 +35,15 @@ async def case_on(api: Api, user: str = "leiden") -> dict[str, Any]:
 
 async def migrate(api: Api, case_id: str, mapping: dict[str, str], dry_run: bool) -> Any:
     body = {"to_version": 2, "case_ids": [case_id], "mapping": mapping, "dry_run": dry_run}
-    response = await api.post("vormgever", "/api/definitions/pvt1/migrations", body)
+    response = await api.post("vormgever", "/api/definitions/pvt1_proef/migrations", body)
     assert response.status_code == 200, response.text
     return response.json()["results"][0]
 
 
 async def test_publishing_refuses_broken_or_foreign_definitions(api: Api) -> None:
-    broken = V2.replace("initial: aanmelden", "initial: aanmelde")
+    broken = V2.replace("initial: aanmelden", "initial: aanmelde").replace(
+        "version: 2", "version: 9"
+    )
     refused = await api.post("vormgever", "/api/definitions", {"source": broken, "note": "x"})
     assert refused.status_code == 422
     assert any(
@@ -44,7 +51,11 @@ async def test_publishing_refuses_broken_or_foreign_definitions(api: Api) -> Non
         for m in refused.json()["errors"].values()
     )
     assert any(k.startswith("line ") for k in refused.json()["errors"])
-    taken = V1.replace("title: Participatieverklaringstraject PVT1", "title: Anders", 1)
+    taken = (
+        (DEFINITIONS / "pvt1.yaml")
+        .read_text(encoding="utf-8")
+        .replace("title: Participatieverklaringstraject PVT1", "title: Anders", 1)
+    )
     conflict = await api.post("vormgever", "/api/definitions", {"source": taken, "note": "x"})
     assert conflict.status_code == 409 and "raise 'version'" in conflict.json()["detail"]
     foreign = (DEFINITIONS / "zaanstad_pvt.yaml").read_text(encoding="utf-8")
@@ -57,12 +68,14 @@ async def test_publishing_refuses_broken_or_foreign_definitions(api: Api) -> Non
 
 
 async def test_a_version_1_case_is_moved_to_version_2_after_a_refused_attempt(api: Api) -> None:
+    first = await api.post("vormgever", "/api/definitions", {"source": V1, "note": "proef"})
+    assert first.status_code == 201, first.text
     old, spare = await case_on(api), await case_on(api)  # version-1 cases
     assert old["version"] == spare["version"] == 1
     await publish_v2(api)
     other = await case_on(api)  # a case started now runs on version 2; the others stay on 1
     assert other["version"] == 2
-    versions = (await api.get("vormgever", "/api/definitions/pvt1/versions")).json()
+    versions = (await api.get("vormgever", "/api/definitions/pvt1_proef/versions")).json()
     assert {v["version"]: v["running_cases"] > 0 for v in versions} == {2: True, 1: True}
 
     check = await migrate(api, old["id"], {}, dry_run=True)

@@ -63,10 +63,12 @@ async def site(temporal_env: Any, api_sessions: sessionmaker[Session]) -> AsyncI
                 sock.close()
 
 
-async def sign_in(page: Page, site: str, username: str = "klantmanager") -> None:
+async def sign_in(
+    page: Page, site: str, username: str = "klantmanager", municipality: str = "zaanstad"
+) -> None:
     await page.goto(f"{site}/")
     await expect(page).to_have_url(f"{site}/login?next=/")
-    await page.select_option("#municipality", "zaanstad")
+    await page.select_option("#municipality", municipality)
     await page.fill("#username", username)
     await page.fill("#password", PASSWORD)
     await page.click("form.traject-login button[type=submit]")

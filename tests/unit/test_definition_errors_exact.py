@@ -637,12 +637,13 @@ def test_a_file_extending_itself_is_a_cycle(rejected: Rejected, tmp_path: Path) 
     assert problem.message == "extends cycle through 'zelf'" and problem.line == 1
 
 
-def test_extends_is_refused_for_a_definition_given_as_text() -> None:
+def test_a_definition_given_as_text_extends_only_the_bases_it_is_given() -> None:
     with pytest.raises(DefinitionError) as error:
         compile_text("extends: basis\n" + HEAD + BODY, "ontwerp")
-    assert [str(p) for p in error.value.problems] == [
-        "ontwerp:1 extends: extends needs a definition file on disk"
-    ]
+    assert [str(p) for p in error.value.problems] == ["ontwerp:1 extends: no definition 'basis'"]
+    with pytest.raises(DefinitionError) as error:
+        compile_text("extends: basi\n" + HEAD + BODY, "ontwerp", {"basis": HEAD + BODY})
+    assert "no definition 'basi' (did you mean 'basis'?)" in str(error.value)
 
 
 @pytest.mark.parametrize(

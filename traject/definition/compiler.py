@@ -6,6 +6,7 @@ turns task reminders and escalations into timers, then checks the graph (see `gr
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
@@ -39,8 +40,11 @@ def compile_file(path: str | Path) -> CompiledDefinition:
     return compile_loaded(load_definition(path))
 
 
-def compile_text(text: str, name: str = "<definition>") -> CompiledDefinition:
-    return compile_loaded(load_text(text, name))
+def compile_text(
+    text: str, name: str = "<definition>", bases: Mapping[str, str] | None = None
+) -> CompiledDefinition:
+    """Compile YAML text; `bases` (name → text) are the definitions it may extend."""
+    return compile_loaded(load_text(text, name, bases))
 
 
 def compile_loaded(loaded: LoadedDefinition) -> CompiledDefinition:

@@ -8,7 +8,7 @@ turn the key `on` into `True`). `extends` merges a base definition underneath, `
 from __future__ import annotations
 
 import re
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -80,12 +80,18 @@ def load_definition(path: str | Path) -> LoadedDefinition:
     return LoadedDefinition(definition, source, str(path))
 
 
-def load_text(text: str, name: str = "<definition>") -> LoadedDefinition:
-    """Validate a definition given as text (designer page, tests); `extends` is not available."""
-    data, source = parse_yaml(text, name)
+def load_text(
+    text: str, name: str = "<definition>", bases: Mapping[str, str] | None = None
+) -> LoadedDefinition:
+    """Validate a definition given as text (designer page, tests); `extends` finds its base in
+    `bases` (name → source text, e.g. the municipality's published definitions)."""
+    available = dict(bases or {})
+
+    def lookup(base: str) -> tuple[str, str] | None:
+        return (available[base], f"{base}.yaml") if base in available else None
+
+    data, source = _merged_text(text, name, lookup, list(available), (Path(name).stem,))
     problems: list[Problem] = []
-    if "extends" in data:
-        problems.append(source.problem(("extends",), "extends needs a definition file on disk"))
     data = _substitute_params(data, source, problems)
     if problems:
         raise DefinitionError(problems)
@@ -169,30 +175,47 @@ class _Builder:
 
 
 # ----------------------------------------------------------------------------- extends and params
+Lookup = Callable[[str], "tuple[str, str] | None"]  # base name → (its text, its file name)
+
+
 def _load_merged(path: Path, seen: tuple[Path, ...]) -> tuple[dict[str, Any], SourceMap]:
     try:
         text = path.read_text(encoding="utf-8")
     except (OSError, UnicodeDecodeError) as error:
         raise DefinitionError([Problem(str(path), None, "", f"cannot read: {error}")]) from None
-    data, source = parse_yaml(text, str(path))
+
+    def on_disk(base: str) -> tuple[str, str] | None:
+        base_path = path.parent / f"{base}.yaml"
+        if not base_path.exists():
+            return None
+        return base_path.read_text(encoding="utf-8"), str(base_path)
+
+    siblings = [p.stem for p in path.parent.glob("*.yaml")]
+    return _merged_text(text, str(path), on_disk, siblings, (path.stem,))
+
+
+def _merged_text(
+    text: str, name: str, lookup: Lookup, known: list[str], seen: tuple[str, ...]
+) -> tuple[dict[str, Any], SourceMap]:
+    """Parse `text` and merge the definition it `extends` underneath, found by `lookup`."""
+    data, source = parse_yaml(text, name)
     base_name = data.get("extends")
     if base_name is None:
         return data, source
     if not isinstance(base_name, str) or not re.fullmatch(r"[a-z0-9][a-z0-9_-]*", base_name):
         raise DefinitionError([source.problem(("extends",), "extends names a definition file")])
-    base_path = path.parent / f"{base_name}.yaml"
-    if base_path.resolve() in seen or base_path.resolve() == path.resolve():
+    if base_name in seen:
         raise DefinitionError(
             [source.problem(("extends",), f"extends cycle through '{base_name}'")]
         )
-    if not base_path.exists():
-        siblings = [p.stem for p in path.parent.glob("*.yaml")]
-        hint = did_you_mean(base_name, siblings)
+    found = lookup(base_name)
+    if found is None:
+        hint = did_you_mean(base_name, known)
         raise DefinitionError([source.problem(("extends",), f"no definition '{base_name}'{hint}")])
-    base, base_source = _load_merged(base_path, (*seen, path.resolve()))
+    base, base_source = _merged_text(*found, lookup, known, (*seen, base_name))
     merged = _merge(base, data)
     base_source.entries.update(source.entries)
-    base_source.default_file = str(path)
+    base_source.default_file = name
     return merged, base_source
 
 

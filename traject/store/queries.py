@@ -251,3 +251,22 @@ def user_names(session: Session, refs: set[str]) -> dict[str, str]:
         f"user:{u.id}": u.display_name
         for u in session.scalars(select(User).where(User.id.in_(ids)))
     }
+
+
+def running_cases(
+    session: Session, municipality: str, version_ids: Sequence[int]
+) -> list[tuple[Case, int]]:
+    """Running cases on these definition versions, with their version number (no names: a
+    migration is about the process, not the person)."""
+    rows = session.execute(
+        select(Case, DefinitionVersion.version)
+        .join(DefinitionVersion, Case.definition_version_id == DefinitionVersion.id)
+        .where(
+            Case.municipality == municipality,
+            Case.definition_version_id.in_(version_ids),
+            Case.status.in_(("running", "suspended")),
+        )
+        .order_by(DefinitionVersion.version, Case.started_at)
+        .limit(500)
+    ).all()
+    return [(row[0], int(row[1])) for row in rows]

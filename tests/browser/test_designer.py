@@ -1,0 +1,98 @@
+"""A process designer in the browser: edits pvt4, sees a mistake at its line, fixes it, sees the
+diagram, simulation and changes follow, publishes version 2, starts a case on it while version-1
+cases keep running, and moves one version-1 case over (a refused mapping first, which changes
+nothing). Real worker, Temporal server and store; screenshots in tests/browser/screenshots."""
+
+from __future__ import annotations
+
+from playwright.async_api import Page, expect
+
+from tests.api.conftest import api_database_url, api_sessions
+from tests.browser.conftest import PageRecorder, screenshot
+from tests.browser.test_casework import sign_in, site
+
+__all__ = ["api_database_url", "api_sessions", "site"]  # fixtures shared with the other tests
+
+
+async def start_pvt4(page: Page, site: str, name: str) -> str:
+    await page.goto(f"{site}/cases/new")
+    await page.select_option("#definition", "pvt4")
+    await page.fill("#first_name", name)
+    await page.get_by_role("button", name="Traject starten").click()
+    await expect(page.locator(".traject-message--ok")).to_have_text("Traject gestart.")
+    return page.url.rsplit("/", 1)[-1]
+
+
+async def test_a_designer_changes_pvt4_and_moves_a_running_case(
+    page: Page, site: str, recorder: PageRecorder
+) -> None:
+    await sign_in(page, site, "procesontwerper", "voorbeeldgemeente")
+    moved, stays = await start_pvt4(page, site, "Hana"), await start_pvt4(page, site, "Omid")
+    await expect(page.locator("#zaakgegevens")).to_contain_text("pvt4 v1")
+
+    await page.get_by_role("link", name="Ontwerpen").click()
+    await page.locator("#definities tr[data-definition=pvt4] a", has_text="Nieuwe versie").click()
+    source = await page.locator("#bron").input_value()
+    assert "version: 2" in source
+    broken = source.replace("initial: dagdeel_1", "initial: dagdel_1")
+    line = broken.splitlines().index("    initial: dagdel_1") + 1
+    await page.fill("#bron", broken)
+    problem = page.locator(f"#problemen li[data-line='{line}']")
+    await expect(problem).to_contain_text("unknown")
+    await expect(problem).to_contain_text("did you mean 'dagdeel_1'")
+    await screenshot(page, "designer-error")
+    await problem.locator("a").click()  # selects that line in the editor
+    selected = await page.evaluate(
+        "() => { const a = document.getElementById('bron');"
+        " return a.value.substring(a.selectionStart, a.selectionEnd); }"
+    )
+    assert selected.strip() == "initial: dagdel_1"
+
+    fixed = source.replace(
+        "kpi: {expected: P6W, maximum: P4M}", "kpi: {expected: P8W, maximum: P4M}"
+    )
+    await page.fill("#bron", fixed)
+    await expect(page.locator("#geldig")).to_contain_text("voorbeeldgemeente/pvt4@2")
+    await expect(page.locator("#wijzigingen")).to_contain_text("expected time P6W → P8W")
+    await expect(page.locator("#simulatie tr[data-outcome=verklaring_getekend]")).to_be_visible()
+    await expect(page.locator("#diagram svg")).to_be_visible()
+    await expect(page.locator("#scenarios li[data-ok=false]")).to_have_count(0)
+    await screenshot(page, "designer-valid")
+    await page.get_by_role("button", name="Publiceren").click()  # without a reason: refused
+    await expect(page.locator(".traject-message--error")).to_be_visible()
+    await page.fill("#note", "reeks duurt langer door de vakanties")
+    await page.get_by_role("button", name="Publiceren").click()
+    await expect(page.locator(".traject-message--ok")).to_have_text("Nieuwe versie gepubliceerd.")
+    await expect(page.locator("#versies tr[data-version='2']")).to_contain_text("vakanties")
+
+    new_case = await start_pvt4(page, site, "Reza")
+    await expect(page.locator("#zaakgegevens")).to_contain_text("pvt4 v2")
+    await page.goto(f"{site}/cases/{stays}")
+    await expect(page.locator("#zaakgegevens")).to_contain_text("pvt4 v1")
+
+    await page.goto(f"{site}/designer/pvt4/diff?a=1&b=2")
+    await expect(page.locator("#wijzigingen")).to_contain_text("expected time P6W → P8W")
+
+    await page.goto(f"{site}/designer/pvt4/migrate")
+    await page.locator(f"input[name=case][value={moved}]").check()
+    await page.fill("#mapping", "uitnodigen: afgerond")
+    await page.get_by_role("button", name="Overzetten").click()
+    refused = page.locator(f"#resultaten tr[data-case={moved}]")
+    await expect(refused).to_have_attribute("data-ok", "false")
+    await expect(refused).to_contain_text("open task 'aanmelding_bevestigen'")
+    await page.goto(f"{site}/cases/{moved}")
+    await expect(page.locator("#zaakgegevens")).to_contain_text("pvt4 v1")  # untouched
+
+    await page.goto(f"{site}/designer/pvt4/migrate")
+    await page.locator(f"input[name=case][value={moved}]").check()
+    await page.get_by_role("button", name="Controleren").click()
+    await expect(page.locator(f"#resultaten tr[data-case={moved}]")).to_contain_text("kan over")
+    await page.get_by_role("button", name="Overzetten").click()
+    await expect(page.locator(f"#resultaten tr[data-case={moved}]")).to_contain_text("overgezet")
+    await screenshot(page, "designer-migrated")
+    await page.goto(f"{site}/cases/{moved}")
+    await expect(page.locator("#zaakgegevens")).to_contain_text("pvt4 v2")
+    await page.goto(f"{site}/cases/{stays}")
+    await expect(page.locator("#zaakgegevens")).to_contain_text("pvt4 v1")
+    assert new_case != moved
+    assert not recorder.outside(), recorder.outside()

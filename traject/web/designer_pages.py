@@ -1,0 +1,191 @@
+"""The process designer's pages: definitions and their versions, an editor that checks a draft as
+it is typed (problems at their line, the diagram, a quick simulation next to the published
+version's, the scenario tests), publishing with a reason, the diff between versions, and moving
+chosen running cases to a later version (dry run first)."""
+
+from __future__ import annotations
+
+import re
+from typing import Any
+
+from fastapi import APIRouter, Request
+from fastapi.responses import Response
+
+from traject.definition import compile_text
+from traject.definition.diff import diff
+from traject.designer import Designer
+from traject.diagram import mermaid
+from traject.service import Refused
+from traject.store import queries
+from traject.web.pages import posted, redirect, render, signed_in
+
+_VERSION = re.compile(r"^version:\s*(\d+)\s*$", re.MULTILINE)
+
+
+def _designer(request: Request) -> Designer:
+    designer: Designer = request.app.state.designer
+    return designer
+
+
+_DEFINITION = re.compile(r"^definition:.*$", re.MULTILINE)
+
+
+def next_version(source: str, current: int) -> str:
+    """The newest source with its version raised by one: the start of the next draft. A file
+    that inherits its version (`extends`) gets its own `version:` line."""
+    if _VERSION.search(source):
+        return _VERSION.sub(f"version: {current + 1}", source, count=1)
+    return _DEFINITION.sub(lambda m: f"{m.group(0)}\nversion: {current + 1}", source, count=1)
+
+
+def designer_router() -> APIRouter:
+    web = APIRouter(include_in_schema=False)
+
+    @web.get("/designer")
+    def overview(request: Request) -> Response:
+        user = signed_in(request)
+        designer = _designer(request)
+        rows = [
+            (name, designer.versions(user, name))
+            for name in sorted(designer.bases(user.municipality))
+        ]
+        return render(request, "designer_list.html", user, rows=rows, active_nav="designer")
+
+    @web.get("/designer/{definition}/edit")
+    def edit(request: Request, definition: str) -> Response:
+        user = signed_in(request)
+        designer = _designer(request)
+        newest = designer.versions(user, definition)[0][0]  # 404: not ours; 403: not a designer
+        source = next_version(designer.bases(user.municipality)[definition], newest.version)
+        check = designer.check(user, definition, source)
+        return render(
+            request, "designer_edit.html", user, definition=definition, source=source, c=check
+        )
+
+    @web.post("/designer/{definition}/check")
+    async def check(request: Request, definition: str) -> Response:
+        user, form = await posted(request)
+        source = str(form.get("source", ""))
+        result = _designer(request).check(user, definition, source)
+        return render(request, "designer_check.html", user, definition=definition, c=result)
+
+    @web.post("/designer/{definition}/publish")
+    async def publish(request: Request, definition: str) -> Response:
+        user, form = await posted(request)
+        source, note = str(form.get("source", "")), str(form.get("note", "")).strip()
+        designer = _designer(request)
+        problem = None if note else "say why: the note is shown with the version"
+        if problem is None:
+            try:
+                designer.publish(user, source, note)
+            except Refused as refused:
+                problem = str(refused)
+        if problem:
+            result = designer.check(user, definition, source)
+            return render(
+                request,
+                "designer_edit.html",
+                user,
+                422,
+                definition=definition,
+                source=source,
+                c=result,
+                note=note,
+                problem=problem,
+            )
+        return redirect(f"/designer/{definition}/versions", "designer.published")
+
+    @web.get("/designer/{definition}/versions")
+    def versions(request: Request, definition: str) -> Response:
+        user = signed_in(request)
+        rows = _designer(request).versions(user, definition)
+        return render(request, "designer_versions.html", user, definition=definition, rows=rows)
+
+    @web.get("/designer/{definition}/diff")
+    def show_diff(request: Request, definition: str, a: int = 0, b: int = 0) -> Response:
+        user = signed_in(request)
+        designer = _designer(request)
+        by_version = {v.version: v for v, _ in designer.versions(user, definition)}
+        newest = max(by_version)
+        a, b = a or max(newest - 1, 1), b or newest
+        if a not in by_version or b not in by_version:
+            raise Refused("not_found", f"no version {a if a not in by_version else b}")
+        bases = designer.bases(user.municipality)
+        old = compile_text(by_version[a].source, f"{definition}.yaml", bases)
+        new = compile_text(by_version[b].source, f"{definition}.yaml", bases)
+        changes = diff(old, new)
+        added = [c.name for c in changes if c.what == "state" and c.kind == "added"]
+        return render(
+            request,
+            "designer_diff.html",
+            user,
+            definition=definition,
+            a=by_version[a],
+            b=by_version[b],
+            changes=changes,
+            diagram=mermaid(new, added),
+            versions=sorted(by_version),
+        )
+
+    @web.get("/designer/{definition}/migrate")
+    def migrate_form(request: Request, definition: str) -> Response:
+        user = signed_in(request)
+        return _migrate_page(request, user, definition)
+
+    @web.post("/designer/{definition}/migrate")
+    async def migrate(request: Request, definition: str) -> Response:
+        user, form = await posted(request)
+        mapping = _mapping(str(form.get("mapping", "")))
+        case_ids = [str(c) for c in form.getlist("case")]
+        dry_run = form.get("apply") is None
+        to_version = int(str(form.get("to_version", "0")) or 0)
+        results: list[dict[str, Any]] = []
+        problem = None
+        if not case_ids:
+            problem = "choose the cases to move"
+        else:
+            try:
+                results = await _designer(request).migrate(
+                    user, definition, to_version, case_ids, mapping, dry_run
+                )
+            except Refused as refused:
+                problem = str(refused)
+        return _migrate_page(
+            request,
+            user,
+            definition,
+            results=results,
+            dry_run=dry_run,
+            chosen=set(case_ids),
+            mapping_text=str(form.get("mapping", "")),
+            problem=problem,
+        )
+
+    return web
+
+
+def _mapping(text: str) -> dict[str, str]:
+    """'oud: nieuw' per line."""
+    found = {}
+    for line in text.splitlines():
+        old, sep, new = line.partition(":")
+        if sep and old.strip() and new.strip():
+            found[old.strip()] = new.strip()
+    return found
+
+
+def _migrate_page(request: Request, user: Any, definition: str, **context: Any) -> Response:
+    designer = _designer(request)
+    versions = designer.versions(user, definition)
+    with designer.casework.traject.sessions() as session:
+        running = queries.running_cases(session, user.municipality, [v.id for v, _ in versions])
+    return render(
+        request,
+        "designer_migrate.html",
+        user,
+        definition=definition,
+        versions=versions,
+        running=running,
+        newest=max(v.version for v, _ in versions),
+        **{"results": [], "dry_run": True, "chosen": set(), "mapping_text": "", **context},
+    )

@@ -1,0 +1,18 @@
+/* The designer's editor: a problem's "regel N" link selects that line in the YAML text area. */
+(function () {
+  "use strict";
+  document.addEventListener("click", function (event) {
+    var link = event.target.closest && event.target.closest(".traject-goto-line");
+    if (!link) return;
+    event.preventDefault();
+    var area = document.getElementById("bron");
+    var line = parseInt(link.getAttribute("data-line"), 10);
+    var lines = area.value.split("\n");
+    var start = 0;
+    for (var i = 0; i < line - 1 && i < lines.length; i++) start += lines[i].length + 1;
+    area.focus();
+    area.setSelectionRange(start, start + (lines[line - 1] || "").length);
+    var lineHeight = parseFloat(getComputedStyle(area).lineHeight) || 20;
+    area.scrollTop = Math.max(0, (line - 5) * lineHeight);
+  });
+})();
