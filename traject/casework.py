@@ -47,6 +47,10 @@ def bsn_ok(bsn: str) -> bool:
     return (total - int(bsn[8])) % 11 == 0
 
 
+def _control(text: str) -> bool:
+    return any(ord(c) < 32 and c not in "\t" for c in text)
+
+
 def require(user: Principal, *roles: str) -> None:
     if not user.has(*roles):
         raise Forbidden(f"this needs the role {' or '.join(roles)}")
@@ -179,6 +183,8 @@ class Casework:
         self, user: Principal, page: int = 1, size: int = 25, **filters: Any
     ) -> queries.Page[CaseRow]:
         require(user, *CASE_READERS)
+        if filters.get("search"):  # PostgreSQL text holds no NUL; nothing can match one
+            filters["search"] = filters["search"].replace("\x00", "")
         with transaction(self.traject.sessions) as session:
             found = queries.cases(session, scope_of(user), page=page, size=size, **filters)
             rows = [
@@ -279,6 +285,12 @@ class Casework:
         dates: dict[str, date] | None = None,
     ) -> Case:
         require(user, *STARTERS)
+        texts = {"first_name": first_name, "last_name": last_name, "reference": reference}
+        bad = {
+            k: "must not contain control characters" for k, v in texts.items() if v and _control(v)
+        }
+        if bad:
+            raise Refused("invalid", "names and references are plain text", bad)
         if bsn is not None and not bsn_ok(bsn):
             raise Refused(
                 "invalid", "not a valid BSN", {"bsn": "not a valid BSN: 9 digits, elfproef"}

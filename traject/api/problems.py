@@ -72,6 +72,10 @@ def install(app: FastAPI) -> None:
 
     @app.exception_handler(StarletteHTTPException)
     async def http(request: Request, error: StarletteHTTPException) -> Response:
+        if error.status_code == 400 and request.url.path.startswith("/api/"):
+            return problem(
+                422, "invalid", "the body is not JSON in UTF-8", {"body": str(error.detail)}
+            )
         code = {404: "not_found", 405: "method_not_allowed"}.get(error.status_code, "error")
         page = getattr(app.state, "error_page", None)
         if page is not None and not request.url.path.startswith(("/api/", "/static/")):

@@ -19,6 +19,7 @@ from traject.store.queries import TaskView
 
 PageNo = Annotated[int, Query(ge=1, le=100_000)]
 Size = Annotated[int, Query(ge=1, le=200)]
+TaskId = Annotated[int, Path(ge=1, le=2**31 - 1)]
 SlugQ = Annotated[str | None, Query(pattern=s.SLUG, max_length=64)]
 
 
@@ -131,7 +132,10 @@ def api_router() -> APIRouter:
     def list_cases(
         user: User,
         request: Request,
-        q: Annotated[str | None, Query(max_length=100, description="Name, reference or id")] = None,
+        q: Annotated[
+            str | None,
+            Query(max_length=100, pattern=r"^[^\x00]*$", description="Name, reference or id"),
+        ] = None,
         status: Annotated[
             str | None, Query(pattern="^(starting|running|suspended|finished|cancelled)$")
         ] = None,
@@ -236,26 +240,26 @@ def api_router() -> APIRouter:
         return _page(items, found)
 
     @api.get("/tasks/{task_id}", tags=["tasks"], response_model=s.TaskDetailOut)
-    def get_task(task_id: int, user: User, request: Request) -> s.TaskDetailOut:
+    def get_task(task_id: TaskId, user: User, request: Request) -> s.TaskDetailOut:
         """A task with the form to complete it."""
         return s.TaskDetailOut.of_detail(_casework(request).task(user, task_id))
 
     @api.post("/tasks/{task_id}/claim", tags=["tasks"], response_model=s.StateOut)
-    async def claim(task_id: int, user: User, request: Request) -> s.StateOut:
+    async def claim(task_id: TaskId, user: User, request: Request) -> s.StateOut:
         return s.StateOut.of(await _casework(request).claim(user, task_id))
 
     @api.post("/tasks/{task_id}/unclaim", tags=["tasks"], response_model=s.StateOut)
-    async def unclaim(task_id: int, user: User, request: Request) -> s.StateOut:
+    async def unclaim(task_id: TaskId, user: User, request: Request) -> s.StateOut:
         return s.StateOut.of(await _casework(request).release(user, task_id))
 
     @api.post("/tasks/{task_id}/assign", tags=["tasks"], response_model=s.StateOut)
-    async def assign(task_id: int, body: s.Assign, user: User, request: Request) -> s.StateOut:
+    async def assign(task_id: TaskId, body: s.Assign, user: User, request: Request) -> s.StateOut:
         """Hand a task to a colleague in its group (coordinators)."""
         return s.StateOut.of(await _casework(request).assign(user, task_id, body.user_id))
 
     @api.post("/tasks/{task_id}/complete", tags=["tasks"], response_model=s.StateOut)
     async def complete(
-        task_id: int, body: s.CompleteTask, user: User, request: Request
+        task_id: TaskId, body: s.CompleteTask, user: User, request: Request
     ) -> s.StateOut:
         """Complete with the form's answers: 422 names each wrong field, 409 if it was done."""
         return s.StateOut.of(await _casework(request).complete(user, task_id, body.data))

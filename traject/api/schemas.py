@@ -5,9 +5,9 @@ from __future__ import annotations
 
 import datetime as dt
 from datetime import date, datetime
-from typing import Any, Generic, TypeVar
+from typing import Annotated, Any, Generic, TypeVar
 
-from pydantic import BaseModel, ConfigDict, Field, field_validator
+from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, field_validator
 
 from traject.casework import CaseDetail, CaseRow, Person, TaskDetail, bsn_ok
 from traject.store.models import AuditEvent, Task, TimelineEvent
@@ -15,6 +15,17 @@ from workflows.messages import TrajectoryView
 
 T = TypeVar("T")
 SLUG = r"^[a-z][a-z0-9_]*$"
+TEXT = r"^[^\x00]*$"  # PostgreSQL stores no NUL
+
+
+def _not_bool(value: Any) -> Any:
+    """JSON's true is not the number 1 (pydantic's lax mode would take it as one)."""
+    if isinstance(value, bool):
+        raise ValueError("a number, not true or false")
+    return value
+
+
+WholeNumber = Annotated[int, BeforeValidator(_not_bool)]
 
 
 class Body(BaseModel):
@@ -23,21 +34,21 @@ class Body(BaseModel):
 
 # ---------------------------------------------------------------------------------- requests
 class Login(Body):
-    municipality: str = Field(max_length=64)
-    username: str = Field(max_length=100)
-    password: str = Field(max_length=1000)
+    municipality: str = Field(max_length=64, pattern=TEXT)
+    username: str = Field(max_length=100, pattern=TEXT)
+    password: str = Field(max_length=1000, pattern=TEXT)
 
 
 class NewToken(Body):
-    name: str = Field(min_length=1, max_length=100)
+    name: str = Field(min_length=1, max_length=100, pattern=TEXT)
 
 
 class StartCase(Body):
     definition: str = Field(pattern=SLUG, max_length=64)
-    first_name: str = Field(min_length=1, max_length=100)
-    last_name: str | None = Field(default=None, max_length=100)
+    first_name: str = Field(min_length=1, max_length=100, pattern=TEXT)
+    last_name: str | None = Field(default=None, max_length=100, pattern=TEXT)
     bsn: str | None = Field(default=None, description="Burgerservicenummer (9 digits, elfproef)")
-    reference: str | None = Field(default=None, max_length=100)
+    reference: str | None = Field(default=None, max_length=100, pattern=TEXT)
     dates: dict[str, date] = Field(default_factory=dict, max_length=20)
 
     @field_validator("bsn")
@@ -53,7 +64,7 @@ class CompleteTask(Body):
 
 
 class Assign(Body):
-    user_id: int = Field(ge=1)
+    user_id: WholeNumber = Field(ge=1, le=2**31 - 1)
 
 
 class OutsideEvent(Body):
@@ -62,7 +73,7 @@ class OutsideEvent(Body):
 
 
 class Ladder(Body):
-    step: int = Field(ge=1, le=6, description="Participatieladder step, 1 to 6")
+    step: WholeNumber = Field(ge=1, le=6, description="Participatieladder step, 1 to 6")
 
 
 class TermijnChange(Body):
@@ -74,7 +85,9 @@ class TermijnChange(Body):
 
 class Decision(Body):
     reason: str = Field(pattern=SLUG, max_length=64, description="A code, e.g. verhuisd")
-    note: str | None = Field(default=None, max_length=2000, description="Stays in the audit log")
+    note: str | None = Field(
+        default=None, max_length=2000, pattern=TEXT, description="Stays in the audit log"
+    )
 
 
 # --------------------------------------------------------------------------------- responses

@@ -148,8 +148,11 @@ def users_of(session: Session, municipality: str, group: str | None = None) -> l
 def authenticate(session: Session, municipality: str, username: str, password: str) -> User:
     """The user, if the password is right; else AccountError with one message for every cause
     (unknown user, wrong password, no password, inactive) but a locked account."""
-    user = find_user(session, municipality, username)
     refused = AccountError("unknown user or wrong password")
+    if "\x00" in municipality + username:  # PostgreSQL text holds no NUL: no such user
+        _verify(_DUMMY_HASH, password)
+        raise refused
+    user = find_user(session, municipality, username)
     if user is None or user.password_hash is None or not user.active:
         _verify(_DUMMY_HASH, password)
         raise refused
