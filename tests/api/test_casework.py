@@ -233,3 +233,10 @@ async def test_the_deadline_view_puts_the_nearest_termijn_first(api: Api) -> Non
     listed = [t["case_id"] for t in near["items"] if t["case_id"] in ids]
     assert listed == [ids[0]]  # ends within two weeks; the other not yet
     assert near["items"][0]["termijn_status"] in ("amber", "red")
+
+    # the dashboard counts them per team: both cases have an open intake for the klantmanager
+    csv = await api.get("leiden", "/dashboard/termijnen.csv", params={"definition": "wi2021"})
+    assert csv.status_code == 200, csv.text
+    lines = [line.split(",") for line in csv.text.strip().splitlines()]
+    pip = [row for row in lines[1:] if row[0].startswith("PIP") and row[1] == "klantmanager"]
+    assert pip and int(pip[0][3]) >= 1 and int(pip[0][4]) >= 1  # one near, one on time (at least)

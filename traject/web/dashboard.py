@@ -20,7 +20,7 @@ from traject.api.auth import optional_user
 from traject.casework import require
 from traject.definition.compiled import CompiledDefinition
 from traject.service import Refused
-from traject.store import kpis, kpis_cases, kpis_wi
+from traject.store import kpis, kpis_cases, kpis_termijnen, kpis_wi
 from traject.store.accounts import Principal
 from traject.store.models import DefinitionVersion
 from traject.store.repositories import compiled_of
@@ -142,6 +142,7 @@ BUILDERS: dict[str, Builder] = {
     "ladder_changes": lambda s, v, t: sections.ladder_months(
         t, v.scope.period, _ladder(s, v), kpi.ladder_horizon(v.d)
     ),
+    "termijnen": lambda s, v, t: sections.termijnen(t, kpis_termijnen.by_team(s, v.scope)),
     "wet_inburgering": lambda s, v, t: sections.wet_inburgering(t, _wi(s, v)),
     "routes": lambda s, v, t: sections.routes(t, _wi(s, v)),
 }
@@ -149,7 +150,11 @@ WI_ONLY = ("wet_inburgering", "routes")
 
 
 def applicable(view: View) -> list[str]:
-    return [k for k in BUILDERS if k not in WI_ONLY or kpis_wi.applies(view.d)]
+    return [
+        k
+        for k in BUILDERS
+        if (k not in WI_ONLY or kpis_wi.applies(view.d)) and (k != "termijnen" or view.d.termijnen)
+    ]
 
 
 def csv_response(filename: str, header: list[str], rows: list[list[Any]]) -> Response:

@@ -10,7 +10,7 @@ from typing import Any
 
 from traject import kpi
 from traject.definition.compiled import CompiledDefinition
-from traject.store import kpis, kpis_wi
+from traject.store import kpis, kpis_termijnen, kpis_wi
 
 Translate = Callable[[str], str]
 MONTH = 30.44  # days
@@ -359,6 +359,37 @@ def routes(t: Translate, f: kpis_wi.WiFigures) -> Section:
         [t("dash.route"), t("dash.pips"), t("dash.share"), t("dash.switches")],
         rows,
         chart("doughnut", [r[0] for r in rows], [series(t("dash.pips"), [r[1] for r in rows])])
+        if rows
+        else None,
+    )
+
+
+def termijnen(t: Translate, rows: list[kpis_termijnen.TermijnTeam]) -> Section:
+    labels = [f"{r.title} · {r.team}" for r in rows]
+    return Section(
+        "termijnen",
+        t("dash.termijnen"),
+        [
+            t("termijn.title"),
+            t("task.role"),
+            t("termijn.expired"),
+            t("dash.near"),
+            t("termijn.on_time"),
+            t("termijn.suspended"),
+        ],
+        [[r.title, r.team, r.expired, r.near, r.on_time, r.suspended] for r in rows],
+        chart(
+            "bar",
+            labels,
+            [
+                series(t("termijn.expired"), [r.expired for r in rows]),
+                series(t("dash.near"), [r.near for r in rows]),
+                series(t("termijn.on_time"), [r.on_time for r in rows]),
+                series(t("termijn.suspended"), [r.suspended for r in rows]),
+            ],
+            horizontal=True,
+            stacked=True,
+        )
         if rows
         else None,
     )

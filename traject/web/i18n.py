@@ -246,6 +246,8 @@ TEXT: dict[str, tuple[str, str]] = {  # key: (nl, en)
     "dash.kpi_days": ("Norm (dagen)", "Target (days)"),
     "dash.max_days": ("Maximum (dagen)", "Maximum (days)"),
     "dash.tasks": ("Open taken per rol", "Open tasks per role"),
+    "dash.termijnen": ("Termijnen per team", "Deadlines per team"),
+    "dash.near": ("bijna verlopen", "near"),
     "dash.open": ("Open", "Open"),
     "dash.unassigned": ("Niet toegewezen", "Unassigned"),
     "dash.escalations": ("Escalaties in de periode", "Escalations in the period"),
