@@ -72,6 +72,13 @@ async def test_a_designer_changes_pvt4_and_moves_a_running_case(
 
     await page.goto(f"{site}/designer/pvt4/diff?a=1&b=2")
     await expect(page.locator("#wijzigingen")).to_contain_text("expected time P6W → P8W")
+    await expect(page.locator("#diagram svg")).to_be_visible()
+    async with page.expect_download() as svg_download:
+        await page.locator("#svg-download").click()
+    svg = (await svg_download.value).suggested_filename, await (await svg_download.value).path()
+    assert svg[0] == "pvt4-v2.svg" and "<svg" in svg[1].read_text()[:400]
+    zgw = await page.request.get(f"{site}/designer/pvt4/v2/zaaktype.json")
+    assert zgw.ok and "statustypen" in await zgw.text()
 
     await page.goto(f"{site}/designer/pvt4/migrate")
     await page.locator(f"input[name=case][value={moved}]").check()

@@ -9,7 +9,7 @@ import re
 from typing import Any
 
 from fastapi import APIRouter, Request
-from fastapi.responses import Response
+from fastapi.responses import JSONResponse, Response
 
 from traject.definition import compile_text
 from traject.definition.diff import diff
@@ -18,6 +18,7 @@ from traject.diagram import mermaid
 from traject.service import Refused
 from traject.store import queries
 from traject.web.pages import posted, redirect, render, signed_in
+from traject.zgw import zaaktype
 
 _VERSION = re.compile(r"^version:\s*(\d+)\s*$", re.MULTILINE)
 
@@ -125,6 +126,24 @@ def designer_router() -> APIRouter:
             changes=changes,
             diagram=mermaid(new, added),
             versions=sorted(by_version),
+        )
+
+    @web.get("/designer/{definition}/v{version}/zaaktype.json")
+    def zaaktype_export(request: Request, definition: str, version: int) -> Response:
+        """The version as a ZGW zaaktype description, for the municipality's zaaksysteem."""
+        user = signed_in(request)
+        designer = _designer(request)
+        found = {v.version: v for v, _ in designer.versions(user, definition)}
+        if version not in found:
+            raise Refused("not_found", f"no version {version}")
+        compiled = compile_text(
+            found[version].source, f"{definition}.yaml", designer.bases(user.municipality)
+        )
+        return JSONResponse(
+            zaaktype(compiled),
+            headers={
+                "Content-Disposition": f'attachment; filename="{definition}-v{version}-zaaktype.json"'
+            },
         )
 
     @web.get("/designer/{definition}/migrate")

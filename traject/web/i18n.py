@@ -149,6 +149,7 @@ TEXT: dict[str, tuple[str, str]] = {  # key: (nl, en)
     "designer.changes": ("Wat verandert", "What changes"),
     "designer.no_changes": ("Geen verschillen.", "No differences."),
     "designer.by": ("door", "by"),
+    "designer.svg": ("Diagram als SVG downloaden", "Download the diagram as SVG"),
     "designer.to_version": ("Naar versie", "To version"),
     "designer.mapping": (
         "Toestanden koppelen (oud: nieuw, één per regel)",

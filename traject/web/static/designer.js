@@ -1,7 +1,21 @@
-/* The designer's editor: a problem's "regel N" link selects that line in the YAML text area. */
+/* The designer's pages: a problem's "regel N" link selects that line in the YAML text area, and
+   "SVG downloaden" saves the drawn diagram as an SVG file (made in the browser, by mermaid). */
 (function () {
   "use strict";
   document.addEventListener("click", function (event) {
+    var download = event.target.closest && event.target.closest("#svg-download");
+    if (download) {
+      var svg = document.querySelector("#" + download.getAttribute("data-source") + " svg");
+      if (!svg) return;
+      var text = new XMLSerializer().serializeToString(svg);
+      var blob = new Blob([text], { type: "image/svg+xml" });
+      var link = document.createElement("a");
+      link.href = URL.createObjectURL(blob);
+      link.download = download.getAttribute("data-filename");
+      link.click();
+      URL.revokeObjectURL(link.href);
+      return;
+    }
     var link = event.target.closest && event.target.closest(".traject-goto-line");
     if (!link) return;
     event.preventDefault();
