@@ -223,7 +223,7 @@ def outcome_durations(session: Session, scope: Scope) -> dict[str, list[float]]:
         )
     )
     out: dict[str, list[float]] = defaultdict(list)
-    for outcome, started, finished in rows.tuples():
+    for outcome, started, finished in rows:
         if outcome is not None and finished is not None:
             out[outcome].append((finished - started).total_seconds() / DAY)
     return dict(out)
