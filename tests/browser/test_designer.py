@@ -102,4 +102,21 @@ async def test_a_designer_changes_pvt4_and_moves_a_running_case(
     await page.goto(f"{site}/cases/{stays}")
     await expect(page.locator("#zaakgegevens")).to_contain_text("pvt4 v1")
     assert new_case != moved
+
+    # a Wet inburgering case with its DUO date: the PIP termijn runs, shown as a deadline bar
+    await page.goto(f"{site}/cases/new")
+    await page.select_option("#definition", "wi2021")
+    await expect(page.locator("[data-definition=pvt4].traject-case-date")).to_be_hidden()
+    await page.fill("#first_name", "Samir")
+    await page.fill("[name='date:wi2021:duo_melding']", "2026-11-16")
+    await page.get_by_role("button", name="Traject starten").click()
+    termijn = page.locator("#termijnen [data-termijn=pip_termijn]")
+    await expect(termijn).to_contain_text("uiterlijk 25-01-2027")
+    await expect(termijn.locator("[role=meter]")).to_be_visible()
+    await page.fill("#reden-pip_termijn", "wacht_op_documenten")
+    await termijn.get_by_role("button", name="Opschorten").click()
+    await expect(page.locator("#termijnen [data-termijn=pip_termijn]")).to_have_attribute(
+        "data-status", "suspended"
+    )
+    await screenshot(page, "case-termijn")
     assert not recorder.outside(), recorder.outside()

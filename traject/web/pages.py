@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import secrets
 from collections.abc import Awaitable, Callable
+from datetime import date
 from pathlib import Path
 from typing import Any
 from urllib.parse import quote
@@ -283,6 +284,7 @@ def pages_router() -> APIRouter:
                 values.get("last_name") or None,
                 values.get("bsn") or None,
                 values.get("reference") or None,
+                _case_dates(values),
             )
         except Refused as refused:
             errors = refused.errors or {"definition": str(refused)}
@@ -301,7 +303,9 @@ def pages_router() -> APIRouter:
             request,
             user,
             case_id,
-            lambda: _casework(request).record_event(user, case_id, str(form.get("event", ""))),
+            lambda: _casework(request).record_event(
+                user, case_id, str(form.get("event", "")), _event_date(str(form.get("date", "")))
+            ),
         )
 
     @web.post("/cases/{case_id}/ladder")
@@ -440,6 +444,28 @@ def _task(
         colleagues=colleagues,
         mine=detail.task.assignee == user.ref,
     )
+
+
+def _event_date(text: str) -> date | None:
+    try:
+        return date.fromisoformat(text) if text else None
+    except ValueError:
+        raise Refused("invalid", "a date is YYYY-MM-DD", {"date": "must be a date"}) from None
+
+
+def _case_dates(values: dict[str, str]) -> dict[str, date]:
+    """`date:<definition>:<name>` fields of the chosen definition that were filled in."""
+    prefix = f"date:{values.get('definition', '')}:"
+    found = {}
+    for key, value in values.items():
+        if key.startswith(prefix) and value:
+            try:
+                found[key.removeprefix(prefix)] = date.fromisoformat(value)
+            except ValueError:
+                raise Refused(
+                    "invalid", "a date is YYYY-MM-DD", {key: "must be a date (YYYY-MM-DD)"}
+                ) from None
+    return found
 
 
 def _new_case(
