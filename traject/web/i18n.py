@@ -149,6 +149,15 @@ TEXT: dict[str, tuple[str, str]] = {  # key: (nl, en)
     "designer.changes": ("Wat verandert", "What changes"),
     "designer.no_changes": ("Geen verschillen.", "No differences."),
     "designer.by": ("door", "by"),
+    "designer.start": ("Beginnen met een ingebouwde definitie", "Start from a built-in definition"),
+    "designer.start_help": (
+        "Neem een ingebouwde definitie over als versie 1 van uw eigen traject en pas die aan.",
+        "Copy a built-in definition as version 1 of your own trajectory and adapt it.",
+    ),
+    "designer.copy": ("Overnemen en aanpassen", "Copy and adapt"),
+    "designer.builds_on": ("bouwt voort op", "builds on"),
+    "designer.base_first": ("neem eerst over:", "copy first:"),
+    "designer.already_yours": ("heeft u al", "already yours"),
     "designer.svg": ("Diagram als SVG downloaden", "Download the diagram as SVG"),
     "designer.to_version": ("Naar versie", "To version"),
     "designer.mapping": (

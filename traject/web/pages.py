@@ -530,9 +530,11 @@ async def _case_change(
 
 def install(app: FastAPI, temporal_ui: str | None = None, namespace: str = "default") -> None:
     """The pages, their static files, and HTML answers for errors outside /api."""
-    from traject.web.designer_pages import designer_router  # it builds on this module
+    from traject.web.designer_pages import designer_router  # they build on this module
+    from traject.web.designer_start import designer_start_router
 
     app.include_router(pages_router())
+    app.include_router(designer_start_router())  # before /designer/{definition}/…
     app.include_router(designer_router())
     app.mount("/static", StaticFiles(directory=STATIC), name="static")
     app.state.temporal_ui, app.state.namespace = temporal_ui, namespace
