@@ -26,6 +26,9 @@ async def test_zaanstad_copies_pvt1_publishes_it_and_starts_a_case_on_it(api: Ap
     )
     assert "municipality: zaanstad" in source and "version: 1" in source
     assert 'id="geldig"' in page.text  # the editor's check: valid
+    assert "/static/vendor/codemirror/editor.min.js" in page.text  # the code editor, if JS runs
+    schema = await api.http.get("/designer/schema.json")  # its completion and hints
+    assert schema.status_code == 200 and schema.json()["title"] == "Traject definition"
     published = await api.http.post(
         "/designer/pvt1/publish",
         data={"csrf_token": csrf, "source": source, "note": "overgenomen"},

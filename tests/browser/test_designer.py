@@ -32,26 +32,57 @@ async def test_a_designer_changes_pvt4_and_moves_a_running_case(
 
     await page.get_by_role("link", name="Ontwerpen").click()
     await page.locator("#definities tr[data-definition=pvt4] a", has_text="Nieuwe versie").click()
+    # the YAML text area has become a CodeMirror editor: line numbers, YAML highlighting
+    editor = page.locator(".cm-editor")
+    await expect(editor).to_be_visible()
+    await expect(page.locator("#bron")).to_be_hidden()
+    await expect(
+        editor.locator(".cm-lineNumbers .cm-gutterElement", has_text="1").first
+    ).to_be_visible()
+    await expect(editor.locator(".cm-content .cm-line span").first).to_be_visible()
     source = await page.locator("#bron").input_value()
     assert "version: 2" in source
+    assert await page.evaluate("() => TrajectEditor.value()") == source
+
+    # type a mistake like a user: "dagdeel_1" becomes "dagdel_1"; the text area follows, and htmx
+    # checks it as before
     broken = source.replace("initial: dagdeel_1", "initial: dagdel_1")
     line = broken.splitlines().index("    initial: dagdel_1") + 1
-    await page.fill("#bron", broken)
+    await editor.locator(".cm-line", has_text="initial: dagdeel_1").click(position={"x": 4, "y": 4})
+    await page.keyboard.press("End")
+    for _ in range(3):
+        await page.keyboard.press("ArrowLeft")
+    await page.keyboard.press("Backspace")
+    await expect(page.locator("#bron")).to_have_value(broken)
     problem = page.locator(f"#problemen li[data-line='{line}']")
     await expect(problem).to_contain_text("unknown")
     await expect(problem).to_contain_text("did you mean 'dagdeel_1'")
     await screenshot(page, "designer-error")
+    await page.evaluate("() => TrajectEditor.gotoLine(1)")
     await problem.locator("a").click()  # selects that line in the editor
-    selected = await page.evaluate(
-        "() => { const a = document.getElementById('bron');"
-        " return a.value.substring(a.selectionStart, a.selectionEnd); }"
-    )
+    selected = await page.evaluate("() => TrajectEditor.selectedText()")
     assert selected.strip() == "initial: dagdel_1"
+    await expect(editor.locator(".cm-activeLine")).to_have_text("    initial: dagdel_1")
+    await expect(editor.locator(".cm-activeLine")).to_be_in_viewport()
+
+    # the schema's keys are offered when typing a new line in a state
+    await editor.locator(".cm-line", has_text="title: Vier dagdelen kernwaarden").click(
+        position={"x": 4, "y": 4}
+    )
+    await page.keyboard.press("End")
+    await page.keyboard.press("Enter")
+    await page.keyboard.type("on_e")
+    completions = page.locator(".cm-tooltip-autocomplete")
+    await expect(completions).to_be_visible()
+    await expect(completions).to_contain_text("on_entry")
+    await screenshot(page, "designer-completion")
+    await page.keyboard.press("Escape")
 
     fixed = source.replace(
         "kpi: {expected: P6W, maximum: P4M}", "kpi: {expected: P8W, maximum: P4M}"
     )
-    await page.fill("#bron", fixed)
+    await page.evaluate("(text) => TrajectEditor.setValue(text)", fixed)
+    await expect(page.locator("#bron")).to_have_value(fixed)
     await expect(page.locator("#geldig")).to_contain_text("voorbeeldgemeente/pvt4@2")
     await expect(page.locator("#wijzigingen")).to_contain_text("expected time P6W → P8W")
     await expect(page.locator("#simulatie tr[data-outcome=verklaring_getekend]")).to_be_visible()

@@ -6,10 +6,11 @@ chosen running cases to a later version (dry run first)."""
 from __future__ import annotations
 
 import re
+from pathlib import Path
 from typing import Any
 
 from fastapi import APIRouter, Request
-from fastapi.responses import JSONResponse, Response
+from fastapi.responses import FileResponse, JSONResponse, Response
 
 from traject.definition import compile_text
 from traject.definition.diff import diff
@@ -19,6 +20,9 @@ from traject.service import Refused
 from traject.store import queries
 from traject.web.pages import posted, redirect, render, signed_in
 from traject.zgw import zaaktype
+
+# The definition language's JSON Schema (generated, `make schema`): the editor's completion and hints.
+SCHEMA = Path(__file__).resolve().parents[2] / "definitions" / "schema.json"
 
 _VERSION = re.compile(r"^version:\s*(\d+)\s*$", re.MULTILINE)
 
@@ -51,6 +55,15 @@ def designer_router() -> APIRouter:
             for name in sorted(designer.bases(user.municipality))
         ]
         return render(request, "designer_list.html", user, rows=rows, active_nav="designer")
+
+    @web.get("/designer/schema.json")
+    def schema(request: Request) -> Response:
+        """The definition language's JSON Schema, for the editor's completion and hints; an empty
+        schema (no hints, nothing refused) when the file is not there."""
+        signed_in(request)
+        if SCHEMA.is_file():
+            return FileResponse(SCHEMA, media_type="application/schema+json")
+        return JSONResponse({}, media_type="application/schema+json")
 
     @web.get("/designer/{definition}/edit")
     def edit(request: Request, definition: str) -> Response:

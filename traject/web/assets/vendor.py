@@ -2,7 +2,9 @@
 
 Runs `npm ci` against the pinned package.json/package-lock.json beside this file, then copies only
 the built files the pages load (plus each package's licence) out of node_modules, and rewrites
-static/vendor/README.md with each file's package, version, licence and size. The copies are kept
+static/vendor/README.md with each file's package, version, licence and size. The designer's code
+editor is the one built file: build.mjs bundles editor.js (CodeMirror 6, YAML, JSON Schema hints)
+with esbuild into static/vendor/codemirror/editor.min.js. The copies are kept
 in the repository, so `make up` and `make test` never need npm; node_modules/ is git-ignored.
 
 To upgrade: change a version in package.json, run `npm install --prefix traject/web/assets
@@ -89,6 +91,12 @@ ITEMS: tuple[Item, ...] = (
 )
 FONT_CSS = "noto-sans/noto-sans.css"
 
+# The designer's code editor: one esbuild bundle of editor.js (build.mjs), plus its licences.
+EDITOR_JS = "codemirror/editor.min.js"
+EDITOR_LICENCES = "codemirror/LICENSES.txt"
+EDITOR_PACKAGE = "codemirror-json-schema"
+EDITOR_NAMED = ("@codemirror/view", "@codemirror/lang-yaml", "codemirror-json-schema", "yaml")
+
 
 def package_json(package: str) -> dict[str, str]:
     data: dict[str, str] = json.loads((NODE_MODULES / package / "package.json").read_text())
@@ -123,6 +131,44 @@ def font_css() -> str:
     return header + "\n\n".join(rules) + "\n"
 
 
+def bundle_editor() -> list[tuple[str, str, str, str, int, str]]:
+    """Build EDITOR_JS and EDITOR_LICENCES with esbuild (build.mjs); their README rows."""
+    node = shutil.which("node")
+    if node is None:
+        sys.exit("vendor.py: node is not on PATH (apt-get install nodejs)")
+    script, licences = VENDOR / EDITOR_JS, VENDOR / EDITOR_LICENCES
+    script.parent.mkdir(parents=True, exist_ok=True)
+    built = subprocess.run(
+        [node, str(ASSETS / "build.mjs"), str(script), str(licences)],
+        check=True,
+        capture_output=True,
+        text=True,
+    )
+    bundled: list[str] = json.loads(built.stdout.strip().splitlines()[-1])
+    versions = ", ".join(f"{name} {package_json(name)['version']}" for name in EDITOR_NAMED)
+    version = package_json(EDITOR_PACKAGE)["version"]
+    licence = licence_of(EDITOR_PACKAGE)
+    return [
+        (
+            EDITOR_JS,
+            EDITOR_PACKAGE,
+            version,
+            licence,
+            script.stat().st_size,
+            "the designer's YAML editor (global `TrajectEditor`): editor.js bundled and minified"
+            f" by build.mjs (esbuild) from {len(bundled)} packages ({versions}, ...)",
+        ),
+        (
+            EDITOR_LICENCES,
+            EDITOR_PACKAGE,
+            version,
+            licence,
+            licences.stat().st_size,
+            "licences of every package in editor.min.js (MIT, ISC, BSD-2-Clause)",
+        ),
+    ]
+
+
 def human(size: int) -> str:
     return f"{size / 1024:.0f} KiB" if size < 1024 * 1024 else f"{size / 1024 / 1024:.1f} MiB"
 
@@ -136,7 +182,10 @@ def readme(rows: list[tuple[str, str, str, str, int, str]]) -> str:
         "`traject/web/assets/package.json` and `package-lock.json`. Served at `/static/vendor/...`;",
         "nothing is loaded from a CDN. Files are byte-identical copies from the npm packages, except",
         "`noto-sans/noto-sans.css`, which is fontsource's `@font-face` rules for the two subsets",
-        "below, renamed to the family `Noto Sans` that the design tokens ask for.",
+        "below, renamed to the family `Noto Sans` that the design tokens ask for, and",
+        "`codemirror/`, the designer's code editor: `traject/web/assets/editor.js` bundled with",
+        "esbuild (`build.mjs`) from the pinned CodeMirror 6 and `codemirror-json-schema` packages,",
+        "with `LICENSES.txt` holding the licence of every package in the bundle.",
         "",
         "| file | package | version | licence | size | what |",
         "| --- | --- | --- | --- | --- | --- |",
@@ -184,6 +233,7 @@ def vendor() -> None:
             "`@font-face` rules (written by vendor.py)",
         )
     )
+    rows += bundle_editor()
     rows.sort()
     (VENDOR / "README.md").write_text(readme(rows))
     total = sum(row[4] for row in rows)

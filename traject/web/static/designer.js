@@ -1,7 +1,13 @@
-/* The designer's pages: a problem's "regel N" link selects that line in the YAML text area, and
-   "SVG downloaden" saves the drawn diagram as an SVG file (made in the browser, by mermaid). */
+/* The designer's pages: the YAML text area becomes a code editor (TrajectEditor, CodeMirror, with
+   the definition schema's completion and hints) when the bundle is loaded, a problem's "regel N"
+   link selects that line in the editor (or the plain text area), and "SVG downloaden" saves the
+   drawn diagram as an SVG file (made in the browser, by mermaid). */
 (function () {
   "use strict";
+  var source = document.getElementById("bron");
+  if (source && window.TrajectEditor) {
+    window.TrajectEditor.attach(source, { schemaUrl: "/designer/schema.json" });
+  }
   document.addEventListener("click", function (event) {
     var download = event.target.closest && event.target.closest("#svg-download");
     if (download) {
@@ -19,8 +25,9 @@
     var link = event.target.closest && event.target.closest(".traject-goto-line");
     if (!link) return;
     event.preventDefault();
-    var area = document.getElementById("bron");
     var line = parseInt(link.getAttribute("data-line"), 10);
+    if (window.TrajectEditor && window.TrajectEditor.gotoLine(line)) return;
+    var area = document.getElementById("bron");
     var lines = area.value.split("\n");
     var start = 0;
     for (var i = 0; i < line - 1 && i < lines.length; i++) start += lines[i].length + 1;
