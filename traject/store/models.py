@@ -22,6 +22,7 @@ from sqlalchemy import (
     String,
     Text,
     UniqueConstraint,
+    text,
 )
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
@@ -152,6 +153,9 @@ class Task(Base):
         Index("ix_tasks_open_by_role", "municipality", "status", "role"),
         Index("ix_tasks_due", "status", "due_at"),
         Index("ix_tasks_assignee", "municipality", "assignee", "status"),
+        # The inbox's order (soonest due first, none last) straight from the index: LIMIT 25
+        # reads 25 rows instead of sorting every open task of the municipality.
+        Index("ix_tasks_inbox", "municipality", "status", text("(due_at IS NULL)"), "due_at", "id"),
     )
     id: Mapped[int] = mapped_column(primary_key=True)
     key: Mapped[str] = mapped_column(String(200), unique=True)  # workflow id + step + task

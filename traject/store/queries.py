@@ -8,8 +8,8 @@ from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import Any, Generic, Literal, TypeVar
 
-from sqlalchemy import Select, Text, cast, func, or_, select
-from sqlalchemy.orm import Session
+from sqlalchemy import ColumnElement, Select, Text, and_, cast, func, or_, select, true
+from sqlalchemy.orm import Session, defer
 
 from traject.store.models import (
     AuditEvent,
@@ -71,10 +71,20 @@ def _termijn_due() -> Any:
     )
 
 
-def _task_query(scope: Scope, view: TaskView) -> Select[Task]:
-    query = select(Task).where(Task.municipality == scope.municipality, Task.status == "open")
+def _view_condition(scope: Scope, view: TaskView) -> ColumnElement[bool]:
+    """Which open tasks of the municipality a view holds, for this user."""
     visible = Task.role.in_(scope.groups) | (Task.assignee == scope.user)
-    if view == "deadline":  # the case has a termijn past, warned or within two weeks of its end
+    everything = scope.oversees and not scope.volunteer_only
+    if view == "mine":
+        return Task.assignee == scope.user
+    if view == "team":
+        return Task.role.in_(scope.groups)
+    extra: list[ColumnElement[bool]] = [] if everything else [visible]
+    if view == "unassigned":
+        extra.append(Task.assignee.is_(None))
+    elif view == "overdue":
+        extra.append(Task.overdue.is_(True))
+    elif view == "deadline":  # the case has a termijn past, warned or within two weeks of its end
         today = datetime.now(UTC).date()
         urgent = select(CaseTermijn.case_id).where(
             CaseTermijn.municipality == scope.municipality,
@@ -84,16 +94,16 @@ def _task_query(scope: Scope, view: TaskView) -> Select[Task]:
                 & (CaseTermijn.warned.is_(True) | (CaseTermijn.due_on <= today + DEADLINE_SOON))
             ),
         )
-        query = query.where(Task.case_id.in_(urgent))
-    elif view == "mine":
-        return query.where(Task.assignee == scope.user)
-    if view == "unassigned":
-        query = query.where(Task.assignee.is_(None))
-    elif view == "overdue":
-        query = query.where(Task.overdue.is_(True))
-    elif view == "team":
-        return query.where(Task.role.in_(scope.groups))
-    return query if scope.oversees and not scope.volunteer_only else query.where(visible)
+        extra.append(Task.case_id.in_(urgent))
+    return and_(true(), *extra)
+
+
+def _open_tasks(scope: Scope) -> list[ColumnElement[bool]]:
+    return [Task.municipality == scope.municipality, Task.status == "open"]
+
+
+def _task_query(scope: Scope, view: TaskView) -> Select[Task]:
+    return select(Task).where(*_open_tasks(scope), _view_condition(scope, view))
 
 
 def tasks(
@@ -134,13 +144,14 @@ def tasks(
 
 
 def task_counts(session: Session, scope: Scope) -> dict[str, int]:
-    """How many open tasks each inbox view holds (one query per view, each on an index)."""
+    """How many open tasks each inbox view holds: one pass over the municipality's open tasks."""
     views = [v for v in TASK_VIEWS if v != "all" or scope.oversees]
-    return {
-        view: session.scalar(select(func.count()).select_from(_task_query(scope, view).subquery()))
-        or 0
-        for view in views
-    }
+    counts = session.execute(
+        select(*(func.count().filter(_view_condition(scope, v)) for v in views)).where(
+            *_open_tasks(scope)
+        )
+    ).one()
+    return {view: int(n or 0) for view, n in zip(views, counts, strict=True)}
 
 
 # ---------------------------------------------------------------------------------------- cases
@@ -160,6 +171,8 @@ def cases(
         .outerjoin(CasePerson, CasePerson.case_id == Case.id)
         .join(DefinitionVersion, Case.definition_version_id == DefinitionVersion.id)
         .where(Case.municipality == scope.municipality)
+        # a list needs a version's name and title, not its source and compiled form (large)
+        .options(defer(DefinitionVersion.source), defer(DefinitionVersion.compiled))
     )
     if scope.volunteer_only:  # only the cases of tasks they hold
         query = query.where(
