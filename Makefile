@@ -63,6 +63,7 @@ schema: $(STAMP)
 ## e.g. `.venv/bin/python bench/throughput_bench.py --n 1000`.
 BENCHES := simulate interpreter throughput open_trajectories inbox dashboard
 bench: $(STAMP)
+	$(BIN)/pip install -q -e '.[dev,bench]'
 	@for name in $(BENCHES); do \
 		script=bench/$${name}_bench.py; [ -f $$script ] || continue; \
 		echo "== $$script"; $(BIN)/python $$script || exit 1; \
