@@ -12,6 +12,7 @@ from dataclasses import dataclass
 from datetime import UTC, date, datetime
 from typing import Any
 
+from sqlalchemy import select
 from sqlalchemy.orm import Session, sessionmaker
 from temporalio.client import Client, WorkflowHandle, WorkflowUpdateFailedError
 from temporalio.common import SearchAttributePair, TypedSearchAttributes
@@ -23,7 +24,7 @@ from traject.migration import MigrationRefused
 from traject.migration import plan as plan_migration
 from traject.store import repositories as repo
 from traject.store.db import transaction
-from traject.store.models import Case, CasePerson
+from traject.store.models import AuditEvent, Case, CasePerson, Task
 from workflows.messages import (
     AssignTask,
     CaseDecision,
@@ -44,12 +45,22 @@ CATCH_UP_PAUSE = 0.5  # seconds; a lost workflow task is redone within the task 
 
 
 def _completion_id(task_id: int, data: dict[str, Any], actor: str) -> str:
-    """The same completion sent twice (a retry, a double click) is applied once and answered alike;
+    """The same completion sent twice (a retry, a double click) is applied once by the workflow;
     a different completion of the same task is refused as 'already completed'."""
     digest = hashlib.sha256(
         json.dumps([data, actor], sort_keys=True, default=str).encode()
     ).hexdigest()
     return f"complete-task-{task_id}-{digest[:16]}"
+
+
+def _completion_audited(session: Session, task: Task) -> bool:
+    """Whether a request has written the audit event of this task's completion already."""
+    details = session.scalars(
+        select(AuditEvent.detail).where(
+            AuditEvent.case_id == task.case_id, AuditEvent.action == "task_completed"
+        )
+    ).all()
+    return any(detail.get("task_id") == task.id for detail in details)
 
 
 class Refused(Exception):
@@ -152,7 +163,11 @@ class Traject:
                 task = repo.get_task(session, task_id, municipality)
             except repo.NotFound as error:
                 raise Refused("not_found", str(error)) from None
-            if task.status != "open":
+            # Completed by this actor: maybe by this very completion, sent before, whose answer
+            # was lost (a timeout, a crash). Then it is sent again (the workflow applies it once)
+            # and what follows the update below is done once too.
+            again = task.status == "completed" and task.completed_by == actor
+            if task.status != "open" and not again:
                 raise Refused("task_not_open", f"task {task_id} is {task.status}")
             case = repo.get_case(session, task.case_id)
             form = repo.compiled_of(repo.version_of(session, case)).tasks[task.name].form
@@ -160,12 +175,34 @@ class Traject:
         if errors:
             raise Refused("invalid_form", "the form is not valid", errors)
         public, personal = split_personal(form, data)
+        if again and task.form_data != public:
+            raise Refused("task_not_open", f"task {task_id} is {task.status}")
         request = CompleteTask(task=task.name, data=public, actor=actor)
-        view = await self._complete(case, task_id, request, _completion_id(task_id, data, actor))
+        try:
+            view = await self._complete(
+                case, task_id, request, _completion_id(task_id, data, actor)
+            )
+        except Refused as refused:
+            if not again or refused.code not in ("task_not_open", "finished"):
+                raise
+            view = await self.view(case)  # applied before, and the workflow agrees
         with transaction(self.sessions) as session:
-            stored = repo.get_task(session, task_id)
+            # One request writes what follows a completion: two sent at once (same answers, so
+            # one workflow update) are one 200 and one 409, with one audit event between them.
+            stored = session.get(Task, task_id, with_for_update=True)
+            assert stored is not None
+            if _completion_audited(session, stored):
+                raise Refused("task_not_open", f"task {task_id} is completed")
             stored.personal_data = personal  # personal answers stay here, never in the workflow
-            repo.audit(session, case.municipality, actor, "task_completed", case.id, task=task.name)
+            repo.audit(
+                session,
+                case.municipality,
+                actor,
+                "task_completed",
+                case.id,
+                task=task.name,
+                task_id=task_id,
+            )
         return view
 
     async def _complete(
