@@ -1,6 +1,8 @@
 """What each effect of a step writes to the store. Every row carries a key made of the workflow id,
-the step's sequence number and the effect's position, so it is written once however often the
-step is retried."""
+the step's sequence number and the effect's position (unique in the store). The step recorder
+writes a step in one transaction and only when its `applied_steps` row is missing, so a retried
+step writes nothing twice; a concurrent attempt trips over the unique keys and rolls back whole.
+Rows are therefore added without looking for them first, and flushed together."""
 
 from __future__ import annotations
 
@@ -45,6 +47,7 @@ from traject.store.models import (
     Task,
     TimelineEvent,
 )
+from traject.store.repositories import Row
 from workflows.messages import StepRecord
 
 
@@ -60,12 +63,14 @@ class _Step:
     def key(self, suffix: str) -> str:
         return f"{self.record.workflow_id}:{self.record.sequence}:{suffix}"
 
+    def add(self, model: type[Row], suffix: str, **values: Any) -> None:
+        self.session.add(model(key=self.key(suffix), **values))
+
     def timeline(self, kind: str, subject: str | None = None, **detail: Any) -> None:
         self.position += 1
-        repo.insert_once(
-            self.session,
+        self.add(
             TimelineEvent,
-            self.key(f"t{self.position}"),
+            f"t{self.position}",
             case_id=self.case.id,
             seq=self.record.sequence * 1000 + self.position,
             at=self.at,
@@ -78,10 +83,9 @@ class _Step:
     def outbox(
         self, suffix: str, channel: str, template: str, recipient: str, **payload: Any
     ) -> None:
-        repo.insert_once(
-            self.session,
+        self.add(
             OutboxMessage,
-            self.key(suffix),
+            suffix,
             case_id=self.case.id,
             channel=channel,
             template=template,
@@ -187,10 +191,9 @@ def _assigned(step: _Step, name: str, assignee: str | None) -> None:
 def _task_opened(step: _Step, effect: TaskOpened, index: int) -> None:
     spec = step.d.tasks[effect.task]
     due = Duration.parse(effect.due).add_to(step.at) if effect.due else None
-    repo.insert_once(
-        step.session,
+    step.add(
         Task,
-        step.key(f"task{index}:{effect.task}"),
+        f"task{index}:{effect.task}",
         case_id=step.case.id,
         municipality=step.case.municipality,
         name=effect.task,
@@ -231,10 +234,9 @@ def _task_marked(step: _Step, effect: TaskMarked) -> None:
 
 
 def _ladder(step: _Step, value: int, source: str, suffix: str) -> None:
-    repo.insert_once(
-        step.session,
+    step.add(
         LadderMeasurement,
-        step.key(f"ladder:{suffix}"),
+        f"ladder:{suffix}",
         case_id=step.case.id,
         step=value,
         measured_at=step.at,
@@ -262,10 +264,9 @@ def _action(step: _Step, effect: ActionRun) -> None:
         step.outbox(key, "letter", action.template, "newcomer")
         step.timeline("invited", action.template)
     elif isinstance(action, SignDeclaration):
-        repo.insert_once(
-            step.session,
+        step.add(
             Declaration,
-            step.key(key),
+            key,
             case_id=step.case.id,
             signed_at=step.at,
             recorded_by=step.record.actor,
@@ -278,10 +279,9 @@ def _action(step: _Step, effect: ActionRun) -> None:
     elif isinstance(action, RecordLadder) and isinstance(effect.value, int):
         _ladder(step, effect.value, f"task:{action.field}", key)
     elif isinstance(action, Escalate):
-        repo.insert_once(
-            step.session,
+        step.add(
             Escalation,
-            step.key(key),
+            key,
             case_id=step.case.id,
             task=effect.task,
             to_role=action.to,

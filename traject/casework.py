@@ -210,8 +210,7 @@ class Casework:
             if user.volunteer_only:
                 tasks = [t for t in tasks if t.assignee == user.ref]
             timeline = queries.timeline(session, case.id, timeline_page)
-            version = session.get(DefinitionVersion, case.definition_version_id)
-            assert version is not None
+            version = repo.version_of(session, case)
             person = Person.of(session.get(CasePerson, case.id), user)
             dates = {d.name: d.value for d in repo.case_dates(session, case.id)}
             refs = {t.assignee or "" for t in tasks} | {t.completed_by or "" for t in tasks}
@@ -242,8 +241,7 @@ class Casework:
         with transaction(self.traject.sessions) as session:
             task = self._task(session, user, task_id)
             case = repo.get_case(session, task.case_id)
-            version = session.get(DefinitionVersion, case.definition_version_id)
-            assert version is not None
+            version = repo.version_of(session, case)
             person = Person.of(session.get(CasePerson, case.id), user)
             repo.audit(session, case.municipality, user.ref, "task_read", case.id, task=task.id)
             return TaskDetail(

@@ -12,7 +12,7 @@ from datetime import UTC, date, datetime
 from typing import Any, TypeVar
 
 from sqlalchemy import func, select
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, defer
 
 from traject.definition.compiled import CompiledDefinition
 from traject.store.models import (
@@ -124,7 +124,11 @@ def list_definition_versions(
 def latest_version(
     session: Session, municipality: str | None, definition: str
 ) -> DefinitionVersion:
-    query = select(DefinitionVersion).where(DefinitionVersion.definition == definition)
+    query = (
+        select(DefinitionVersion)
+        .where(DefinitionVersion.definition == definition)
+        .options(defer(DefinitionVersion.source), defer(DefinitionVersion.compiled))
+    )
     if municipality:
         query = query.where(DefinitionVersion.municipality == municipality)
     found = session.scalar(query.order_by(DefinitionVersion.version.desc()).limit(1))
@@ -161,14 +165,35 @@ def running_cases_per_version(session: Session, version_ids: list[int]) -> dict[
 
 
 def version_of(session: Session, case: Case) -> DefinitionVersion:
-    version = session.get(DefinitionVersion, case.definition_version_id)
+    """The case's version row, without its source and compiled form (loaded on first use)."""
+    version = session.get(
+        DefinitionVersion,
+        case.definition_version_id,
+        options=[defer(DefinitionVersion.source), defer(DefinitionVersion.compiled)],
+    )
     if version is None:
         raise NotFound(f"case {case.id} has no definition version")
     return version
 
 
+_COMPILED: dict[str, CompiledDefinition] = {}  # content hash → compiled form
+_COMPILED_MAX = 256
+
+
 def compiled_of(version: DefinitionVersion) -> CompiledDefinition:
-    return CompiledDefinition.model_validate(version.compiled)
+    """The compiled form of a published version. A published version never changes and its
+    content hash covers all of its compiled form (municipality and version number included), so
+    it is read and validated once per process: doing that on every request cost more than the
+    rest of the request. The form is frozen, so sharing it is safe."""
+    key = version.content_hash
+    found = _COMPILED.get(key) if key else None
+    if found is None:
+        found = CompiledDefinition.model_validate(version.compiled)
+        if key:
+            if len(_COMPILED) >= _COMPILED_MAX:
+                _COMPILED.pop(next(iter(_COMPILED)), None)
+            _COMPILED[key] = found
+    return found
 
 
 # ---------------------------------------------------------------------------------------- cases
