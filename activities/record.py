@@ -1,7 +1,7 @@
 """The step recorder: the one activity a workflow runs per step. It writes everything the step
 did — state history, tasks, workshop seats, letters in the outbox, signing, ladder measurements,
-escalations, the case's current state — in one transaction, once: a step applied before (a retry,
-a replay after a worker crash) writes nothing."""
+escalations, the case's current state, the dashboard's aggregates — in one transaction, once: a
+step applied before (a retry, a replay after a worker crash) writes nothing."""
 
 from __future__ import annotations
 
@@ -15,7 +15,7 @@ from sqlalchemy.orm import Session, sessionmaker
 from temporalio import activity
 from temporalio.exceptions import ApplicationError
 
-from activities import effects
+from activities import aggregates, effects
 from traject import metrics
 from traject.definition.compiled import CompiledDefinition
 from traject.machine import TaskClosed
@@ -89,6 +89,7 @@ class StepRecorder:
             definition = self._definitions(case.definition_version_id)
             at = datetime.fromisoformat(record.at)
             effects.apply(session, case, definition, record, at)
+            aggregates.apply(session, case, record, at)
             session.add(
                 AppliedStep(workflow_id=record.workflow_id, sequence=record.sequence, applied_at=at)
             )

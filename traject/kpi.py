@@ -139,6 +139,21 @@ def summarize(values: Iterable[float]) -> Summary:
     )
 
 
+@dataclass(frozen=True)
+class Spread:
+    """Throughput times of one group (days): their summary, and how many took longer than the
+    target (None without one)."""
+
+    summary: Summary
+    over: int | None = None
+
+
+def spread(values: Iterable[float], target: float | None = None) -> Spread:
+    ordered = sorted(values)
+    over = sum(v > target for v in ordered) if target else None
+    return Spread(summarize(ordered), over)
+
+
 def share(part: int, whole: int) -> float | None:
     return part / whole if whole else None
 

@@ -9,6 +9,7 @@ cases too: they must never be counted.
 
 from __future__ import annotations
 
+import importlib
 import random
 from collections import Counter, defaultdict
 from dataclasses import dataclass, field
@@ -33,6 +34,9 @@ from traject.store.models import (
     TimelineEvent,
 )
 
+# The rows are written straight into the read model, not by the step recorder, so the dashboard's
+# aggregates are filled as migration 0005 fills them for an upgraded store.
+AGGREGATES = importlib.import_module("traject.store.migrations.versions.0005_dashboard_aggregates")
 NOW = datetime(2025, 7, 1, 12, tzinfo=UTC)
 PERIOD = kpi.Period(date(2025, 1, 1), date(2025, 6, 30))
 WI = compile_file(DEFINITIONS / "wi2021.yaml")
@@ -284,6 +288,7 @@ def seeded(session: Session) -> tuple[Session, list[Spec], kpis.Scope]:
         other.id = f"x{i:04d}"
         write(session, other, ids["beta"] if i % 2 else ids["pvt1"], "beta" if i % 2 else "alfa")
     session.flush()
+    AGGREGATES.backfill(session.connection())
     return session, specs, kpis.Scope("alfa", (ids["v1"], ids["v2"]), PERIOD, NOW)
 
 
@@ -379,6 +384,28 @@ def test_throughput_per_outcome_and_per_phase(
             assert summary.n == len(values)
             for q, value in ((50, summary.median), (80, summary.p80), (95, summary.p95)):
                 assert value == pytest.approx(numpy.percentile(values, q), abs=1e-5)
+    # what the pages read: the same, summarised by the database on PostgreSQL, with the count
+    # over a target (an arbitrary one per group: the count must follow it)
+    for spreads, want in (
+        (kpis.outcome_spreads, per_outcome),
+        (kpis.phase_spreads, per_state),
+    ):
+        targets: dict[str, float | None] = {
+            key: float(numpy.median(values)) if n % 3 else None
+            for n, (key, values) in enumerate(sorted(want.items()))
+        }
+        got_spreads = spreads(session, scope, targets)
+        assert set(got_spreads) == set(want)
+        for key, values in want.items():
+            got_spread, goal = got_spreads[key], targets[key]
+            assert got_spread.summary.n == len(values)
+            for q, value in (
+                (50, got_spread.summary.median),
+                (80, got_spread.summary.p80),
+                (95, got_spread.summary.p95),
+            ):
+                assert value == pytest.approx(numpy.percentile(values, q), abs=1e-5)
+            assert got_spread.over == (None if goal is None else sum(v > goal for v in values))
 
 
 def test_participatieladder(seeded: tuple[Session, list[Spec], kpis.Scope]) -> None:

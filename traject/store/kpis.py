@@ -2,8 +2,12 @@
 or all of its versions) in a period. Every query filters on the municipality first; nothing here
 reads personal data (`case_persons`, `tasks.personal_data`) or writes.
 
-Counting is done by the database (GROUP BY, window functions); only per-item durations for the
-percentiles and small grouped results come back. Timestamps are compared in UTC; calendar
+Counting is done by the database (GROUP BY); only small grouped results come back (on SQLite
+also per-item durations, for the percentiles). What would need the whole history — stays in a
+state, the participatieladder's first and latest steps, the Wet inburgering facts — is read from
+the aggregates the step recorder keeps with it (`state_stays`, `cases.ladder_*`,
+`ladder_measurements.previous_step/next_at`, `case_indicators`: activities/aggregates.py), so
+each query reads the period's rows, not the history. Timestamps are compared in UTC; calendar
 arithmetic (months clipped to the month's end) is PostgreSQL's interval arithmetic, and on SQLite
 the same rule in a SQL function registered per connection (`traject.kpi.shift_text`).
 """
@@ -12,13 +16,16 @@ from __future__ import annotations
 
 import json
 from collections import defaultdict
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 from typing import Any
 
 from sqlalchemy import (
+    ARRAY,
     ColumnElement,
     Date,
+    Float,
     Integer,
     Text,
     case,
@@ -27,21 +34,21 @@ from sqlalchemy import (
     literal,
     or_,
     select,
+    text,
 )
 from sqlalchemy.orm import Session
 
-from traject.kpi import DAY, Period, plus_months, shift_text
+from traject.kpi import DAY, Period, Spread, Summary, plus_months, shift_text, spread
 from traject.store.models import (
     Case,
     DefinitionVersion,
     Escalation,
     LadderMeasurement,
+    StateStay,
     Task,
-    TimelineEvent,
 )
 
 OPEN = ("starting", "running", "suspended")
-STATE_EVENTS = ("state_entered", "state_exited")
 PIP_DAYS = 70  # Wet inburgering 2021: the PIP within ten weeks of the DUO notice
 TERM_MONTHS = 36  # the inburgeringstermijn: three years from the day after the PIP
 NOT_COUNTED = ("ontheffing", "verhuisd")  # outcomes that end the duty without a result
@@ -212,15 +219,19 @@ def weekly(session: Session, scope: Scope) -> dict[date, tuple[int, int]]:
     return {day: (s, f) for day, (s, f) in sorted(out.items())}
 
 
+def _finished(scope: Scope) -> list[ColumnElement[bool]]:
+    return [
+        *in_scope(scope),
+        Case.outcome.is_not(None),
+        Case.finished_at >= scope.period.since,
+        Case.finished_at < scope.period.until,
+    ]
+
+
 def outcome_durations(session: Session, scope: Scope) -> dict[str, list[float]]:
     """Outcome → throughput times (days, start to finish) of cases finished in the period."""
     rows = session.execute(
-        select(Case.outcome, Case.started_at, Case.finished_at).where(
-            *in_scope(scope),
-            Case.outcome.is_not(None),
-            Case.finished_at >= scope.period.since,
-            Case.finished_at < scope.period.until,
-        )
+        select(Case.outcome, Case.started_at, Case.finished_at).where(*_finished(scope))
     )
     out: dict[str, list[float]] = defaultdict(list)
     for outcome, started, finished in rows:
@@ -229,35 +240,103 @@ def outcome_durations(session: Session, scope: Scope) -> dict[str, list[float]]:
     return dict(out)
 
 
+def outcome_spreads(
+    session: Session, scope: Scope, targets: Mapping[str, float | None]
+) -> dict[str, Spread]:
+    """Outcome → the summary of the throughput times of the cases finished in the period with
+    it, and how many took longer than its target in `targets` (days; other outcomes: none)."""
+    if not is_pg(session):
+        found = outcome_durations(session, scope)
+        return {n: spread(v, targets.get(n)) for n, v in found.items()}
+    days = func.date_part("epoch", Case.finished_at - Case.started_at) / DAY
+    goal = case(*((Case.outcome == n, t) for n, t in targets.items() if t), else_=None)
+    rows = session.execute(
+        select(
+            Case.outcome,
+            func.count(),
+            func.percentile_cont(literal([0.5, 0.8, 0.95], ARRAY(Float))).within_group(days),
+            count_if(days > goal),
+        )
+        .where(*_finished(scope))
+        .group_by(Case.outcome)
+    )
+    return {
+        outcome: Spread(Summary(n, *q), over if targets.get(outcome) else None)
+        for outcome, n, q, over in rows
+    }
+
+
+def _stays_ended(scope: Scope) -> list[ColumnElement[bool]]:
+    """The stays of the scope's cases that ended in the period: one range of `ix_stays_left` per
+    state. Such a case ran during the period (entered after its start, left before its end)."""
+    return [
+        StateStay.municipality == scope.municipality,
+        StateStay.definition_version_id.in_(scope.version_ids),
+        StateStay.left_at >= scope.period.since,
+        StateStay.left_at < scope.period.until,
+    ]
+
+
 def phase_durations(session: Session, scope: Scope) -> dict[str, list[float]]:
     """State → days of each stay in it that ended in the period (entered → the next exit)."""
-    t = TimelineEvent
-    parts, order = (t.case_id, t.subject), t.seq
-    events = (
-        select(
-            t.subject,
-            t.kind,
-            t.at,
-            func.lag(t.kind).over(partition_by=parts, order_by=order).label("prev_kind"),
-            func.lag(t.at, type_=t.at.type)
-            .over(partition_by=parts, order_by=order)
-            .label("prev_at"),
-        )
-        .join(Case, Case.id == t.case_id)
-        .where(*alive(scope), t.kind.in_(STATE_EVENTS), t.at < scope.period.until)
-        .subquery()
-    )
     rows = session.execute(
-        select(events.c.subject, events.c.prev_at, events.c.at).where(
-            events.c.kind == "state_exited",
-            events.c.prev_kind == "state_entered",
-            events.c.at >= scope.period.since,
-        )
+        select(StateStay.state, StateStay.entered_at, StateStay.left_at).where(*_stays_ended(scope))
     )
     out: dict[str, list[float]] = defaultdict(list)
-    for subject, entered, exited in rows:
-        out[subject].append((exited - entered).total_seconds() / DAY)
+    for state, entered, left in rows:
+        if left is not None:
+            out[state].append((left - entered).total_seconds() / DAY)
     return dict(out)
+
+
+def phase_spreads(
+    session: Session, scope: Scope, targets: Mapping[str, float | None]
+) -> dict[str, Spread]:
+    """For each state of `targets` (name → expected days, or None) with stays that ended in the
+    period: the summary of their days and how many took longer than the target. PostgreSQL
+    computes it (percentile_cont, one index range per state: only small results come back);
+    elsewhere `phase_durations` does, in Python."""
+    if not is_pg(session):
+        found = phase_durations(session, scope)
+        return {n: spread(found[n], targets[n]) for n in targets if n in found}
+    names = list(targets)
+    goals = [goal * DAY if (goal := targets[n]) else None for n in names]
+    rows = session.execute(
+        text(
+            """
+            SELECT s.state, a.n, a.q, a.over
+            FROM unnest(CAST(:states AS text[]), CAST(:goals AS float8[])) AS s(state, goal)
+            CROSS JOIN LATERAL (
+                SELECT count(*) AS n,
+                       percentile_cont(ARRAY[0.5, 0.8, 0.95])
+                           WITHIN GROUP (ORDER BY date_part('epoch', t.left_at - t.entered_at))
+                           AS q,
+                       count(*) FILTER (
+                           WHERE date_part('epoch', t.left_at - t.entered_at) > s.goal
+                       ) AS over
+                FROM state_stays t
+                WHERE t.municipality = :municipality
+                  AND t.definition_version_id = ANY(CAST(:versions AS integer[]))
+                  AND t.state = s.state
+                  AND t.left_at >= :since AND t.left_at < :until
+            ) AS a
+            WHERE a.n > 0
+            """
+        ),
+        {
+            "states": names,
+            "goals": goals,
+            "municipality": scope.municipality,
+            "versions": list(scope.version_ids),
+            "since": scope.period.since,
+            "until": scope.period.until,
+        },
+    )
+    out = {}
+    for state, n, q, over in rows:
+        median, p80, p95 = (v / DAY for v in q)
+        out[state] = Spread(Summary(n, median, p80, p95), over if targets[state] else None)
+    return out
 
 
 def started_finished(session: Session, scope: Scope) -> tuple[int, dict[str, int], int]:
@@ -295,61 +374,56 @@ class LadderFigures:
 
 
 def ladder(session: Session, scope: Scope, horizon_months: int) -> LadderFigures:
+    """From the ladder the step recorder keeps on the case (first, latest) and on each
+    measurement (the step before it, when the next was measured): no window over the history."""
     pg = is_pg(session)
     m = LadderMeasurement
     figures = LadderFigures()
-    ranked = (
-        select(
-            m.step,
-            func.row_number()
-            .over(partition_by=m.case_id, order_by=(m.measured_at.desc(), m.id.desc()))
-            .label("rn"),
-            func.first_value(m.step)
-            .over(partition_by=m.case_id, order_by=(m.measured_at, m.id))
-            .label("first"),
-        )
+    until = scope.period.until
+    # The latest step by the period's end: the case's latest, unless that came after the end;
+    # then the measurement that was current at the end (measured before it, superseded after).
+    latest_before = (
+        select(Case.ladder_first, Case.ladder_step, func.count())
+        .where(*alive(scope), Case.ladder_at < until)
+        .group_by(Case.ladder_first, Case.ladder_step)
+    )
+    current_then = (
+        select(Case.ladder_first, m.step, func.count())
         .join(Case, Case.id == m.case_id)
-        .where(*alive(scope), m.measured_at < scope.period.until)
-        .subquery()
+        .where(*alive(scope), m.next_at >= until, m.measured_at < until)
+        .group_by(Case.ladder_first, m.step)
     )
-    rows = session.execute(
-        select(ranked.c.first, ranked.c.step, func.count())
-        .where(ranked.c.rn == 1)
-        .group_by(ranked.c.first, ranked.c.step)
-    )
-    for first, last, n in rows:
-        figures.changes[(first, last)] = n
-        figures.latest[last] = figures.latest.get(last, 0) + n
+    for query in (latest_before, current_then):
+        for first, last, n in session.execute(query):  # both set with the first measurement
+            assert first is not None and last is not None
+            figures.changes[(first, last)] = figures.changes.get((first, last), 0) + n
+            figures.latest[last] = figures.latest.get(last, 0) + n
 
-    previous = (
-        select(
-            m.step,
-            m.measured_at,
-            func.lag(m.step)
-            .over(partition_by=m.case_id, order_by=(m.measured_at, m.id))
-            .label("p"),
-        )
-        .join(Case, Case.id == m.case_id)
-        .where(*alive(scope), m.measured_at < scope.period.until)
-        .subquery()
-    )
-    month = trunc(pg, previous.c.measured_at, "month").label("month")
+    month = trunc(pg, m.measured_at, "month").label("month")
     rows = session.execute(
         select(
             month,
             func.count(),
-            count_if(previous.c.step > previous.c.p),
-            count_if(previous.c.step < previous.c.p),
-            func.avg(cast(previous.c.step, Integer) * literal(1.0)),
+            count_if(m.step > m.previous_step),
+            count_if(m.step < m.previous_step),
+            func.avg(cast(m.step, Integer) * literal(1.0)),
         )
-        .where(previous.c.measured_at >= scope.period.since)
+        .join(Case, Case.id == m.case_id)
+        .where(*alive(scope), m.measured_at >= scope.period.since, m.measured_at < until)
         .group_by(month)
         .order_by(month)
     )
     for day, n, up, down, mean in rows:
         figures.monthly[as_date(day)] = (n, up, down, float(mean))
+    figures.at_horizon = ladder_at_horizon(session, scope, horizon_months)
+    return figures
 
-    # The step at `horizon_months` after the start, for the cases that reached it in the period.
+
+def ladder_at_horizon(session: Session, scope: Scope, horizon_months: int) -> dict[int | None, int]:
+    """The step at `horizon_months` after the start (None: not measured by then), for the cases
+    that reached that moment in the period: step → cases."""
+    pg = is_pg(session)
+    m = LadderMeasurement
     mark = shift(pg, utc(pg, Case.started_at), months=horizon_months)
     step = (
         select(m.step)
@@ -372,6 +446,5 @@ def ladder(session: Session, scope: Scope, horizon_months: int) -> LadderFigures
         )
         .subquery()
     )
-    for s, n in session.execute(select(cohort.c.s, func.count()).group_by(cohort.c.s)):
-        figures.at_horizon[s] = n
-    return figures
+    rows = session.execute(select(cohort.c.s, func.count()).group_by(cohort.c.s))
+    return {step: n for step, n in rows}

@@ -11,7 +11,7 @@ from sqlalchemy import Text, and_, cast, func, or_, select
 from sqlalchemy.orm import Session
 
 from traject.store.kpis import OPEN, Scope, in_scope
-from traject.store.models import Case, LadderMeasurement, Task
+from traject.store.models import Case, Task
 
 
 @dataclass(frozen=True)
@@ -73,7 +73,7 @@ class Progress:
     status: str
     completed: set[str] = field(default_factory=set)  # names of completed tasks
     open_tasks: int = 0
-    step: int | None = None  # latest participatieladder step
+    step: int | None = None  # latest participatieladder step (as kept on the case)
 
 
 def scoreboard(session: Session, scope: Scope, page: int, size: int) -> tuple[int, list[Progress]]:
@@ -81,13 +81,15 @@ def scoreboard(session: Session, scope: Scope, page: int, size: int) -> tuple[in
     where = [*in_scope(scope), Case.status.in_(OPEN)]
     total = session.scalar(select(func.count()).where(*where)) or 0
     rows = session.execute(
-        select(Case.id, Case.started_at, Case.current_states, Case.status)
+        select(Case.id, Case.started_at, Case.current_states, Case.status, Case.ladder_step)
         .where(*where)
         .order_by(Case.started_at, Case.id)
         .offset((page - 1) * size)
         .limit(size)
     )
-    found = {i: Progress(i, at, tuple(states), status) for i, at, states, status in rows}
+    found = {
+        i: Progress(i, at, tuple(states), status, step=step) for i, at, states, status, step in rows
+    }
     if not found:
         return total, []
     tasks = session.execute(
@@ -100,20 +102,4 @@ def scoreboard(session: Session, scope: Scope, page: int, size: int) -> tuple[in
             found[case_id].completed.add(name)
         else:
             found[case_id].open_tasks += 1
-    m = LadderMeasurement
-    ranked = (
-        select(
-            m.case_id,
-            m.step,
-            func.row_number()
-            .over(partition_by=m.case_id, order_by=(m.measured_at.desc(), m.id.desc()))
-            .label("rn"),
-        )
-        .where(m.case_id.in_(found))
-        .subquery()
-    )
-    for case_id, step in session.execute(
-        select(ranked.c.case_id, ranked.c.step).where(ranked.c.rn == 1)
-    ):
-        found[case_id].step = step
     return total, list(found.values())

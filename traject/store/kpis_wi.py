@@ -1,5 +1,7 @@
 """Wet inburgering 2021 indicators for the quarterly monitor, read from the case dates, the
-completed PIP tasks and the timeline of a definition shaped like `definitions/wi2021.yaml`: case
+completed PIP tasks and the facts the step recorder keeps per case from the timeline
+(`case_indicators`: when PVT and MAP were first reported done, when the MAP exemption was first
+entered) of a definition shaped like `definitions/wi2021.yaml`: case
 dates `duo_melding` and `pip_datum`, tasks `pip_vaststellen` (form field `route`) and
 `pip_wijzigen` (`nieuwe_route`), reports `pvt_afgerond` and `map_afgerond`, the state
 `map_vrijgesteld` (onderwijsroute) and the outcome `inburgeringsplicht_voldaan`.
@@ -19,7 +21,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from datetime import timedelta
 
-from sqlalchemy import and_, case, exists, func, or_, select
+from sqlalchemy import and_, case, func, or_, select
 from sqlalchemy.orm import Session, aliased
 
 from traject.definition.compiled import CompiledDefinition
@@ -33,7 +35,7 @@ from traject.store.kpis import (
     is_pg,
     shift,
 )
-from traject.store.models import Case, CaseDate, Task, TimelineEvent
+from traject.store.models import Case, CaseDate, CaseIndicator, Task
 
 FULFILLED = "inburgeringsplicht_voldaan"
 NOT_COUNTED = ("ontheffing", "verhuisd")  # outcomes that end the duty without a result
@@ -104,23 +106,17 @@ def indicators(session: Session, scope: Scope) -> WiFigures:
         )
         into.update({str(r or "?"): n for r, n in rows})
 
-    def seen(kind: str, subject: str) -> object:
-        return exists().where(
-            TimelineEvent.case_id == Case.id,
-            TimelineEvent.kind == kind,
-            TimelineEvent.subject == subject,
-            TimelineEvent.at < scope.period.until,
-        )
-
+    until, facts = scope.period.until, CaseIndicator
     counts = session.execute(
         select(
             func.count(),
-            count_if(seen("reported", "pvt_afgerond")),  # type: ignore[arg-type]
-            count_if(seen("reported", "map_afgerond")),  # type: ignore[arg-type]
-            count_if(seen("state_entered", "map_vrijgesteld")),  # type: ignore[arg-type]
+            count_if(facts.pvt_done_at < until),
+            count_if(facts.map_done_at < until),
+            count_if(facts.map_exempt_at < until),
         )
         .select_from(Case)
         .join(pip, on_pip)
+        .outerjoin(facts, facts.case_id == Case.id)
         .where(*in_scope(scope), pip.value <= end)
     ).one()
     figures.with_pip, figures.pvt_done, figures.map_done, figures.map_exempt = counts

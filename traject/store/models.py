@@ -112,6 +112,29 @@ class Case(Base):
     __table_args__ = (
         Index("ix_cases_municipality_status", "municipality", "status"),
         Index("ix_cases_municipality_started", "municipality", "started_at"),
+        # The dashboard's reads of one definition: period counts by start and by finish, and the
+        # ladder by its latest measurement, each an index-only range (INCLUDE: PostgreSQL).
+        Index(
+            "ix_cases_scope_started",
+            "municipality",
+            "definition_version_id",
+            "started_at",
+            postgresql_include=["finished_at", "status"],
+        ),
+        Index(
+            "ix_cases_scope_finished",
+            "municipality",
+            "definition_version_id",
+            "finished_at",
+            postgresql_include=["started_at", "outcome", "status"],
+        ),
+        Index(
+            "ix_cases_scope_ladder",
+            "municipality",
+            "definition_version_id",
+            "ladder_at",
+            postgresql_include=["ladder_first", "ladder_step", "started_at", "finished_at"],
+        ),
     )
     id: Mapped[str] = mapped_column(String(40), primary_key=True)
     municipality: Mapped[str] = mapped_column(ForeignKey("municipalities.slug"))
@@ -125,6 +148,11 @@ class Case(Base):
     started_at: Mapped[datetime] = mapped_column()
     last_progress_at: Mapped[datetime | None] = mapped_column()
     finished_at: Mapped[datetime | None] = mapped_column()
+    # The participatieladder as the step recorder last wrote it (first step, latest step and
+    # when), so the dashboard need not rank every measurement of every case.
+    ladder_first: Mapped[int | None] = mapped_column(Integer)
+    ladder_step: Mapped[int | None] = mapped_column(Integer)
+    ladder_at: Mapped[datetime | None] = mapped_column()
 
 
 class CasePerson(Base):
@@ -217,7 +245,17 @@ class CaseTermijn(Base):
 
 class LadderMeasurement(Base):
     __tablename__ = "ladder_measurements"
-    __table_args__ = (CheckConstraint("step BETWEEN 1 AND 6", name="ladder_step_1_to_6"),)
+    __table_args__ = (
+        CheckConstraint("step BETWEEN 1 AND 6", name="ladder_step_1_to_6"),
+        # the measurements of a period (the dashboard's monthly series) ...
+        Index(
+            "ix_ladder_measured",
+            "measured_at",
+            postgresql_include=["case_id", "step", "previous_step"],
+        ),
+        # ... and the one each case had at a moment in the past (superseded after it)
+        Index("ix_ladder_next", "next_at", postgresql_include=["case_id", "step", "measured_at"]),
+    )
     id: Mapped[int] = mapped_column(primary_key=True)
     key: Mapped[str] = mapped_column(String(200), unique=True)
     case_id: Mapped[str] = mapped_column(ForeignKey("cases.id"), index=True)
@@ -225,6 +263,49 @@ class LadderMeasurement(Base):
     measured_at: Mapped[datetime] = mapped_column()
     measured_by: Mapped[str | None] = mapped_column(String(100))
     source: Mapped[str] = mapped_column(String(64))
+    # Kept by the step recorder, in (measured_at, id) order per case: the step measured before
+    # this one, and when the next one was measured (None: this is the case's latest).
+    previous_step: Mapped[int | None] = mapped_column(Integer)
+    next_at: Mapped[datetime | None] = mapped_column()
+
+
+class StateStay(Base):
+    """One stay of a case in a state: inserted when the step recorder writes `state_entered`,
+    closed when it writes the next `state_exited` of that state (the same pairing as the timeline's).
+    `municipality` and `definition_version_id` repeat the case's (the version follows a migrated
+    case), so the stays that ended in a period are one index range for the dashboard."""
+
+    __tablename__ = "state_stays"
+    __table_args__ = (
+        Index(
+            "ix_stays_left",
+            "municipality",
+            "definition_version_id",
+            "state",
+            "left_at",
+            postgresql_include=["entered_at"],
+        ),
+        Index("ix_stays_case", "case_id", "state"),
+    )
+    id: Mapped[int] = mapped_column(primary_key=True)
+    case_id: Mapped[str] = mapped_column(ForeignKey("cases.id"))
+    municipality: Mapped[str] = mapped_column(ForeignKey("municipalities.slug"))
+    definition_version_id: Mapped[int] = mapped_column(ForeignKey("definition_versions.id"))
+    state: Mapped[str] = mapped_column(String(100))
+    entered_at: Mapped[datetime] = mapped_column()
+    left_at: Mapped[datetime | None] = mapped_column()
+
+
+class CaseIndicator(Base):
+    """When a case first reached what the Wet inburgering indicators count (its PVT reported
+    done, its MAP reported done, the MAP exemption of the onderwijsroute), kept by the step
+    recorder. A row exists only for cases that reached one of them."""
+
+    __tablename__ = "case_indicators"
+    case_id: Mapped[str] = mapped_column(ForeignKey("cases.id"), primary_key=True)
+    pvt_done_at: Mapped[datetime | None] = mapped_column()
+    map_done_at: Mapped[datetime | None] = mapped_column()
+    map_exempt_at: Mapped[datetime | None] = mapped_column()
 
 
 class WorkshopSession(Base):

@@ -136,8 +136,12 @@ BUILDERS: dict[str, Builder] = {
     "tasks": lambda s, v, t: sections.tasks(t, kpis.tasks_by_role(s, v.scope)),
     "escalations": lambda s, v, t: sections.escalations(t, kpis.escalations(s, v.scope)),
     "weekly": lambda s, v, t: sections.weekly(t, v.scope.period, kpis.weekly(s, v.scope)),
-    "outcomes": lambda s, v, t: sections.outcomes(t, v.d, kpis.outcome_durations(s, v.scope)),
-    "phases": lambda s, v, t: sections.phases(t, v.d, kpis.phase_durations(s, v.scope)),
+    "outcomes": lambda s, v, t: sections.outcomes(
+        t, v.d, kpis.outcome_spreads(s, v.scope, sections.outcome_targets(v.d))
+    ),
+    "phases": lambda s, v, t: sections.phases(
+        t, v.d, kpis.phase_spreads(s, v.scope, sections.phase_targets(v.d))
+    ),
     "ladder": lambda s, v, t: sections.ladder(t, _ladder(s, v)),
     "ladder_changes": lambda s, v, t: sections.ladder_months(
         t, v.scope.period, _ladder(s, v), kpi.ladder_horizon(v.d)

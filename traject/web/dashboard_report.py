@@ -13,7 +13,7 @@ from sqlalchemy.orm import Session
 from traject import kpi
 from traject.definition.compiled import CompiledDefinition
 from traject.store import kpis, kpis_cases, kpis_wi
-from traject.web.dashboard_sections import MONTH, Translate
+from traject.web.dashboard_sections import MONTH, Translate, outcome_targets
 
 ReportRow = tuple[str, str, Any, str, Any, Any]  # indicator, label, value, unit, n, target
 
@@ -120,9 +120,9 @@ def quarterly(
         title = d.outcomes[outcome].title if outcome in d.outcomes else outcome
         rows.append((f"finished:{outcome}", f"{t('dash.finished')}: {title}", n, "", None, None))
     rows.append(("open_at_end", t("report.open_at_end"), still_open, "", None, None))
-    durations = kpis.outcome_durations(session, scope)
+    spreads = kpis.outcome_spreads(session, scope, outcome_targets(d))
     for outcome, spec in d.outcomes.items():
-        s = kpi.summarize(durations.get(outcome, []))
+        s = (spreads.get(outcome) or kpi.spread([])).summary
         target = kpi.outcome_target(d, outcome)
         value = round(s.median / MONTH, 1) if s.median is not None else None
         goal = round(target / MONTH, 1) if target else None
@@ -131,7 +131,7 @@ def quarterly(
     escalated = sum(r.count for r in kpis.escalations(session, scope))
     rows.append(("escalations", t("dash.escalations"), escalated, "", None, None))
     horizon = kpi.ladder_horizon(d)
-    at = kpis.ladder(session, scope, horizon).at_horizon
+    at = kpis.ladder_at_horizon(session, scope, horizon)
     cohort = sum(at.values())
     reached = sum(n for step, n in at.items() if step is not None and step >= 3)
     rows.append(

@@ -167,16 +167,15 @@ def _throughput(
     title: str,
     unit: float,
     names: list[str],
-    durations: dict[str, list[float]],
+    spreads: dict[str, kpi.Spread],
     label: Callable[[str], str],
     target: Callable[[str], float | None],
     note: str,
 ) -> Section:
     rows = []
     for name in names:
-        s = kpi.summarize(durations.get(name, []))
-        goal = target(name)
-        over = sum(v > goal for v in durations.get(name, [])) if goal else None
+        found = spreads.get(name) or kpi.spread([])
+        s, goal, over = found.summary, target(name), found.over
         scale = [None if v is None else v / unit for v in (s.median, s.p80, s.p95, goal)]
         rows.append(
             [
@@ -224,34 +223,46 @@ def _throughput(
     )
 
 
-def outcomes(t: Translate, d: CompiledDefinition, durations: dict[str, list[float]]) -> Section:
-    names = list(d.outcomes) + sorted(set(durations) - set(d.outcomes))
+def outcome_targets(d: CompiledDefinition) -> dict[str, float | None]:
+    """Every outcome of the definition with its expected days."""
+    return {o: kpi.outcome_target(d, o) for o in d.outcomes}
+
+
+def outcomes(t: Translate, d: CompiledDefinition, spreads: dict[str, kpi.Spread]) -> Section:
+    """`spreads`: as `kpis.outcome_spreads` gives them for `outcome_targets(d)`."""
+    names = list(d.outcomes) + sorted(set(spreads) - set(d.outcomes))
     return _throughput(
         t,
         "outcomes",
         t("dash.outcomes"),
         MONTH,
         names,
-        durations,
+        spreads,
         lambda n: _title(d, n),
         lambda n: kpi.outcome_target(d, n),
         t("dash.outcomes_note"),
     )
 
 
-def phases(t: Translate, d: CompiledDefinition, durations: dict[str, list[float]]) -> Section:
-    names = [n for n in d.states if n in durations or d.states[n].kpi]
+def phases(t: Translate, d: CompiledDefinition, spreads: dict[str, kpi.Spread]) -> Section:
+    """`spreads`: as `kpis.phase_spreads` gives them for `phase_targets(d)`."""
+    names = [n for n in d.states if n in spreads or d.states[n].kpi]
     return _throughput(
         t,
         "phases",
         t("dash.phases"),
         1.0,
         names,
-        durations,
+        spreads,
         lambda n: _title(d, n),
         lambda n: kpi.state_target(d, n)[0],
         t("dash.phases_note"),
     )
+
+
+def phase_targets(d: CompiledDefinition) -> dict[str, float | None]:
+    """Every state of the definition with its expected days (the target the phases compare to)."""
+    return {n: kpi.state_target(d, n)[0] for n in d.states}
 
 
 def ladder(t: Translate, figures: kpis.LadderFigures) -> Section:
