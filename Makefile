@@ -5,7 +5,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: up test lint typecheck contracts unit schema bench clean browser assets
+.PHONY: up test lint typecheck contracts unit schema bench faults clean browser assets
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -68,6 +68,13 @@ bench: $(STAMP)
 		script=bench/$${name}_bench.py; [ -f $$script ] || continue; \
 		echo "== $$script"; $(BIN)/python $$script || exit 1; \
 	done
+
+## make faults: the fault tests of issue 9 at full size, 1,000 trajectories per fault (make test
+## runs the same tests with 100); each prints its table of expected and found rows
+FAULTS := tests/workflow/test_faults.py tests/workflow/test_server_restart.py \
+	tests/workflow/test_pg_connection_drop.py
+faults: $(STAMP)
+	TRAJECT_FAULT_LOAD=1000 $(BIN)/pytest -q -s $(FAULTS)
 
 clean:
 	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache
