@@ -5,11 +5,16 @@ nothing). Real worker, Temporal server and store; screenshots in tests/browser/s
 
 from __future__ import annotations
 
+import html
+import re
+
 from playwright.async_api import Page, expect
 
 from tests.api.conftest import api_database_url, api_sessions
 from tests.browser.conftest import PageRecorder, screenshot
-from tests.browser.test_casework import sign_in, site
+from tests.browser.test_casework import do_task, sign_in, site
+from tests.conftest import DEFINITIONS
+from traject.definition import compile_text
 
 __all__ = ["api_database_url", "api_sessions", "site"]  # fixtures shared with the other tests
 
@@ -21,6 +26,27 @@ async def start_pvt4(page: Page, site: str, name: str) -> str:
     await page.get_by_role("button", name="Traject starten").click()
     await expect(page.locator(".traject-message--ok")).to_have_text("Traject gestart.")
     return page.url.rsplit("/", 1)[-1]
+
+
+OLD_TITLE = "Dagdeel 1: kernwaarden en burgerschap, wonen"
+NEW_TITLE = "Dagdeel 1: kennismaking en burgerschap"
+
+
+async def drawn_diagram(page: Page) -> str:
+    """The text of the diagram mermaid has drawn in #diagram (after the last check)."""
+    await expect(page.locator("#diagram[data-traject-diagram=done] svg")).to_be_visible()
+    return await page.locator("#diagram svg").text_content() or ""
+
+
+async def simulated_medians(page: Page, outcome: str) -> tuple[int, int]:
+    """The simulation panel's median in days for `outcome`: the draft's and the published
+    version's beside it."""
+    cells = page.locator(f"#simulatie tr[data-outcome={outcome}] td")
+    await expect(cells).to_have_count(4)
+    draft = re.fullmatch(r"(\d+) / \d+ / \d+ d", (await cells.nth(2).inner_text()).strip())
+    published = re.fullmatch(r"(\d+) d", (await cells.nth(3).inner_text()).strip())
+    assert draft and published, (await cells.nth(2).inner_text(), await cells.nth(3).inner_text())
+    return int(draft[1]), int(published[1])
 
 
 async def test_a_designer_changes_pvt4_and_moves_a_running_case(
@@ -43,6 +69,11 @@ async def test_a_designer_changes_pvt4_and_moves_a_running_case(
     source = await page.locator("#bron").input_value()
     assert "version: 2" in source
     assert await page.evaluate("() => TrajectEditor.value()") == source
+    # the draft starts as the published version: its diagram, and the same simulated figures
+    first_diagram = await drawn_diagram(page)
+    assert OLD_TITLE in first_diagram and NEW_TITLE not in first_diagram
+    draft, published = await simulated_medians(page, "verklaring_getekend")
+    assert draft == published > 0
 
     # type a mistake like a user: "dagdeel_1" becomes "dagdel_1"; the text area follows, and htmx
     # checks it as before
@@ -78,16 +109,39 @@ async def test_a_designer_changes_pvt4_and_moves_a_running_case(
     await screenshot(page, "designer-completion")
     await page.keyboard.press("Escape")
 
-    fixed = source.replace(
-        "kpi: {expected: P6W, maximum: P4M}", "kpi: {expected: P8W, maximum: P4M}"
+    # the fix, with more changes: the series takes longer (its KPI) and its first part much longer
+    # (the simulation's assumption), and that part has a new title
+    fixed = (
+        source.replace("kpi: {expected: P6W, maximum: P4M}", "kpi: {expected: P8W, maximum: P4M}")
+        .replace(
+            "            simulate: {median: P1W, p90: P2W}\n        on: {aanwezig_dagdeel_1.done:",
+            "            simulate: {median: P5W, p90: P8W}\n        on: {aanwezig_dagdeel_1.done:",
+        )
+        .replace(f'title: "{OLD_TITLE}"', f'title: "{NEW_TITLE}"')
     )
+    assert fixed.count("P5W, p90: P8W") == 1 and fixed.count(NEW_TITLE) == 1
     await page.evaluate("(text) => TrajectEditor.setValue(text)", fixed)
     await expect(page.locator("#bron")).to_have_value(fixed)
     await expect(page.locator("#geldig")).to_contain_text("voorbeeldgemeente/pvt4@2")
-    await expect(page.locator("#wijzigingen")).to_contain_text("expected time P6W → P8W")
-    await expect(page.locator("#simulatie tr[data-outcome=verklaring_getekend]")).to_be_visible()
-    await expect(page.locator("#diagram svg")).to_be_visible()
-    await expect(page.locator("#scenarios li[data-ok=false]")).to_have_count(0)
+    changes = page.locator("#wijzigingen")
+    await expect(changes).to_contain_text("expected time P6W → P8W")
+    await expect(changes).to_contain_text(f"state 'dagdeel_1': title {OLD_TITLE} → {NEW_TITLE}")
+    # the simulation follows: four weeks more in the first part shows in the median, next to
+    # the published version's unchanged figure, and that part becomes the bottleneck
+    draft_after, published_after = await simulated_medians(page, "verklaring_getekend")
+    assert published_after == published
+    assert draft_after >= published + 21, (draft_after, published)
+    await expect(page.locator("#knelpunt")).to_have_text("dagdeel_1")
+    # the diagram follows: the new title is drawn, the old one is gone
+    diagram = await drawn_diagram(page)
+    assert NEW_TITLE in diagram and OLD_TITLE not in diagram
+    # the definition's scenario tests ran on the fixed draft: there are some, and all pass
+    scenarios = page.locator("#scenarios li")
+    await expect(scenarios.first).to_be_visible()
+    ran = await scenarios.count()
+    assert ran >= 1
+    await expect(page.locator("#scenarios li[data-ok=true]")).to_have_count(ran)
+    await expect(scenarios.filter(has_text="hoofdpad.yaml")).to_have_attribute("data-ok", "true")
     await screenshot(page, "designer-valid")
     await page.get_by_role("button", name="Publiceren").click()  # without a reason: refused
     await expect(page.locator(".traject-message--error")).to_be_visible()
@@ -100,6 +154,22 @@ async def test_a_designer_changes_pvt4_and_moves_a_running_case(
     await expect(page.locator("#zaakgegevens")).to_contain_text("pvt4 v2")
     await page.goto(f"{site}/cases/{stays}")
     await expect(page.locator("#zaakgegevens")).to_contain_text("pvt4 v1")
+    # a version-1 case keeps running on version 1: its open task done, it moves into the series
+    # as version 1 has it (the first part's old title)
+    await expect(page.locator("#stand")).to_have_text("Aanmelden voor de reeks van vier dagdelen")
+    await do_task(
+        page,
+        site,
+        f"{site}/cases/{stays}",
+        "Aanmelding voor de workshop bevestigen",
+        {"tolk_nodig": "false"},
+    )
+    await page.goto(f"{site}/cases/{stays}")
+    await expect(page.locator("#zaakgegevens")).to_contain_text("pvt4 v1")
+    await expect(page.locator("#stand")).to_have_text(OLD_TITLE)
+    await expect(page.locator("#zaaktaken tr.traject-current")).to_contain_text(
+        "Aanwezigheid dagdeel 1"
+    )
 
     await page.goto(f"{site}/designer/pvt4/diff?a=1&b=2")
     await expect(page.locator("#wijzigingen")).to_contain_text("expected time P6W → P8W")
@@ -108,6 +178,13 @@ async def test_a_designer_changes_pvt4_and_moves_a_running_case(
         await page.locator("#svg-download").click()
     svg = (await svg_download.value).suggested_filename, await (await svg_download.value).path()
     assert svg[0] == "pvt4-v2.svg" and "<svg" in svg[1].read_text()[:400]
+    # the file is version 2's diagram: every state's label is in it, the old title is not
+    drawn = html.unescape(svg[1].read_text(encoding="utf-8"))
+    bases = {p.stem: p.read_text(encoding="utf-8") for p in DEFINITIONS.glob("*.yaml")}
+    titles = {s.title for s in compile_text(fixed, "pvt4.yaml", bases).states.values()}
+    assert NEW_TITLE in titles and len(titles) >= 10
+    assert [t for t in sorted(titles) if t not in drawn] == []
+    assert OLD_TITLE not in drawn
     zgw = await page.request.get(f"{site}/designer/pvt4/v2/zaaktype.json")
     assert zgw.ok and "statustypen" in await zgw.text()
 
