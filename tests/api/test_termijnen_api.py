@@ -1,0 +1,123 @@
+"""Termijnen where a case worker and a coordinator see them: the inbox's deadline view puts the
+nearest termijn first, and the dashboard's termijnen-per-team table counts a case past its
+deadline as past (and the others as near, on time or suspended), exactly.
+
+Five Wet inburgering 2021 cases of one municipality, each with its DUO notice a known number of
+days ago; the PIP termijn is ten weeks from the day after the notice (moved by at most a few days
+by the Algemene termijnenwet when it ends on a weekend or holiday):
+
+    past       12 weeks ago        last day about two weeks ago: expired at once, escalated
+    soon       9 weeks 5 days ago  last day in about 2 days
+    later      8 weeks 5 days ago  last day in about 9 days (within the view's two weeks)
+    far        4 weeks ago         last day in about 6 weeks: not in the deadline view
+    suspended  5 weeks ago         suspended by the case worker
+"""
+
+from __future__ import annotations
+
+import asyncio
+import csv
+import io
+from datetime import UTC, date, datetime, timedelta
+from typing import Any
+
+from tests.api.conftest import Api
+
+USER = "leiden"  # voorbeeldgemeente: caseworker and coordinator, in the klantmanager group
+PIP = "PIP binnen tien weken na de melding van DUO"
+DAYS_AGO = {"past": 84, "soon": 68, "later": 61, "far": 28, "suspended": 35}
+EXPECTED_STATUS = {
+    "past": "expired",
+    "soon": "amber",
+    "later": "amber",
+    "far": "on_time",
+    "suspended": "suspended",
+}
+Table = dict[tuple[str, str], tuple[int, int, int, int]]
+
+
+async def start(api: Api, days_ago: int) -> dict[str, Any]:
+    notice = (datetime.now(UTC).date() - timedelta(days=days_ago)).isoformat()
+    body = {"definition": "wi2021", "first_name": "Yasmin", "dates": {"duo_melding": notice}}
+    response = await api.post(USER, "/api/cases", body)
+    assert response.status_code == 201, response.text
+    case: dict[str, Any] = response.json()
+    return case
+
+
+async def pip_termijn(api: Api, case_id: str, status: str) -> dict[str, Any]:
+    """The case's PIP termijn once the workflow has recorded `status` for it (and the case is
+    running, so the dashboard counts it)."""
+    found: dict[str, Any] = {}
+    for _ in range(200):
+        case = (await api.get(USER, f"/api/cases/{case_id}")).json()
+        found = {t["name"]: t for t in case["termijnen"]}.get("pip_termijn", {})
+        if found.get("status") == status and case["status"] == "running":
+            return found
+        await asyncio.sleep(0.05)
+    raise AssertionError(f"pip_termijn of {case_id} is {found}, not {status}")
+
+
+async def termijnen_table(api: Api) -> Table:
+    response = await api.get(USER, "/dashboard/termijnen.csv", params={"definition": "wi2021"})
+    assert response.status_code == 200, response.text
+    assert response.headers["content-type"].startswith("text/csv")
+    rows = list(csv.reader(io.StringIO(response.text)))
+    assert len(rows[0]) == 6  # termijn, team, expired, near, on time, suspended
+    table: Table = {}
+    for title, team, *counts in rows[1:]:
+        expired, near, on_time, suspended = (int(c) for c in counts)
+        table[(title, team)] = (expired, near, on_time, suspended)
+    return table
+
+
+async def test_deadline_view_nearest_first_and_dashboard_counts_past_deadline(api: Api) -> None:
+    before = await termijnen_table(api)
+    cases = {key: await start(api, days) for key, days in DAYS_AGO.items()}
+    ids = {key: case["id"] for key, case in cases.items()}
+    for key in cases:
+        await api.open_task(ids[key], "intake_afnemen", USER)
+    suspend = f"/api/cases/{ids['suspended']}/termijnen/pip_termijn/suspend"
+    response = await api.post(USER, suspend, {"reason": "wacht_op_documenten"})
+    assert response.status_code == 200, response.text
+
+    today = datetime.now(UTC).date()
+    termijnen = {key: await pip_termijn(api, ids[key], EXPECTED_STATUS[key]) for key in ids}
+    due = {k: date.fromisoformat(t["due_on"]) for k, t in termijnen.items() if t["due_on"]}
+    assert set(due) == {"past", "soon", "later", "far"}  # a suspended termijn has no last day
+    assert due["past"] < today  # past its deadline
+    assert today <= due["soon"] < due["later"] <= today + timedelta(days=14) < due["far"]
+    for key in ("past", "soon", "later", "far"):  # ten weeks after the notice, Atw at most +4
+        ten_weeks = today - timedelta(days=DAYS_AGO[key]) + timedelta(weeks=10)
+        assert ten_weeks <= due[key] <= ten_weeks + timedelta(days=4), key
+
+    # the escalation of the expired termijn fired, once
+    detail = (await api.get(USER, f"/api/cases/{ids['past']}")).json()
+    kinds = [e["kind"] for e in detail["timeline"]["items"]]
+    assert kinds.count("termijn_expired") == 1 and kinds.count("escalated") == 1, kinds
+
+    # the inbox: the cases whose termijn is past or ends within two weeks, nearest first
+    inbox = await api.get(USER, "/api/tasks", params={"view": "deadline", "size": 200})
+    assert inbox.status_code == 200, inbox.text
+    items = inbox.json()["items"]
+    mine = {case_id: key for key, case_id in ids.items()}
+    listed = [mine[t["case_id"]] for t in items if t["case_id"] in mine]
+    assert listed == ["past", "soon", "later"]
+    shown = {mine[t["case_id"]]: t for t in items if t["case_id"] in mine}
+    for key in ("soon", "later"):
+        assert shown[key]["termijn_status"] == "amber"
+        assert shown[key]["termijn_due_on"] == due[key].isoformat()
+    positions = [i for i, t in enumerate(items) if t["case_id"] in mine]
+    assert positions == sorted(positions)  # and nothing of theirs in between out of order
+    dues = [t["termijn_due_on"] for t in items if t["termijn_due_on"]]
+    assert dues == sorted(dues)  # the whole view, not only these cases, is nearest first
+
+    # the dashboard counts per team: exactly these five more cases, under the klantmanager
+    after = await termijnen_table(api)
+    changed = {
+        row: tuple(a - b for a, b in zip(after[row], before.get(row, (0, 0, 0, 0)), strict=True))
+        for row in after
+        if after[row] != before.get(row)
+    }
+    assert changed == {(PIP, "klantmanager"): (1, 2, 1, 1)}  # expired, near, on time, suspended
+    assert set(before) <= set(after)
