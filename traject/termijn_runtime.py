@@ -147,6 +147,8 @@ def change(
     if what == "suspend":
         if t.suspend is None:
             raise TermijnError(f"{t.name} cannot be suspended")
+        if termijn.suspended:  # the plainer reason first: a second suspension is not a new one
+            raise TermijnError(f"{t.name} is already suspended: resume it first")
         if len(termijn.suspensions) >= t.suspend.max_times:
             raise TermijnError(f"{t.name} can be suspended at most {t.suspend.max_times} time(s)")
         if t.suspend.max_length and termijn.suspended_days(at) >= _days(t.suspend.max_length):

@@ -212,13 +212,14 @@ def case_termijnen(session: Session, case_id: str) -> Sequence[CaseTermijn]:
 
 
 def case_task_termijnen(session: Session, case_ids: Sequence[str]) -> dict[str, list[CaseTermijn]]:
-    """The running termijnen of these cases (for the inbox's deadline column)."""
+    """The termijnen of these cases that still matter to an open task: running, suspended, or
+    expired without being met (for the inbox's deadline column; expired is the most urgent)."""
     found: dict[str, list[CaseTermijn]] = {}
     if case_ids:
         for row in session.scalars(
             select(CaseTermijn).where(
                 CaseTermijn.case_id.in_(set(case_ids)),
-                CaseTermijn.status.in_(("running", "suspended")),
+                CaseTermijn.status.in_(("running", "suspended", "expired")),
             )
         ):
             found.setdefault(row.case_id, []).append(row)
