@@ -99,6 +99,25 @@ def fill(sessions: sessionmaker[Session], cases: int, other: int) -> dict[str, i
     return counts
 
 
+TABLES = (
+    "cases",
+    "timeline_events",
+    "tasks",
+    "ladder_measurements",
+    "escalations",
+    "case_dates",
+    "state_stays",
+    "case_indicators",
+)
+
+
+def row_counts(sessions: sessionmaker[Session]) -> dict[str, int]:
+    """The rows of a kept database, as `fill` counted them."""
+    with sessions() as session:
+        run = session.connection().exec_driver_sql
+        return {table: run(f"SELECT count(*) FROM {table}").scalar_one() for table in TABLES}
+
+
 def timed(fn: Callable[[], Any], repeat: int) -> list[float]:
     fn()  # warm: plans, caches
     out = []
@@ -219,25 +238,34 @@ def main() -> None:
     parser.add_argument("--repeat", type=int, default=15)
     parser.add_argument("--try-index", action="append", default=[])
     parser.add_argument("--report", type=Path, default=HERE / "REPORT-dashboard.md")
+    parser.add_argument(
+        "--keep", metavar="NAME", help="fill database NAME and keep it; reuse it when it exists"
+    )
     args = parser.parse_args()
-    name = f"traject_dashbench_{secrets.token_hex(3)}"
+    name = args.keep or f"traject_dashbench_{secrets.token_hex(3)}"
     with psycopg.connect(ADMIN, autocommit=True) as conn:
-        conn.execute(f'CREATE DATABASE "{name}"')
+        exists = conn.execute("SELECT 1 FROM pg_database WHERE datname = %s", (name,)).fetchone()
+        if not exists:
+            conn.execute(f'CREATE DATABASE "{name}"')
     url = ADMIN.rsplit("/", 1)[0] + f"/{name}"
     try:
         upgrade(url)
         sessions = session_factory(make_engine(url))
-        seed(sessions, HERE.parent / "definitions")
+        if not exists:
+            seed(sessions, HERE.parent / "definitions")
+            with transaction(sessions) as session:
+                accounts.create_user(
+                    session, "voorbeeldgemeente", "teamleider", "Teamleider", ["coordinator"], []
+                )
         with transaction(sessions) as session:
-            user = accounts.create_user(
-                session, "voorbeeldgemeente", "teamleider", "Teamleider", ["coordinator"], []
-            )
+            user = accounts.find_user(session, "voorbeeldgemeente", "teamleider")
+            assert user is not None
             cookie, _ = accounts.open_session(session, user)
         with sessions() as session:
             principal = accounts.session_principal(session, cookie)
         assert principal is not None
         started = time.perf_counter()
-        counts = fill(sessions, args.cases, args.other)
+        counts = row_counts(sessions) if exists else fill(sessions, args.cases, args.other)
         print(f"filled in {time.perf_counter() - started:.0f} s: {counts}", flush=True)
         before = {
             **queries(sessions, principal, args.repeat),
@@ -258,8 +286,9 @@ def main() -> None:
             version = session.execute(text("SHOW server_version")).scalar()
         report(args, counts, before, after, str(version))
     finally:
-        with psycopg.connect(ADMIN, autocommit=True) as conn:
-            conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+        if not args.keep:
+            with psycopg.connect(ADMIN, autocommit=True) as conn:
+                conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
 
 
 def report(

@@ -65,76 +65,81 @@ def _date(name: str) -> type[CaseDate]:
 
 
 def indicators(session: Session, scope: Scope) -> WiFigures:
+    """Two statements: one pass over the scope's cases (with their two dates and their facts)
+    counts every case indicator at once; one over the PIP tasks decided in the period counts the
+    routes and the switches."""
     pg = is_pg(session)
     start, end = scope.period.start, scope.period.end
     figures = WiFigures()
-    duo, pip = _date("duo"), _date("pip")
-    on_duo = and_(duo.case_id == Case.id, duo.name == "duo_melding")
-    on_pip = and_(pip.case_id == Case.id, pip.name == "pip_datum")
-
-    row = session.execute(
-        select(func.count(), count_if(pip.value <= shift(pg, duo.value, days=PIP_DAYS)))
-        .select_from(Case)
-        .join(duo, on_duo)
-        .outerjoin(pip, on_pip)
-        .where(
-            *in_scope(scope),
-            duo.value >= start - timedelta(days=PIP_DAYS),
-            duo.value <= end - timedelta(days=PIP_DAYS),
-            or_(pip.value.is_not(None), Case.outcome.is_(None), Case.outcome.not_in(NOT_COUNTED)),
-        )
-    ).one()
-    figures.pip_due, figures.pip_on_time = row[0], row[1]
-
-    for task, answer, into in (
-        ("pip_vaststellen", "route", figures.routes),
-        ("pip_wijzigen", "nieuwe_route", figures.switches),
-    ):
-        route = Task.form_data[answer].as_string()
-        rows = session.execute(
-            select(route, func.count())
-            .join(Case, Case.id == Task.case_id)
-            .where(
-                Task.municipality == scope.municipality,
-                *in_scope(scope),
-                Task.name == task,
-                Task.status == "completed",
-                Task.completed_at >= scope.period.since,
-                Task.completed_at < scope.period.until,
-            )
-            .group_by(route)
-        )
-        into.update({str(r or "?"): n for r, n in rows})
-
-    until, facts = scope.period.until, CaseIndicator
-    counts = session.execute(
-        select(
-            func.count(),
-            count_if(facts.pvt_done_at < until),
-            count_if(facts.map_done_at < until),
-            count_if(facts.map_exempt_at < until),
-        )
-        .select_from(Case)
-        .join(pip, on_pip)
-        .outerjoin(facts, facts.case_id == Case.id)
-        .where(*in_scope(scope), pip.value <= end)
-    ).one()
-    figures.with_pip, figures.pvt_done, figures.map_done, figures.map_exempt = counts
-
+    duo, pip, facts = _date("duo"), _date("pip"), CaseIndicator
+    counted = or_(Case.outcome.is_(None), Case.outcome.not_in(NOT_COUNTED))
+    # PIP within ten weeks: the ten weeks ended in the period
+    due = and_(
+        duo.value >= start - timedelta(days=PIP_DAYS),
+        duo.value <= end - timedelta(days=PIP_DAYS),
+        or_(pip.value.is_not(None), counted),
+    )
+    # PVT and MAP: a PIP by the period's end
+    with_pip, until = pip.value <= end, scope.period.until
+    # within the term: the result became known in the period
     term_end = shift(pg, pip.value, months=TERM_MONTHS, days=1)
     finished = day_of(pg, Case.finished_at)
     met = and_(Case.outcome == FULFILLED, finished <= term_end)
     known = case((met, finished), else_=term_end)
+    cohort = and_(
+        pip.value.is_not(None), known >= start, known <= min(end, scope.now.date()), counted
+    )
     row = session.execute(
-        select(func.count(), count_if(met))
-        .select_from(Case)
-        .join(pip, on_pip)
-        .where(
-            *in_scope(scope),
-            known >= start,
-            known <= min(end, scope.now.date()),
-            or_(Case.outcome.is_(None), Case.outcome.not_in(NOT_COUNTED)),
+        select(
+            count_if(due),
+            count_if(and_(due, pip.value <= shift(pg, duo.value, days=PIP_DAYS))),
+            count_if(with_pip),
+            count_if(and_(with_pip, facts.pvt_done_at < until)),
+            count_if(and_(with_pip, facts.map_done_at < until)),
+            count_if(and_(with_pip, facts.map_exempt_at < until)),
+            count_if(cohort),
+            count_if(and_(cohort, met)),
         )
+        .select_from(Case)
+        .outerjoin(duo, and_(duo.case_id == Case.id, duo.name == "duo_melding"))
+        .outerjoin(pip, and_(pip.case_id == Case.id, pip.name == "pip_datum"))
+        .outerjoin(facts, facts.case_id == Case.id)
+        .where(*in_scope(scope))
     ).one()
-    figures.term_cohort, figures.term_met = row
+    (
+        figures.pip_due,
+        figures.pip_on_time,
+        figures.with_pip,
+        figures.pvt_done,
+        figures.map_done,
+        figures.map_exempt,
+        figures.term_cohort,
+        figures.term_met,
+    ) = row
+
+    answers = {
+        "pip_vaststellen": ("route", figures.routes),
+        "pip_wijzigen": ("nieuwe_route", figures.switches),
+    }
+    route = case(
+        *(
+            (Task.name == name, Task.form_data[field].as_string())
+            for name, (field, _) in answers.items()
+        )
+    )
+    rows = session.execute(
+        select(Task.name, route, func.count())
+        .join(Case, Case.id == Task.case_id)
+        .where(
+            Task.municipality == scope.municipality,
+            *in_scope(scope),
+            Task.name.in_(list(answers)),
+            Task.status == "completed",
+            Task.completed_at >= scope.period.since,
+            Task.completed_at < scope.period.until,
+        )
+        .group_by(Task.name, route)
+    )
+    for name, answer, n in rows:
+        answers[name][1][str(answer or "?")] = n
     return figures

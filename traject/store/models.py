@@ -112,8 +112,15 @@ class Case(Base):
     __table_args__ = (
         Index("ix_cases_municipality_status", "municipality", "status"),
         Index("ix_cases_municipality_started", "municipality", "started_at"),
-        # The dashboard's reads of one definition: period counts by start and by finish, and the
-        # ladder by its latest measurement, each an index-only range (INCLUDE: PostgreSQL).
+        # The dashboard's reads of one definition: the cases in scope (joined to their dates,
+        # facts and tasks), period counts by start and by finish, and the ladder by its latest
+        # measurement, each an index-only range (INCLUDE: PostgreSQL).
+        Index(
+            "ix_cases_scope",
+            "municipality",
+            "definition_version_id",
+            postgresql_include=["id", "started_at", "finished_at", "outcome", "status"],
+        ),
         Index(
             "ix_cases_scope_started",
             "municipality",
@@ -169,6 +176,10 @@ class CasePerson(Base):
 
 class CaseDate(Base):
     __tablename__ = "case_dates"
+    # the dashboard's Wet inburgering figures: the dates of one name in a range, index-only
+    __table_args__ = (
+        Index("ix_case_dates_name_value", "name", "value", postgresql_include=["case_id"]),
+    )
     case_id: Mapped[str] = mapped_column(ForeignKey("cases.id"), primary_key=True)
     name: Mapped[str] = mapped_column(String(64), primary_key=True)
     value: Mapped[date] = mapped_column(Date)
@@ -178,7 +189,24 @@ class Task(Base):
     __tablename__ = "tasks"
     __table_args__ = (
         Index("ix_tasks_case", "case_id"),
-        Index("ix_tasks_open_by_role", "municipality", "status", "role"),
+        # open tasks per role, for one municipality (dashboard) or all (the /metrics scrape),
+        # index-only (INCLUDE: PostgreSQL)
+        Index(
+            "ix_tasks_open_by_role",
+            "status",
+            "municipality",
+            "role",
+            postgresql_include=["case_id", "assignee", "overdue", "escalated"],
+        ),
+        # the tasks of one name completed in a period (the routes decided in the PIPs)
+        Index(
+            "ix_tasks_done",
+            "municipality",
+            "name",
+            "status",
+            "completed_at",
+            postgresql_include=["case_id"],
+        ),
         Index("ix_tasks_due", "status", "due_at"),
         Index("ix_tasks_assignee", "municipality", "assignee", "status"),
         # The inbox's order (soonest due first, none last) straight from the index: LIMIT 25

@@ -11,7 +11,9 @@ same dashboard figures:
 - per case the first `reported pvt_afgerond`, `reported map_afgerond` and
   `state_entered map_vrijgesteld`.
 
-Indexes are built after the rows are in.
+Indexes are built after the rows are in; with them come the covering indexes the dashboard's
+other reads need at 100,000 cases (bench/REPORT-dashboard.md): the cases of a scope, case dates
+by name and value, tasks done by name, open tasks per role.
 
 Revision ID: 0005
 Revises: 0004
@@ -94,6 +96,12 @@ def upgrade() -> None:
         )
     with op.batch_alter_table("cases", schema=None) as batch_op:
         batch_op.create_index(
+            "ix_cases_scope",
+            ["municipality", "definition_version_id"],
+            unique=False,
+            postgresql_include=["id", "started_at", "finished_at", "outcome", "status"],
+        )
+        batch_op.create_index(
             "ix_cases_scope_started",
             ["municipality", "definition_version_id", "started_at"],
             unique=False,
@@ -111,8 +119,31 @@ def upgrade() -> None:
             unique=False,
             postgresql_include=["ladder_first", "ladder_step", "started_at", "finished_at"],
         )
+    with op.batch_alter_table("case_dates", schema=None) as batch_op:
+        batch_op.create_index(
+            "ix_case_dates_name_value",
+            ["name", "value"],
+            unique=False,
+            postgresql_include=["case_id"],
+        )
+    with op.batch_alter_table("tasks", schema=None) as batch_op:
+        batch_op.drop_index("ix_tasks_open_by_role")
+        batch_op.create_index(
+            "ix_tasks_open_by_role",
+            ["status", "municipality", "role"],
+            unique=False,
+            postgresql_include=["case_id", "assignee", "overdue", "escalated"],
+        )
+        batch_op.create_index(
+            "ix_tasks_done",
+            ["municipality", "name", "status", "completed_at"],
+            unique=False,
+            postgresql_include=["case_id"],
+        )
     if op.get_bind().dialect.name == "postgresql":
-        op.execute("ANALYZE cases, ladder_measurements, state_stays, case_indicators")
+        op.execute(
+            "ANALYZE cases, case_dates, tasks, ladder_measurements, state_stays, case_indicators"
+        )
 
 
 def backfill(connection: Connection) -> None:
@@ -180,7 +211,16 @@ def backfill(connection: Connection) -> None:
 
 
 def downgrade() -> None:
+    with op.batch_alter_table("tasks", schema=None) as batch_op:
+        batch_op.drop_index("ix_tasks_done")
+        batch_op.drop_index("ix_tasks_open_by_role")
+        batch_op.create_index(
+            "ix_tasks_open_by_role", ["municipality", "status", "role"], unique=False
+        )
+    with op.batch_alter_table("case_dates", schema=None) as batch_op:
+        batch_op.drop_index("ix_case_dates_name_value")
     with op.batch_alter_table("cases", schema=None) as batch_op:
+        batch_op.drop_index("ix_cases_scope")
         batch_op.drop_index("ix_cases_scope_ladder")
         batch_op.drop_index("ix_cases_scope_finished")
         batch_op.drop_index("ix_cases_scope_started")
