@@ -1,26 +1,34 @@
-"""What process designers (and coordinators) do with definitions: publish a new immutable version,
-see the versions with their running cases, and move chosen running cases to a later version
-(checked first, dry run or applied through the workflow, reversible until the case moves on)."""
+"""What process designers (and coordinators) do with definitions: keep a draft (work in progress,
+never run), publish a new immutable version, see the versions with their status and running cases,
+and move chosen running cases to a later version (checked first, dry run or applied through the
+workflow, reversible until the case moves on)."""
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass, field
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
+
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import Session
 
 from traject.casework import Casework, Forbidden, require
 from traject.definition import CompiledDefinition, DefinitionError, compile_text
 from traject.definition.diff import Change, diff
 from traject.definition.errors import Problem
+from traject.definition.loader import MAX_FILE_BYTES
 from traject.diagram import mermaid
 from traject.machine import Machine
 from traject.scenario import ScenarioFailure, load_scenario, run_scenario
 from traject.service import Refused
 from traject.simulate import SimulationReport, simulate
+from traject.store import queries
 from traject.store import repositories as repo
 from traject.store.accounts import Principal
 from traject.store.db import transaction
-from traject.store.models import DefinitionVersion
+from traject.store.models import DefinitionDraft, DefinitionVersion
 from workflows.messages import TrajectoryView
 
 
@@ -36,6 +44,65 @@ class DesignCheck:
     published: SimulationReport | None = None
     changes: list[Change] = field(default_factory=list)
     scenarios: list[tuple[str, str | None]] = field(default_factory=list)  # file, failure
+
+
+@dataclass(frozen=True)
+class SavedDraft:
+    """A definition's saved draft as the pages show it: who saved it (by name) and when."""
+
+    definition: str
+    source: str
+    saved_by: str
+    saved_at: datetime
+
+    @property
+    def token(self) -> str:
+        """Names this save: publishing removes the draft only while it is the one the editor
+        loaded, not a newer save by someone else."""
+        return draft_token(self.saved_at)
+
+
+@dataclass(frozen=True)
+class VersionRow:
+    version: DefinitionVersion
+    running: int
+    status: str  # published: new cases start on it; retired: older, its cases run on
+
+
+@dataclass(frozen=True)
+class Listing:
+    """One of the municipality's definitions: its versions, newest first, and its draft."""
+
+    definition: str
+    title: str
+    versions: list[VersionRow]
+    draft: SavedDraft | None
+
+    @property
+    def running(self) -> int:
+        return sum(row.running for row in self.versions)
+
+
+def draft_token(saved_at: datetime) -> str:
+    """The same moment read back from SQLite (naive) or PostgreSQL (any offset): UTC."""
+    at = saved_at if saved_at.tzinfo else saved_at.replace(tzinfo=UTC)
+    return at.astimezone(UTC).isoformat()
+
+
+NOT_TEXT = "the draft holds a character that is not text"
+
+
+def draft_problem(source: str) -> str | None:
+    """Why a draft cannot be kept: it may be invalid, but it must fit where a definition does."""
+    if not source.strip():
+        return "the draft is empty"
+    if len(source.encode(errors="surrogatepass")) > MAX_FILE_BYTES:
+        return f"the draft is larger than {MAX_FILE_BYTES} bytes"
+    try:
+        source.encode()
+    except UnicodeEncodeError:  # a lone surrogate: no database keeps it
+        return NOT_TEXT
+    return NOT_TEXT if "\x00" in source else None  # nor PostgreSQL a NUL
 
 
 @dataclass
@@ -92,8 +159,11 @@ class Designer:
                 results.append((file.name, None))
         return results
 
-    def publish(self, user: Principal, source: str, note: str | None) -> DefinitionVersion:
-        """Publish a new immutable version of one of the municipality's definitions."""
+    def publish(
+        self, user: Principal, source: str, note: str | None, draft: str | None = None
+    ) -> DefinitionVersion:
+        """Publish a new immutable version of one of the municipality's definitions. `draft`: the
+        token of the draft the editor loaded, removed with the publishing if still the same."""
         require(user, "designer")
         try:
             compiled = compile_text(source, "definition.yaml", self.bases(user.municipality))
@@ -108,6 +178,7 @@ class Designer:
                 version = repo.publish(session, compiled, source, by=user.ref, note=note)
             except repo.DefinitionConflict as error:
                 raise Refused("version_exists", str(error)) from None
+            published_from = self._remove_published_draft(session, user, compiled, draft)
             repo.audit(
                 session,
                 user.municipality,
@@ -116,8 +187,103 @@ class Designer:
                 None,
                 definition=compiled.key,
                 note=note,
+                **published_from,
             )
             return version
+
+    @staticmethod
+    def _remove_published_draft(
+        session: Session, user: Principal, compiled: CompiledDefinition, token: str | None
+    ) -> dict[str, str]:
+        if not token:
+            return {}
+        found = repo.get_draft(session, user.municipality, compiled.definition)
+        if found is None or draft_token(found.saved_at) != token:
+            return {}
+        repo.delete_draft(session, found)
+        return {"from_draft": token}
+
+    # ------------------------------------------------------------------------------- drafts
+    def draft(self, user: Principal, definition: str) -> SavedDraft | None:
+        require(user, "designer")
+        with self.casework.traject.sessions() as session:
+            found = repo.get_draft(session, user.municipality, definition)
+            return _saved(found, _names(session, [found])) if found else None
+
+    def save_draft(self, user: Principal, definition: str, source: str) -> None:
+        """Keep `source` as the definition's draft, replacing the one before; it may be invalid."""
+        require(user, "designer")
+        try:
+            self._save_draft(user, definition, source)
+        except IntegrityError:  # another first save of this draft came just before: replace it
+            self._save_draft(user, definition, source)
+
+    def _save_draft(self, user: Principal, definition: str, source: str) -> None:
+        with transaction(self.casework.traject.sessions) as session:
+            _own(session, user, definition)
+            if problem := draft_problem(source):
+                raise Refused("invalid", problem)
+            repo.save_draft(session, user.municipality, definition, source, user.ref)
+            repo.audit(
+                session,
+                user.municipality,
+                user.ref,
+                "definition_draft_saved",
+                None,
+                definition=f"{user.municipality}/{definition}",
+                size=len(source.encode()),
+            )
+
+    def discard_draft(self, user: Principal, definition: str) -> None:
+        require(user, "designer")
+        with transaction(self.casework.traject.sessions) as session:
+            _own(session, user, definition)
+            found = repo.get_draft(session, user.municipality, definition)
+            if found is None:
+                raise Refused("not_found", f"no draft of '{definition}'")
+            repo.delete_draft(session, found)
+            repo.audit(
+                session,
+                user.municipality,
+                user.ref,
+                "definition_draft_discarded",
+                None,
+                definition=f"{user.municipality}/{definition}",
+                saved_by=found.saved_by,
+            )
+
+    # ----------------------------------------------------------------------------- listings
+    def listings(self, user: Principal) -> list[Listing]:
+        """Each of the municipality's definitions with its versions (published: the newest, on
+        which new cases start; retired: the older ones), their running cases, and its draft."""
+        require(user, "designer", "coordinator")
+        with self.casework.traject.sessions() as session:
+            found = repo.list_definition_versions(session, user.municipality)
+            counts = repo.running_cases_per_version(session, [v.id for v in found])
+            drafts = list(repo.list_drafts(session, user.municipality))
+            names = _names(session, drafts)
+            by_name = {d.definition: _saved(d, names) for d in drafts}
+            grouped: dict[str, list[DefinitionVersion]] = {}
+            for v in found:  # newest first within a definition
+                grouped.setdefault(v.definition, []).append(v)
+            return [
+                Listing(
+                    definition=name,
+                    title=versions[0].title,
+                    versions=[
+                        VersionRow(v, counts.get(v.id, 0), "retired" if i else "published")
+                        for i, v in enumerate(versions)
+                    ],
+                    draft=by_name.get(name),
+                )
+                for name, versions in sorted(grouped.items())
+            ]
+
+    def listing(self, user: Principal, definition: str) -> Listing:
+        for found in self.listings(user):
+            if found.definition == definition:
+                return found
+        raise Refused("not_found", f"no definition '{definition}'")
 
     def versions(self, user: Principal, definition: str) -> list[tuple[DefinitionVersion, int]]:
         """The versions of a definition, newest first, with how many running cases use each."""
@@ -163,3 +329,23 @@ class Designer:
         with self.casework.traject.sessions() as session:
             self.casework._case(session, user, case_id)
         return await self.casework.traject.revert_migration(case_id, user.ref, user.municipality)
+
+
+def _own(session: Session, user: Principal, definition: str) -> None:
+    """Refuses (404) a definition the municipality has not published: another municipality's
+    does not exist for this user."""
+    try:
+        repo.latest_version(session, user.municipality, definition)
+    except repo.NotFound:
+        raise Refused("not_found", f"no definition '{definition}'") from None
+
+
+def _names(session: Session, drafts: Sequence[DefinitionDraft]) -> dict[str, str]:
+    """Who saved them, by name."""
+    return queries.user_names(session, {d.saved_by for d in drafts})
+
+
+def _saved(draft: DefinitionDraft, names: dict[str, str]) -> SavedDraft:
+    return SavedDraft(
+        draft.definition, draft.source, names.get(draft.saved_by, draft.saved_by), draft.saved_at
+    )

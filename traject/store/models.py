@@ -105,6 +105,21 @@ class DefinitionVersion(Base):
     note: Mapped[str | None] = mapped_column(Text)
 
 
+class DefinitionDraft(Base):
+    """A designer's work in progress on one of the municipality's definitions: one per
+    definition, replaced by each save, removed when published from. It may be invalid, and
+    nothing runs on it."""
+
+    __tablename__ = "definition_drafts"
+    __table_args__ = (UniqueConstraint("municipality", "definition"),)
+    id: Mapped[int] = mapped_column(primary_key=True)
+    municipality: Mapped[str] = mapped_column(ForeignKey("municipalities.slug"))
+    definition: Mapped[str] = mapped_column(String(64))
+    source: Mapped[str] = mapped_column(Text)
+    saved_by: Mapped[str] = mapped_column(String(100))
+    saved_at: Mapped[datetime] = mapped_column()
+
+
 class Case(Base):
     """A newcomer's trajectory. Its id is opaque: never derived from personal data."""
 

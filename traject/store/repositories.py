@@ -21,6 +21,7 @@ from traject.store.models import (
     Case,
     CaseDate,
     CasePerson,
+    DefinitionDraft,
     DefinitionVersion,
     Municipality,
     Task,
@@ -194,6 +195,42 @@ def compiled_of(version: DefinitionVersion) -> CompiledDefinition:
                 _COMPILED.pop(next(iter(_COMPILED)), None)
             _COMPILED[key] = found
     return found
+
+
+# --------------------------------------------------------------------------------------- drafts
+def get_draft(session: Session, municipality: str, definition: str) -> DefinitionDraft | None:
+    return session.scalar(
+        select(DefinitionDraft).where(
+            DefinitionDraft.municipality == municipality,
+            DefinitionDraft.definition == definition,
+        )
+    )
+
+
+def list_drafts(session: Session, municipality: str) -> Sequence[DefinitionDraft]:
+    return session.scalars(
+        select(DefinitionDraft)
+        .where(DefinitionDraft.municipality == municipality)
+        .order_by(DefinitionDraft.definition)
+    ).all()
+
+
+def save_draft(
+    session: Session, municipality: str, definition: str, source: str, by: str
+) -> DefinitionDraft:
+    """The definition's draft, replaced by `source` (or made)."""
+    draft = get_draft(session, municipality, definition)
+    if draft is None:
+        draft = DefinitionDraft(municipality=municipality, definition=definition)
+        session.add(draft)
+    draft.source, draft.saved_by, draft.saved_at = source, by, now()
+    session.flush()
+    return draft
+
+
+def delete_draft(session: Session, draft: DefinitionDraft) -> None:
+    session.delete(draft)
+    session.flush()
 
 
 # ---------------------------------------------------------------------------------------- cases

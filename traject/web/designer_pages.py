@@ -1,7 +1,8 @@
-"""The process designer's pages: definitions and their versions, an editor that checks a draft as
-it is typed (problems at their line, the diagram, a quick simulation next to the published
-version's, the scenario tests), publishing with a reason, the diff between versions, and moving
-chosen running cases to a later version (dry run first)."""
+"""The process designer's pages: definitions and their versions (published, retired, the saved
+draft), an editor that checks a draft as it is typed (problems at their line, the diagram, a quick
+simulation next to the published version's, the scenario tests) and saves it for later,
+publishing with a reason, the diff between versions, and moving chosen running cases to a later
+version (dry run first)."""
 
 from __future__ import annotations
 
@@ -18,6 +19,7 @@ from traject.designer import Designer
 from traject.diagram import mermaid
 from traject.service import Refused
 from traject.store import queries
+from traject.store.accounts import Principal
 from traject.web.pages import posted, redirect, render, signed_in
 from traject.zgw import zaaktype
 
@@ -49,11 +51,7 @@ def designer_router() -> APIRouter:
     @web.get("/designer")
     def overview(request: Request) -> Response:
         user = signed_in(request)
-        designer = _designer(request)
-        rows = [
-            (name, designer.versions(user, name))
-            for name in sorted(designer.bases(user.municipality))
-        ]
+        rows = _designer(request).listings(user)
         return render(request, "designer_list.html", user, rows=rows, active_nav="designer")
 
     @web.get("/designer/schema.json")
@@ -70,11 +68,32 @@ def designer_router() -> APIRouter:
         user = signed_in(request)
         designer = _designer(request)
         newest = designer.versions(user, definition)[0][0]  # 404: not ours; 403: not a designer
-        source = next_version(designer.bases(user.municipality)[definition], newest.version)
-        check = designer.check(user, definition, source)
-        return render(
-            request, "designer_edit.html", user, definition=definition, source=source, c=check
+        draft = designer.draft(user, definition)
+        source = (
+            draft.source
+            if draft
+            else next_version(designer.bases(user.municipality)[definition], newest.version)
         )
+        return editor(request, user, definition, source)
+
+    @web.post("/designer/{definition}/draft")
+    async def save_draft(request: Request, definition: str) -> Response:
+        """Keep the editor's text as the definition's draft (it may be invalid)."""
+        user, form = await posted(request)
+        source, note = str(form.get("source", "")), str(form.get("note", ""))
+        try:
+            _designer(request).save_draft(user, definition, source)
+        except Refused as refused:
+            if refused.code != "invalid":
+                raise  # not ours (404), not a designer (403): the error page
+            return editor(request, user, definition, source, 422, note=note, problem=str(refused))
+        return redirect(f"/designer/{definition}/edit", "designer.draft_saved")
+
+    @web.post("/designer/{definition}/draft/discard")
+    async def discard_draft(request: Request, definition: str) -> Response:
+        user, _ = await posted(request)
+        _designer(request).discard_draft(user, definition)
+        return redirect(f"/designer/{definition}/edit", "designer.draft_discarded")
 
     @web.post("/designer/{definition}/check")
     async def check(request: Request, definition: str) -> Response:
@@ -87,33 +106,24 @@ def designer_router() -> APIRouter:
     async def publish(request: Request, definition: str) -> Response:
         user, form = await posted(request)
         source, note = str(form.get("source", "")), str(form.get("note", "")).strip()
-        designer = _designer(request)
+        draft = str(form.get("draft", "")) or None  # the draft the editor loaded, if any
         problem = None if note else "say why: the note is shown with the version"
         if problem is None:
             try:
-                designer.publish(user, source, note)
+                _designer(request).publish(user, source, note, draft)
             except Refused as refused:
                 problem = str(refused)
         if problem:
-            result = designer.check(user, definition, source)
-            return render(
-                request,
-                "designer_edit.html",
-                user,
-                422,
-                definition=definition,
-                source=source,
-                c=result,
-                note=note,
-                problem=problem,
-            )
+            return editor(request, user, definition, source, 422, note=note, problem=problem)
         return redirect(f"/designer/{definition}/versions", "designer.published")
 
     @web.get("/designer/{definition}/versions")
     def versions(request: Request, definition: str) -> Response:
         user = signed_in(request)
-        rows = _designer(request).versions(user, definition)
-        return render(request, "designer_versions.html", user, definition=definition, rows=rows)
+        listing = _designer(request).listing(user, definition)
+        return render(
+            request, "designer_versions.html", user, definition=definition, listing=listing
+        )
 
     @web.get("/designer/{definition}/diff")
     def show_diff(request: Request, definition: str, a: int = 0, b: int = 0) -> Response:
@@ -194,6 +204,32 @@ def designer_router() -> APIRouter:
         )
 
     return web
+
+
+def editor(
+    request: Request,
+    user: Principal,
+    definition: str,
+    source: str,
+    status: int = 200,
+    **context: Any,
+) -> Response:
+    """The editor with `source` checked; for one of the municipality's published definitions
+    also its saved draft (who saved it, when, discard) and the button that saves one."""
+    designer = _designer(request)
+    draftable = user.has("designer") and definition in designer.bases(user.municipality)
+    return render(
+        request,
+        "designer_edit.html",
+        user,
+        status,
+        definition=definition,
+        source=source,
+        c=designer.check(user, definition, source),
+        draftable=draftable,
+        draft=designer.draft(user, definition) if draftable else None,
+        **context,
+    )
 
 
 def _mapping(text: str) -> dict[str, str]:

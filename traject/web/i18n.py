@@ -170,6 +170,29 @@ TEXT: dict[str, tuple[str, str]] = {  # key: (nl, en)
     "designer.ok": ("kan over", "can move"),
     "designer.moved": ("overgezet", "moved"),
     "designer.refused": ("geweigerd", "refused"),
+    "designer.status_published": ("gepubliceerd", "published"),
+    "designer.status_retired": ("vervangen", "retired"),
+    "designer.status_draft": ("concept", "draft"),
+    "designer.status_help": (
+        "Nieuwe zaken starten op de gepubliceerde versie. Zaken op een vervangen versie lopen"
+        " daarop door, tot ze klaar zijn of worden overgezet. Een concept is nog niet"
+        " gepubliceerd: geen zaak loopt erop.",
+        "New cases start on the published version. Cases on a retired version run on it until"
+        " they finish or are moved. A draft is not published yet: no case runs on it.",
+    ),
+    "designer.save_draft": ("Concept opslaan", "Save draft"),
+    "designer.draft_saved": ("Concept opgeslagen.", "Draft saved."),
+    "designer.draft_discarded": ("Concept weggegooid.", "Draft discarded."),
+    "designer.draft_notice": (
+        "Concept opgeslagen door {by} op {at}.",
+        "Draft saved by {by} at {at}.",
+    ),
+    "designer.draft_help": (
+        "Lopende zaken en gepubliceerde versies merken er niets van.",
+        "Running cases and published versions are not affected by it.",
+    ),
+    "designer.discard_draft": ("Concept weggooien", "Discard draft"),
+    "designer.edit_draft": ("Concept verder bewerken", "Continue the draft"),
     "new.title": ("Nieuw traject starten", "Start a new trajectory"),
     "new.definition": ("Traject", "Trajectory"),
     "new.first_name": ("Voornaam", "First name"),
@@ -406,6 +429,18 @@ _MESSAGES: list[tuple[re.Pattern[str], tuple[str, str]]] = [
         (
             r"^say why: the note is shown with the version$",
             ("Zeg waarom: de toelichting staat bij de versie.", "Say why this version."),
+        ),
+        (r"^the draft is empty$", ("Het concept is leeg.", "The draft is empty.")),
+        (
+            r"^the draft is larger than (\d+) bytes$",
+            ("Het concept is groter dan \\1 bytes.", "The draft is larger than \\1 bytes."),
+        ),
+        (
+            r"^the draft holds a character that is not text$",
+            (
+                "Het concept bevat een teken dat geen tekst is.",
+                "The draft holds a non-text character.",
+            ),
         ),
         (
             r"^your account has no Traject role",
