@@ -34,7 +34,7 @@ async def test_zaanstad_copies_pvt1_publishes_it_and_starts_a_case_on_it(api: Ap
         data={"csrf_token": csrf, "source": source, "note": "overgenomen"},
     )
     assert published.status_code == 303, published.text
-    versions = (await api.get("teamleider", "/api/definitions/pvt1/versions")).json()
+    versions = (await api.get("teamleider", "/api/definitions/pvt1/versions")).json()["items"]
     assert [v["version"] for v in versions] == [1] and versions[0]["note"] == "overgenomen"
     started = await api.post(
         "klantmanager", "/api/cases", {"definition": "pvt1", "first_name": "Ali"}

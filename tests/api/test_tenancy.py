@@ -20,10 +20,18 @@ BODIES: dict[str, dict[str, Any]] = {
     "/api/cases/{case_id}/termijnen/{name}/{change}": {"reason": "ziek"},
 }
 # Endpoints named by a definition: another municipality's definition does not exist for you.
+# Asked by a designer of the caller's own municipality (so the role lets it through) about real
+# ids of the other one: `{case_id}` in a body is the other municipality's case.
 BY_DEFINITION = {
     "/api/definitions/{definition}/versions": None,
-    "/api/definitions/{definition}/migrations": {"to_version": 2, "case_ids": ["x"]},
+    "/api/definitions/{definition}/migrations": {
+        "to_version": 1,
+        "case_ids": ["{case_id}"],
+        "mapping": {},
+        "dry_run": False,
+    },
 }
+DESIGNER = "vormgever"  # voorbeeldgemeente's designer
 # Endpoints without another municipality's ids in their path, and how each one is checked.
 UNSCOPED = {
     "/api/session",  # signs in to the municipality named in the body
@@ -35,6 +43,12 @@ UNSCOPED = {
     "/api/users",
     "/api/audit",
 }
+
+
+def _with_case(body: dict[str, Any] | None, case_id: str) -> dict[str, Any] | None:
+    if body is None:
+        return None
+    return {**body, "case_ids": [case_id]}
 
 
 def routes(api: Api) -> list[tuple[str, str]]:
@@ -56,14 +70,23 @@ async def test_every_endpoint_hides_another_municipalitys_case_and_task(api: Api
         if path in UNSCOPED:
             continue
         if path in BY_DEFINITION:
-            url = path.replace("{definition}", "zaanstad_pvt")
-            response = await api.http.request(
-                method,
-                url,
-                headers=api.headers("leiden"),
-                json=BODIES.get(path) or BY_DEFINITION[path],
-            )
-            assert response.status_code == 404, (method, path, response.status_code, response.text)
+            body = _with_case(BY_DEFINITION[path], case["id"])
+            # the other's definition, and (for a migration) the caller's own definition with the
+            # other's case: each is "not found", and the own definition does exist for the caller
+            for definition in ("zaanstad_pvt", "pvt1"):
+                if body is None and definition == "pvt1":
+                    continue
+                url = path.replace("{definition}", definition)
+                response = await api.http.request(
+                    method, url, headers=api.headers(DESIGNER), json=body
+                )
+                assert response.status_code == 404, (
+                    method,
+                    url,
+                    response.status_code,
+                    response.text,
+                )
+                assert "Amina" not in response.text and "111222333" not in response.text
             checked.append(path)
             continue
         assert "{case_id}" in path or "{task_id}" in path, f"classify {method} {path}"
@@ -76,8 +99,18 @@ async def test_every_endpoint_hides_another_municipalitys_case_and_task(api: Api
         assert "Amina" not in response.text and "111222333" not in response.text
         checked.append(path)
     assert len(checked) >= 12
+    own = await api.get(DESIGNER, "/api/definitions/pvt1/versions")
+    assert own.status_code == 200 and own.json()["total"] >= 1  # the caller's own one is there
+    # for the owner's designer the same definition and case exist: the 404s were tenancy
+    theirs = await api.get("ontwerper", "/api/definitions/zaanstad_pvt/versions")
+    assert theirs.status_code == 200 and theirs.json()["total"] >= 1
+    check = {"to_version": 1, "case_ids": [case["id"]], "dry_run": True}
+    dry = await api.post("ontwerper", "/api/definitions/zaanstad_pvt/migrations", check)
+    assert dry.status_code == 200, dry.text
+    assert dry.json()["results"][0]["case_id"] == case["id"]
     after = (await api.get("klantmanager", f"/api/cases/{case['id']}")).json()
     assert after["states"] == before["states"] and after["status"] == before["status"]
+    assert after["version"] == before["version"]
     assert [t["assignee"] for t in after["tasks"]] == [t["assignee"] for t in before["tasks"]]
 
 
@@ -101,9 +134,11 @@ async def test_lists_and_searches_show_only_the_own_municipality(api: Api) -> No
         assert other not in {t["case_id"] for t in tasks.json()["items"]}
         audit = await api.get(user, "/api/audit", params={"size": 200})
         assert other not in {e["case_id"] for e in audit.json()["items"]}
-    names = {u["display_name"] for u in (await api.get("leiden", "/api/users")).json()}
+    listed = (await api.get("leiden", "/api/users", params={"size": 200})).json()
+    names = {u["display_name"] for u in listed["items"]}
     assert "Leiden" in names and not names & {"Klantmanager", "Collega", "Teamleider"}
-    definitions = {d["definition"] for d in (await api.get("leiden", "/api/definitions")).json()}
+    found = (await api.get("leiden", "/api/definitions", params={"size": 200})).json()
+    definitions = {d["definition"] for d in found["items"]}
     assert "zaanstad_pvt" not in definitions and "pvt1" in definitions
     # signing in with a name of another municipality does not work
     wrong = await api.http.post(

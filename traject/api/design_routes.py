@@ -12,6 +12,7 @@ from pydantic import BaseModel, Field
 from traject.api import schemas as s
 from traject.api.auth import User
 from traject.api.problems import OPENAPI_ERRORS
+from traject.api.routes import PageNo, Size
 from traject.designer import Designer
 
 DefinitionName = Annotated[str, Path(pattern=s.SLUG, max_length=64)]
@@ -74,9 +75,14 @@ def design_router() -> APIRouter:
         v = _designer(request).publish(user, body.source, body.note)
         return _version(v, 0)
 
-    @api.get("/definitions/{definition}/versions", response_model=list[VersionOut])
-    def versions(definition: DefinitionName, user: User, request: Request) -> list[VersionOut]:
-        return [_version(v, n) for v, n in _designer(request).versions(user, definition)]
+    @api.get("/definitions/{definition}/versions", response_model=s.Page[VersionOut])
+    def versions(
+        definition: DefinitionName, user: User, request: Request, page: PageNo = 1, size: Size = 25
+    ) -> dict[str, Any]:
+        """The versions of one of your definitions, newest first, with their running cases
+        (designers and coordinators)."""
+        found = _designer(request).versions(user, definition)
+        return s.page_of([_version(v, n) for v, n in found], page, size)
 
     @api.post("/definitions/{definition}/migrations", response_model=MigrationOut)
     async def migrate(

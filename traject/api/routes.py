@@ -94,9 +94,11 @@ def api_router() -> APIRouter:
             return s.TokenOut(token=accounts.create_token(session, row, body.name))
 
     # ------------------------------------------------------------------------------- cases
-    @api.get("/definitions", tags=["cases"], response_model=list[s.DefinitionOut])
-    def definitions(user: User, request: Request) -> list[s.DefinitionOut]:
-        """The definitions you can start a trajectory on (the newest version of each)."""
+    @api.get("/definitions", tags=["cases"], response_model=s.Page[s.DefinitionOut])
+    def definitions(
+        user: User, request: Request, page: PageNo = 1, size: Size = 25
+    ) -> dict[str, Any]:
+        """The definitions you can start a trajectory on (the newest version of each), by title."""
         out = []
         for v in _casework(request).definitions(user):
             compiled = v.compiled
@@ -111,7 +113,7 @@ def api_router() -> APIRouter:
                     events=list(compiled.get("events", {})),
                 )
             )
-        return out
+        return s.page_of(out, page, size)
 
     @api.post("/cases", tags=["cases"], response_model=s.CaseDetailOut, status_code=201)
     async def start_case(body: s.StartCase, user: User, request: Request) -> s.CaseDetailOut:
@@ -264,14 +266,21 @@ def api_router() -> APIRouter:
         """Complete with the form's answers: 422 names each wrong field, 409 if it was done."""
         return s.StateOut.of(await _casework(request).complete(user, task_id, body.data))
 
-    @api.get("/users", tags=["tasks"], response_model=list[s.UserOut])
-    def users(user: User, request: Request, group: SlugQ = None) -> list[s.UserOut]:
-        """Colleagues of your municipality (to hand a task to)."""
+    @api.get("/users", tags=["tasks"], response_model=s.Page[s.UserOut])
+    def users(
+        user: User, request: Request, group: SlugQ = None, page: PageNo = 1, size: Size = 25
+    ) -> dict[str, Any]:
+        """Colleagues of your municipality (to hand a task to), by name."""
         with request.app.state.auth.sessions() as session:
-            return [
+            found = sorted(
+                accounts.users_of(session, user.municipality, group),
+                key=lambda u: (u.display_name, u.id),
+            )
+            out = [
                 s.UserOut(id=u.id, display_name=u.display_name, groups=list(u.groups))
-                for u in accounts.users_of(session, user.municipality, group)
+                for u in found
             ]
+        return s.page_of(out, page, size)
 
     return api
 

@@ -4,6 +4,7 @@ role may see; the OpenAPI document at /openapi.json is generated from these."""
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Sequence
 from datetime import date, datetime
 from typing import Annotated, Any, Generic, TypeVar
 
@@ -97,6 +98,19 @@ class Page(BaseModel, Generic[T]):
     page: int
     size: int
     pages: int
+
+
+def page_of(items: Sequence[Any], page: int, size: int) -> dict[str, Any]:
+    """One page of a short list that is read whole (a municipality's definitions, versions or
+    users), in the shape of `Page`: a page past the end is empty, with the true total."""
+    start = (page - 1) * size
+    return {
+        "items": list(items[start : start + size]),
+        "total": len(items),
+        "page": page,
+        "size": size,
+        "pages": max(1, -(-len(items) // size)),
+    }
 
 
 class Me(BaseModel):

@@ -1,0 +1,137 @@
+"""Roles on the web pages: a volunteer sees a first name and their own tasks, never a BSN or a
+surname, on any page; the audit log page is for coordinators (its rows show who read or changed
+what), a caseworker or volunteer is refused it."""
+
+from __future__ import annotations
+
+import re
+import secrets
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import select
+
+from tests.api.conftest import Api
+from tests.api.test_tenancy_web import app_of, browser, new_bsn, web_routes
+from traject.store.models import CasePerson
+
+
+async def zaanstad_case(api: Api) -> dict[str, Any]:
+    tag = secrets.token_hex(3)
+    person = {
+        "first_name": f"Noor{tag}",
+        "last_name": f"Achternaam{tag}",
+        "bsn": new_bsn(),
+        "reference": f"ZS-ROL-{tag}",
+    }
+    case = await api.start(**person)
+    task = await api.open_task(case["id"], "aanwezigheid_kernwaarden")
+    return {**person, "id": case["id"], "task": task}
+
+
+def every_get_page(api: Api, case: dict[str, Any]) -> list[str]:
+    """Every GET page of the app outside /api, its ids filled with the volunteer's case and task,
+    and the query variants that show people."""
+    fill = {
+        "{case_id}": case["id"],
+        "{task_id}": str(case["task"]),
+        "{definition}": "zaanstad_pvt",
+        "{version}": "1",
+        "{key}": "states",
+    }
+    urls = []
+    for method, path in sorted(web_routes(app_of(api))):
+        if method == "GET":
+            for name, value in fill.items():
+                path = path.replace(name, value)
+            assert "{" not in path, path
+            urls.append(path)
+    urls += [f"/?view={v}" for v in ("team", "mine", "unassigned", "overdue", "deadline", "all")]
+    urls += [
+        f"/cases?q={case['first_name']}",
+        f"/cases?q={case['id']}",
+        f"/audit?case={case['id']}",
+    ]
+    return urls
+
+
+async def test_a_volunteer_never_sees_a_bsn_or_surname_on_any_web_page(api: Api) -> None:
+    case = await zaanstad_case(api)
+    secret = (case["bsn"], case["last_name"])
+    async with browser(api, "vrijwilliger") as volunteer:
+        # the task of their group, before they hold it: a first name only; the case is not theirs
+        task = await volunteer.http.get(f"/tasks/{case['task']}")
+        assert task.status_code == 200 and case["first_name"] in task.text
+        assert not any(s in task.text for s in secret)
+        assert (await volunteer.http.get(f"/cases/{case['id']}")).status_code == 404
+        claimed = await volunteer.post(f"/tasks/{case['task']}/claim", {"next": "/?view=mine"})
+        assert claimed.status_code == 303, claimed.text
+
+        statuses = {}
+        for url in every_get_page(api, case):
+            page = await volunteer.http.get(url)
+            statuses[url] = page.status_code
+            assert page.status_code < 500, (url, page.text[:2000])
+            for s in secret:
+                assert s not in page.text, (url, s)
+        # the pages that show the person did show them, by first name
+        for url in (f"/cases/{case['id']}", f"/tasks/{case['task']}", "/?view=mine"):
+            assert statuses[url] == 200, url
+            assert case["first_name"] in (await volunteer.http.get(url)).text, url
+        found = await volunteer.http.get("/cases", params={"q": case["first_name"]})
+        assert f'href="/cases/{case["id"]}"' in found.text  # listed, without surname or BSN
+        for url in ("/audit", "/dashboard", "/designer"):  # not for volunteers
+            assert statuses[url] == 403, (url, statuses[url])
+        # the start form is shown to them, but starting is refused on it
+        name = f"Niet{secrets.token_hex(3)}"
+        started = await volunteer.post(
+            "/cases/new", {"definition": "zaanstad_pvt", "first_name": name, "bsn": new_bsn()}
+        )
+        assert started.status_code == 422 and "this needs the role caseworker" in started.text
+        with api.sessions() as session:
+            assert session.scalar(select(CasePerson).where(CasePerson.first_name == name)) is None
+
+        # a form with a mistake is shown again, still without them
+        wrong = await volunteer.post(f"/tasks/{case['task']}", {"tolk_ingezet": "true"})
+        assert wrong.status_code == 422 and 'id="foutoverzicht"' in wrong.text
+        assert not any(s in wrong.text for s in secret)
+
+    async with browser(api, "klantmanager") as caseworker:  # a caseworker does see them
+        page = await caseworker.http.get(f"/cases/{case['id']}")
+        assert page.status_code == 200 and all(s in page.text for s in secret)
+
+
+def audit_rows(html: str) -> list[list[str]]:
+    table = re.search(r'<table class="traject-table" id="auditlog">(.*?)</table>', html, re.S)
+    assert table, "no audit table"
+    rows = re.findall(r"<tr><td>(.*?)</tr>", table.group(1), re.S)
+    return [re.findall(r"<td>(.*?)</td>", f"<td>{row}", re.S) for row in rows]
+
+
+async def test_the_audit_page_is_for_coordinators(api: Api) -> None:
+    case = await zaanstad_case(api)
+    async with browser(api, "klantmanager") as caseworker:
+        assert (await caseworker.http.get(f"/cases/{case['id']}")).status_code == 200  # a read
+        for url in ("/audit", f"/audit?case={case['id']}"):
+            refused = await caseworker.http.get(url)
+            assert refused.status_code == 403, url
+            assert "this needs the role coordinator" in refused.text
+            assert 'id="auditlog"' not in refused.text
+    async with browser(api, "vrijwilliger") as volunteer:
+        assert (await volunteer.http.get("/audit")).status_code == 403
+
+    async with browser(api, "teamleider") as coordinator:
+        log = await coordinator.http.get("/audit")
+        assert log.status_code == 200
+        rows = audit_rows(log.text)
+        times = [datetime.strptime(r[0], "%d-%m-%Y %H:%M:%S") for r in rows]
+        assert len(rows) >= 3 and times == sorted(times, reverse=True)  # newest first
+        newest = [r for r in rows if case["id"] in r[3]]
+        # the caseworker's read of the case page is there, by name
+        assert any(r[1] == "Klantmanager" and r[2] == "case_read" for r in newest), newest
+        of_case = await coordinator.http.get("/audit", params={"case": case["id"]})
+        assert of_case.status_code == 200
+        rows = audit_rows(of_case.text)
+        assert {r[2] for r in rows} >= {"case_started", "case_read"}
+        assert all(case["id"] in r[3] for r in rows)
+        assert not any(s in of_case.text for s in (case["bsn"], case["last_name"]))
