@@ -18,7 +18,8 @@ from tests.api.test_tenancy_web import Browser, browser
 from traject.store import accounts
 from traject.store.models import Case, CasePerson, LadderMeasurement, Task
 
-MESSAGE = "the form is stale or forged: reload the page and try again"
+MESSAGE = "the form is stale or forged: reload the page and try again"  # English, as the API
+DUTCH = "Het formulier is verlopen of niet van deze sessie: laad de pagina opnieuw."
 
 
 def state(api: Api, case_id: str, task_id: int) -> dict[str, Any]:
@@ -154,3 +155,10 @@ async def test_the_login_form_has_its_own_token(api: Api) -> None:
         signed = await b.http.post("/login", data={**fields, "login_token": token.group(1)})
         assert signed.status_code == 303
         assert (await b.http.get("/api/me")).json()["username"] == "collega"
+
+
+async def test_a_dutch_browser_is_told_in_dutch(api: Api) -> None:
+    async with browser(api, "klantmanager", lang="nl") as b:
+        refused = await b.post("/logout", {}, csrf="x" * 43)
+        assert refused.status_code == 403
+        assert DUTCH in refused.text and MESSAGE not in refused.text

@@ -80,9 +80,13 @@ async def test_a_volunteer_never_sees_a_bsn_or_surname_on_any_web_page(api: Api)
             assert case["first_name"] in (await volunteer.http.get(url)).text, url
         found = await volunteer.http.get("/cases", params={"q": case["first_name"]})
         assert f'href="/cases/{case["id"]}"' in found.text  # listed, without surname or BSN
-        for url in ("/audit", "/dashboard", "/designer"):  # not for volunteers
+        for surname in (case["last_name"], case["reference"]):  # no probing for what is hidden
+            probe = await volunteer.http.get("/cases", params={"q": surname})
+            assert f'href="/cases/{case["id"]}"' not in probe.text, surname
+        for url in ("/audit", "/dashboard", "/designer", "/cases/new"):  # not for volunteers
             assert statuses[url] == 403, (url, statuses[url])
-        # the start form is shown to them, but starting is refused on it
+        assert 'href="/cases/new"' not in (await volunteer.http.get("/")).text
+        # nor is starting one, should they post the form anyway
         name = f"Niet{secrets.token_hex(3)}"
         started = await volunteer.post(
             "/cases/new", {"definition": "zaanstad_pvt", "first_name": name, "bsn": new_bsn()}

@@ -23,6 +23,14 @@ from traject.web import STATIC_DIR, TEMPLATES_DIR
 HERE = Path(__file__).parent
 CSRF = "test-csrf-'\"<token>"
 USER = {"name": "Jeroen de Vries", "role": "Klantmanager inburgering"}
+
+
+class CASEWORKER:  # what base.html asks of the signed-in Principal for its nav
+    oversees = False
+
+    @staticmethod
+    def has(*roles: str) -> bool:
+        return "caseworker" in roles
 FRAGMENT = """<p id="csrf-echo">{token}</p>
 <pre class="mermaid traject-diagram">stateDiagram-v2
   [*] --> Open
@@ -49,6 +57,7 @@ def make_app() -> FastAPI:
             "demo.html",
             {
                 "user": USER,
+                "me": CASEWORKER,
                 "municipality": "Gemeente Voorbeeld",
                 "csrf_token": CSRF,
                 "messages": [

@@ -186,14 +186,13 @@ def cases(
         query = query.where(Case.overdue.is_(overdue))
     if search:
         term = f"%{search.strip().lower()}%"
-        query = query.where(
-            or_(
+        matches = [func.lower(CasePerson.first_name).like(term), Case.id == search.strip()]
+        if not scope.volunteer_only:  # a volunteer sees a first name only: no probing for more
+            matches += [
                 func.lower(Case.reference).like(term),
-                func.lower(CasePerson.first_name).like(term),
                 func.lower(CasePerson.last_name).like(term),
-                Case.id == search.strip(),
-            )
-        )
+            ]
+        query = query.where(or_(*matches))
     if state:  # a slug inside the JSON list's text: portable across SQLite and PostgreSQL
         query = query.where(cast(Case.current_states, Text).like(f'%"{state}"%'))
     rows: list[tuple[Case, CasePerson | None, DefinitionVersion]] = []

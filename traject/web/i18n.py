@@ -447,6 +447,13 @@ _MESSAGES: list[tuple[re.Pattern[str], tuple[str, str]]] = [
             ("Uw account heeft geen rol in Traject: vraag uw beheerder.", "No Traject role."),
         ),
         (
+            r"^the form is stale or forged",
+            (
+                "Het formulier is verlopen of niet van deze sessie: laad de pagina opnieuw.",
+                "the form is stale or forged: reload the page and try again",
+            ),
+        ),
+        (
             r"^(the sign-in could not be verified|this sign-in is stale or forged)",
             ("Het inloggen kon niet worden gecontroleerd: probeer opnieuw.", "Sign-in failed."),
         ),

@@ -19,7 +19,7 @@ from sqlalchemy import select
 
 from traject.api.auth import SESSION_COOKIE, check_csrf, optional_user
 from traject.api.problems import Problem
-from traject.casework import Casework
+from traject.casework import STARTERS, Casework, require
 from traject.diagram import mermaid
 from traject.service import Refused
 from traject.store import accounts, queries
@@ -268,6 +268,7 @@ def pages_router() -> APIRouter:
     @web.get("/cases/new")
     def new_case(request: Request) -> Response:
         user = signed_in(request)
+        require(user, *STARTERS)  # a volunteer may not start a trajectory: say so now, not later
         return _new_case(request, user)
 
     @web.post("/cases/new")
