@@ -31,6 +31,8 @@ class CASEWORKER:  # what base.html asks of the signed-in Principal for its nav
     @staticmethod
     def has(*roles: str) -> bool:
         return "caseworker" in roles
+
+
 FRAGMENT = """<p id="csrf-echo">{token}</p>
 <pre class="mermaid traject-diagram">stateDiagram-v2
   [*] --> Open
