@@ -299,7 +299,24 @@ PAGES: dict[tuple[str, str], list[Probe]] = {
     ("GET", "/dashboard"): [
         Probe(
             "/dashboard?definition={d}", 200, lists=True, owner="teamleider", owner_sees=OTHER_TITLE
+        ),
+        Probe(  # every section in the page itself (no JavaScript)
+            "/dashboard?definition={d}&full=true",
+            200,
+            lists=True,
+            owner="teamleider",
+            owner_sees=OTHER_TITLE,
+        ),
+    ],
+    ("GET", "/dashboard/section/{key}"): [
+        Probe(
+            f"/dashboard/section/{key}?definition={{d}}",
+            200,
+            lists=True,
+            owner="teamleider",
+            owner_sees="{d}",
         )
+        for key in ("states", "tasks", "escalations", "weekly")
     ],
     ("GET", "/dashboard/stuck"): [
         Probe(

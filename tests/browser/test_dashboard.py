@@ -141,7 +141,9 @@ async def test_a_coordinator_reads_the_dashboard(
     response = await page.request.get(f"{site}{href}")
     assert response.ok and response.headers["content-type"].startswith("text/csv")
     rows = list(csv.reader(io.StringIO(await response.text())))
-    assert rows[0] == ["Maandag", "Week", "Gestart", "Afgerond"] and len(rows) > 52
+    # the period chosen above (from 2024-01-01), not the default twelve months
+    assert rows[0] == ["Maandag", "Week", "Gestart", "Afgerond"] and len(rows) > 100
+    assert rows[1][0] <= "2024-01-01" < rows[2][0], rows[:3]
 
     await page.get_by_role("link", name="Vastgelopen zaken").click()
     await expect(page.locator("#vastgelopen")).to_be_visible()

@@ -375,8 +375,16 @@ class LadderFigures:
 
 def ladder(session: Session, scope: Scope, horizon_months: int) -> LadderFigures:
     """From the ladder the step recorder keeps on the case (first, latest) and on each
-    measurement (the step before it, when the next was measured): no window over the history."""
-    pg = is_pg(session)
+    measurement (the step before it, when the next was measured): no window over the history.
+    The dashboard's sections ask for their parts alone (`ladder_now`, `ladder_months`)."""
+    figures = ladder_now(session, scope)
+    months = ladder_months(session, scope, horizon_months)
+    figures.monthly, figures.at_horizon = months.monthly, months.at_horizon
+    return figures
+
+
+def ladder_now(session: Session, scope: Scope) -> LadderFigures:
+    """The latest step by the period's end, and (first, latest) per case (two statements)."""
     m = LadderMeasurement
     figures = LadderFigures()
     until = scope.period.until
@@ -398,7 +406,16 @@ def ladder(session: Session, scope: Scope, horizon_months: int) -> LadderFigures
             assert first is not None and last is not None
             figures.changes[(first, last)] = figures.changes.get((first, last), 0) + n
             figures.latest[last] = figures.latest.get(last, 0) + n
+    return figures
 
+
+def ladder_months(session: Session, scope: Scope, horizon_months: int) -> LadderFigures:
+    """The measurements of each month of the period (with their steps up and down) of the cases
+    that ran in it, and the step at the horizon (two statements)."""
+    pg = is_pg(session)
+    m = LadderMeasurement
+    figures = LadderFigures()
+    until = scope.period.until
     month = trunc(pg, m.measured_at, "month").label("month")
     rows = session.execute(
         select(

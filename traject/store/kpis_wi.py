@@ -65,9 +65,16 @@ def _date(name: str) -> type[CaseDate]:
 
 
 def indicators(session: Session, scope: Scope) -> WiFigures:
-    """Two statements: one pass over the scope's cases (with their two dates and their facts)
-    counts every case indicator at once; one over the PIP tasks decided in the period counts the
-    routes and the switches."""
+    """Every figure: `case_figures` and `route_figures` together."""
+    figures = case_figures(session, scope)
+    routes = route_figures(session, scope)
+    figures.routes, figures.switches = routes.routes, routes.switches
+    return figures
+
+
+def case_figures(session: Session, scope: Scope) -> WiFigures:
+    """One pass over the scope's cases (with their two dates and their facts) counts every case
+    indicator at once: the PIP within ten weeks, PVT and MAP, the term."""
     pg = is_pg(session)
     start, end = scope.period.start, scope.period.end
     figures = WiFigures()
@@ -116,7 +123,12 @@ def indicators(session: Session, scope: Scope) -> WiFigures:
         figures.term_cohort,
         figures.term_met,
     ) = row
+    return figures
 
+
+def route_figures(session: Session, scope: Scope) -> WiFigures:
+    """The routes of the PIPs decided in the period, and the route switches (one statement)."""
+    figures = WiFigures()
     answers = {
         "pip_vaststellen": ("route", figures.routes),
         "pip_wijzigen": ("nieuwe_route", figures.switches),

@@ -52,8 +52,8 @@ class View:
             {
                 "definition": self.definition,
                 "version": self.version or "",
-                "from": self.scope.period.start.isoformat(),
-                "to": self.scope.period.end.isoformat(),
+                "start": self.scope.period.start.isoformat(),
+                "end": self.scope.period.end.isoformat(),
             }
         )
 
@@ -113,19 +113,6 @@ def resolve(
 Builder = Callable[[Session, View, Translate], Section]
 
 
-def _ladder(session: Session, view: View) -> kpis.LadderFigures:
-    horizon = kpi.ladder_horizon(view.d)
-    figures: kpis.LadderFigures = view.once(
-        "ladder", lambda: kpis.ladder(session, view.scope, horizon)
-    )
-    return figures
-
-
-def _wi(session: Session, view: View) -> kpis_wi.WiFigures:
-    figures: kpis_wi.WiFigures = view.once("wi", lambda: kpis_wi.indicators(session, view.scope))
-    return figures
-
-
 def state_counts(session: Session, view: View) -> dict[str, int]:
     combos = view.once("combos", lambda: kpis.state_combos(session, view.scope))
     return kpi.rollup(view.d, {c.states: c.cases for c in combos})
@@ -142,13 +129,18 @@ BUILDERS: dict[str, Builder] = {
     "phases": lambda s, v, t: sections.phases(
         t, v.d, kpis.phase_spreads(s, v.scope, sections.phase_targets(v.d))
     ),
-    "ladder": lambda s, v, t: sections.ladder(t, _ladder(s, v)),
+    "ladder": lambda s, v, t: sections.ladder(t, kpis.ladder_now(s, v.scope)),
     "ladder_changes": lambda s, v, t: sections.ladder_months(
-        t, v.scope.period, _ladder(s, v), kpi.ladder_horizon(v.d)
+        t,
+        v.scope.period,
+        kpis.ladder_months(s, v.scope, kpi.ladder_horizon(v.d)),
+        kpi.ladder_horizon(v.d),
     ),
     "termijnen": lambda s, v, t: sections.termijnen(t, kpis_termijnen.by_team(s, v.scope)),
-    "wet_inburgering": lambda s, v, t: sections.wet_inburgering(t, _wi(s, v)),
-    "routes": lambda s, v, t: sections.routes(t, _wi(s, v)),
+    "wet_inburgering": lambda s, v, t: sections.wet_inburgering(
+        t, kpis_wi.case_figures(s, v.scope)
+    ),
+    "routes": lambda s, v, t: sections.routes(t, kpis_wi.route_figures(s, v.scope)),
 }
 WI_ONLY = ("wet_inburgering", "routes")
 
@@ -193,15 +185,24 @@ def dashboard_router(clock: Callable[[], datetime] = _now) -> APIRouter:
 
     @web.get("/dashboard")
     def overview(
-        request: Request, definition: str = "", version: str = "", start: str = "", end: str = ""
+        request: Request,
+        definition: str = "",
+        version: str = "",
+        start: str = "",
+        end: str = "",
+        full: bool = False,
     ) -> Response:
+        """The page with its heatmap; each section is fetched on its own as the page loads
+        (htmx), so the page shows at once and no request waits for every query. `full=true`
+        (the link for a browser without JavaScript) renders them all in this response."""
         user = _coordinator(request)
         t = i18n.translator(lang_of(request))
         with _sessions(request)() as session:
             view = view_of(
                 request, session, user, definition=definition, version=version, start=start, end=end
             )
-            found = [BUILDERS[k](session, view, t) for k in applicable(view)]
+            keys = applicable(view)
+            found = [BUILDERS[k](session, view, t) for k in keys] if full else []
             heat = kpi.heatmap(view.d, state_counts(session, view))
         return render(
             request,
@@ -209,11 +210,33 @@ def dashboard_router(clock: Callable[[], datetime] = _now) -> APIRouter:
             user,
             view=view,
             sections=found,
+            lazy=[] if full else keys,
             heatmap=heat,
             heat_colours=kpi.HEAT,
             tab="overview",
             active_nav="dashboard",
         )
+
+    @web.get("/dashboard/section/{key}")
+    def section_fragment(
+        request: Request,
+        key: str,
+        definition: str = "",
+        version: str = "",
+        start: str = "",
+        end: str = "",
+    ) -> Response:
+        """One section of the page, as the page's placeholder fetches it."""
+        user = _coordinator(request)
+        t = i18n.translator(lang_of(request))
+        with _sessions(request)() as session:
+            view = view_of(
+                request, session, user, definition=definition, version=version, start=start, end=end
+            )
+            if key not in applicable(view):
+                raise _missing(f"no section '{key}'")
+            found = BUILDERS[key](session, view, t)
+        return render(request, "dashboard_section.html", user, view=view, s=found)
 
     @web.get("/dashboard/stuck")
     def stuck_page(request: Request, definition: str = "", version: str = "") -> Response:

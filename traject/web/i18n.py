@@ -259,6 +259,15 @@ TEXT: dict[str, tuple[str, str]] = {  # key: (nl, en)
         "Counts and throughput times, without names",
     ),
     "dash.csv": ("Download CSV", "Download CSV"),
+    "dash.loading": ("Bezig met laden…", "Loading…"),
+    "dash.failed": (
+        "Dit onderdeel kon niet worden geladen: vernieuw de pagina.",
+        "This section could not be loaded: reload the page.",
+    ),
+    "dash.without_js": (
+        "Alle onderdelen op één pagina tonen (zonder JavaScript)",
+        "Show every section on one page (without JavaScript)",
+    ),
     "dash.table": ("Tabel", "Table"),
     "dash.chart_table": (
         "de tabel eronder heeft dezelfde cijfers",
