@@ -361,6 +361,15 @@ def report(
         " tests/api/test_dashboard_aggregates.py, the figures against brute force in"
         " tests/store/test_kpis.py.",
         "",
+        "Over the target: "
+        + (
+            "; ".join(
+                f"{k} (p95 {p95(v):.0f} ms)" for k, v in judged.items() if p95(v) >= TARGET_MS
+            )
+            or "nothing"
+        )
+        + ".",
+        "",
         f"Load average (1, 5, 15 min) at the start: {args.load_before}; at the end:"
         f" {' '.join(f'{x:.2f}' for x in os.getloadavg())}.",
         "",
