@@ -73,7 +73,7 @@ class Load:
     retries: int = 0  # calls sent again after a timeout or an error
     trails: dict[str, list[str]] = field(default_factory=lambda: defaultdict(list))
     open: dict[tuple[str, str], int] = field(default_factory=dict)
-    started_at: float = 0.0
+    started_at: float = field(default_factory=time.monotonic)  # reset by start()
     events: list[str] = field(default_factory=list)  # what happened when, for the report
 
     @property
