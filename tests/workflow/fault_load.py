@@ -348,9 +348,14 @@ ROOT = Path(__file__).parents[2]
 
 def start_worker(address: str, queue: str, url: str, log: Path) -> subprocess.Popen[str]:
     """A worker process (tests/workflow/worker_process.py), once it polls; its logs go to `log`."""
+    return start_module("tests.workflow.worker_process", [address, queue, url], log)
+
+
+def start_module(module: str, args: list[str], log: Path) -> subprocess.Popen[str]:
+    """`python -m module args…` as a process, once it prints `ready`; its stderr goes to `log`."""
     with log.open("a") as err:
         process = subprocess.Popen(
-            [sys.executable, "-m", "tests.workflow.worker_process", address, queue, url],
+            [sys.executable, "-m", module, *args],
             cwd=ROOT,
             stdout=subprocess.PIPE,
             stderr=err,
@@ -359,7 +364,7 @@ def start_worker(address: str, queue: str, url: str, log: Path) -> subprocess.Po
     assert process.stdout is not None
     if process.stdout.readline().strip() != "ready":
         stop(process)
-        raise AssertionError(f"the worker did not start; see {log}")
+        raise AssertionError(f"{module} did not start: {log.read_text()[-2000:]}")
     return process
 
 

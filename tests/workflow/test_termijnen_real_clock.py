@@ -40,7 +40,7 @@ from temporalio.worker import Worker
 from temporalio.worker.workflow_sandbox import SandboxedWorkflowRunner, SandboxRestrictions
 
 from tests.workflow.conftest import Recorder
-from tests.workflow.fault_load import ROOT, connect, stop
+from tests.workflow.fault_load import connect, start_module, stop
 from traject.definition import CompiledDefinition, compile_text
 from traject.machine import ActionRun, TermijnChanged
 from workflows.messages import (
@@ -363,27 +363,10 @@ async def serve(address: str, queue: str, records: str) -> None:
 
 
 def start_worker(address: str, queue: str, records: Path, log: Path) -> subprocess.Popen[str]:
-    """A worker process running this module, once it polls (as fault_load.start_worker)."""
-    with log.open("a") as err:
-        process = subprocess.Popen(
-            [
-                sys.executable,
-                "-m",
-                "tests.workflow.test_termijnen_real_clock",
-                address,
-                queue,
-                str(records),
-            ],
-            cwd=ROOT,
-            stdout=subprocess.PIPE,
-            stderr=err,
-            text=True,
-        )
-    assert process.stdout is not None
-    if process.stdout.readline().strip() != "ready":
-        stop(process)
-        raise AssertionError(f"the worker did not start; see {log.read_text()[-2000:]}")
-    return process
+    """A worker process running this module, once it polls."""
+    return start_module(
+        "tests.workflow.test_termijnen_real_clock", [address, queue, str(records)], log
+    )
 
 
 async def test_the_escalation_fires_once_after_the_worker_process_is_killed(

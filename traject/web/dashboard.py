@@ -183,6 +183,26 @@ def dashboard_router(clock: Callable[[], datetime] = _now) -> APIRouter:
             raise _missing()
         return view
 
+    def built(
+        request: Request,
+        user: Principal,
+        key: str,
+        definition: str,
+        version: str,
+        start: str,
+        end: str,
+        noun: str = "section",
+    ) -> tuple[View, Section]:
+        """The view asked for and its section `key` (page fragment and CSV alike)."""
+        t = i18n.translator(lang_of(request))
+        with _sessions(request)() as session:
+            view = view_of(
+                request, session, user, definition=definition, version=version, start=start, end=end
+            )
+            if key not in applicable(view):
+                raise _missing(f"no {noun} '{key}'")
+            return view, BUILDERS[key](session, view, t)
+
     @web.get("/dashboard")
     def overview(
         request: Request,
@@ -228,14 +248,7 @@ def dashboard_router(clock: Callable[[], datetime] = _now) -> APIRouter:
     ) -> Response:
         """One section of the page, as the page's placeholder fetches it."""
         user = _coordinator(request)
-        t = i18n.translator(lang_of(request))
-        with _sessions(request)() as session:
-            view = view_of(
-                request, session, user, definition=definition, version=version, start=start, end=end
-            )
-            if key not in applicable(view):
-                raise _missing(f"no section '{key}'")
-            found = BUILDERS[key](session, view, t)
+        view, found = built(request, user, key, definition, version, start, end)
         return render(request, "dashboard_section.html", user, view=view, s=found)
 
     @web.get("/dashboard/stuck")
@@ -357,14 +370,7 @@ def dashboard_router(clock: Callable[[], datetime] = _now) -> APIRouter:
         end: str = "",
     ) -> Response:
         user = _coordinator(request, csv=True)
-        t = i18n.translator(lang_of(request))
-        with _sessions(request)() as session:
-            view = view_of(
-                request, session, user, definition=definition, version=version, start=start, end=end
-            )
-            if key not in applicable(view):
-                raise _missing(f"no table '{key}'")
-            section = BUILDERS[key](session, view, t)
+        view, section = built(request, user, key, definition, version, start, end, "table")
         name = f"{key}-{view.definition}-{view.start}-{view.end}.csv"
         return csv_response(name, section.columns, section.rows)
 
