@@ -4,27 +4,31 @@ compute from the whole history on every page.
 
 - state stays: a stay per state entered; a state exited closes the case's latest stay in that
   state if it is still open (an exit pairs with the state's previous timeline event only when
-  that was its entry, as the timeline has it);
+  that was its entry, as the timeline has it); a closed stay counts in `stay_days`, the
+  histogram of stays per state, month left and whole days (it moves with a migrated case);
 - the participatieladder: per measurement the step measured before it and when the next one
   was measured; per case its first and latest step;
 - the Wet inburgering facts of a case: when it first reported its PVT done, its MAP done, and
   first entered the MAP exemption.
 
-Migration 0005 filled the same from the history that was there before, with the same rules.
+Migrations 0005 and 0007 filled the same from the history that was there before, with the same
+rules.
 """
 
 from __future__ import annotations
 
-from datetime import datetime
+from collections import Counter
+from datetime import UTC, date, datetime, timedelta
 from itertools import pairwise
 
-from sqlalchemy import func, select, update
+from sqlalchemy import delete, func, select, update
+from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.engine import Connection
 from sqlalchemy.orm import Session
 
 from traject.definition.model import RecordLadder, Report
 from traject.machine import ActionRun, StateEntered, StateExited
-from traject.store.models import Case, CaseIndicator, LadderMeasurement, StateStay
+from traject.store.models import Case, CaseIndicator, LadderMeasurement, StateStay, StayDays
 from workflows.messages import StepRecord
 
 # (timeline kind, subject) → column of case_indicators; as migration 0005 has it
@@ -36,16 +40,13 @@ FACTS = {
 
 
 def apply(session: Session, case: Case, record: StepRecord, at: datetime) -> None:
-    """Keep the aggregates for one step. Costs at most one statement for the stays (the step's
-    own rows are added, not looked for), a read for a ladder measurement and one for a fact."""
+    """Keep the aggregates for one step. Costs a read for the stays it leaves and an update per
+    stay left (the step's own rows are added, not looked for), an upsert per histogram bucket,
+    a read for a ladder measurement and one for a fact."""
     db = session.connection()  # plain statements on older rows: no flush of the step's rows
     if record.definition_version is not None:  # migrated: the stays follow the case's version
-        db.execute(
-            update(StateStay)
-            .where(StateStay.case_id == case.id)
-            .values(definition_version_id=case.definition_version_id)
-        )
-    _leave_earlier_stays(db, case, record, at)
+        _follow_version(db, case)
+    left = _leave_earlier_stays(db, case, record, at)
     stays: dict[str, StateStay] = {}  # state → its stay entered in this step (the latest)
     measured = record.ladder is not None
     for effect in record.effects:
@@ -60,21 +61,101 @@ def apply(session: Session, case: Case, record: StepRecord, at: datetime) -> Non
             session.add(stays[effect.state])
             _fact(session, case, "state_entered", effect.state, at)
         elif isinstance(effect, StateExited) and effect.state in stays:
-            stays[effect.state].left_at = stays[effect.state].left_at or at
+            stay = stays[effect.state]
+            if stay.left_at is None:  # entered and left in this step: no day long
+                stay.left_at, stay.days = at, 0
+                left[(effect.state, month_of(at), 0)] += 1
         elif isinstance(effect, ActionRun):
             if isinstance(effect.action, Report):
                 _fact(session, case, "reported", effect.action.indicator, at)
             measured = measured or (
                 isinstance(effect.action, RecordLadder) and isinstance(effect.value, int)
             )
+    if left:
+        count_stays(db, case.municipality, case.definition_version_id, left)
     if measured:
         _ladder(session, case)
 
 
-def _leave_earlier_stays(db: Connection, case: Case, record: StepRecord, at: datetime) -> None:
+def utc(moment: datetime) -> datetime:
+    """The moment in UTC (SQLite gives the store's moments back naive: they are UTC)."""
+    return moment.astimezone(UTC) if moment.tzinfo else moment.replace(tzinfo=UTC)
+
+
+def month_of(moment: datetime) -> date:
+    """The first day of the moment's month in UTC."""
+    return utc(moment).date().replace(day=1)
+
+
+def whole_days(entered: datetime, left: datetime) -> int:
+    """A stay's bucket: its length in whole days, rounded down (exact: no floating point)."""
+    return (utc(left) - utc(entered)) // timedelta(days=1)
+
+
+def count_stays(
+    db: Connection, municipality: str, version_id: int, counts: Counter[tuple[str, date, int]]
+) -> None:
+    """Add `counts` ((state, month, days) → stays, may be negative) to the histogram, in key
+    order (two steps counting the same buckets cannot deadlock); a bucket that empties goes."""
+    dialect = postgresql if db.dialect.name == "postgresql" else sqlite
+    table = StayDays.__table__
+    for (state, month, days), n in sorted(counts.items()):
+        if not n:
+            continue
+        key = {
+            "municipality": municipality,
+            "definition_version_id": version_id,
+            "state": state,
+            "month": month,
+            "days": days,
+        }
+        insert = dialect.insert(table).values(**key, stays=n)
+        db.execute(
+            insert.on_conflict_do_update(
+                index_elements=list(key), set_={"stays": table.c.stays + insert.excluded.stays}
+            )
+        )
+        if n < 0:
+            db.execute(
+                delete(StayDays).where(
+                    *(getattr(StayDays, k) == v for k, v in key.items()), StayDays.stays <= 0
+                )
+            )
+
+
+def _follow_version(db: Connection, case: Case) -> None:
+    """A migrated case's stays, and their counts in the histogram, move to its new version."""
+    moved = db.execute(
+        select(
+            StateStay.definition_version_id, StateStay.state, StateStay.left_at, StateStay.days
+        ).where(
+            StateStay.case_id == case.id,
+            StateStay.definition_version_id != case.definition_version_id,
+            StateStay.left_at.is_not(None),
+        )
+    ).all()
+    before: dict[int, Counter[tuple[str, date, int]]] = {}
+    after: Counter[tuple[str, date, int]] = Counter()
+    for version_id, state, left_at, days in moved:
+        bucket = (state, month_of(left_at), days)
+        before.setdefault(version_id, Counter())[bucket] -= 1
+        after[bucket] += 1
+    for version_id, counts in sorted(before.items()):
+        count_stays(db, case.municipality, version_id, counts)
+    count_stays(db, case.municipality, case.definition_version_id, after)
+    db.execute(
+        update(StateStay)
+        .where(StateStay.case_id == case.id)
+        .values(definition_version_id=case.definition_version_id)
+    )
+
+
+def _leave_earlier_stays(
+    db: Connection, case: Case, record: StepRecord, at: datetime
+) -> Counter[tuple[str, date, int]]:
     """The states this step leaves before (re-)entering them: their latest stay, entered in an
     earlier step, is left now if it is still open (a second exit finds it closed). Run before
-    this step's stays exist in the database."""
+    this step's stays exist in the database. Gives the stays left, as histogram counts."""
     entered: set[str] = set()
     earlier: set[str] = set()
     for effect in record.effects:
@@ -82,18 +163,24 @@ def _leave_earlier_stays(db: Connection, case: Case, record: StepRecord, at: dat
             entered.add(effect.state)
         elif isinstance(effect, StateExited) and effect.state not in entered:
             earlier.add(effect.state)
+    left: Counter[tuple[str, date, int]] = Counter()
     if not earlier:
-        return
+        return left
     latest = (
         select(func.max(StateStay.id))
         .where(StateStay.case_id == case.id, StateStay.state.in_(sorted(earlier)))
         .group_by(StateStay.state)
     )
-    db.execute(
-        update(StateStay)
-        .where(StateStay.id.in_(latest), StateStay.left_at.is_(None))
-        .values(left_at=at)
-    )
+    still_open = db.execute(
+        select(StateStay.id, StateStay.state, StateStay.entered_at).where(
+            StateStay.id.in_(latest), StateStay.left_at.is_(None)
+        )
+    ).all()
+    for stay_id, state, entered in still_open:
+        days = whole_days(entered, at)
+        db.execute(update(StateStay).where(StateStay.id == stay_id).values(left_at=at, days=days))
+        left[(state, month_of(at), days)] += 1
+    return left
 
 
 def _fact(session: Session, case: Case, kind: str, subject: str, at: datetime) -> None:

@@ -4,10 +4,10 @@ The read model is filled directly (bench/dashboard_data.py, COPY): `--cases` tra
 municipality (70% Wet inburgering 2021, 30% VIP18) and `--other` Pragma cases in another. Each
 dashboard query is timed on its own (wi2021, all versions, the default twelve months and one
 quarter), then every page through the real ASGI app (httpx.ASGITransport: no network, no uvicorn),
-one request at a time. The dashboard's aggregates (state stays, the ladder chain, the Wet inburgering
-facts) are filled from the generated history as migration 0005 fills them for an upgraded store
-(the step recorder keeps them from then on; tests/api/test_dashboard_aggregates.py checks that the
-two agree). `--try-index SQL` (repeatable) creates indexes by hand in the benchmark
+one request at a time. The dashboard's aggregates (state stays and their histogram, the ladder
+chain, the Wet inburgering facts) are filled from the generated history as migrations 0005 and
+0007 fill them for an upgraded store (the step recorder keeps them from then on;
+tests/api/test_dashboard_aggregates.py checks that the two agree). `--try-index SQL` (repeatable) creates indexes by hand in the benchmark
 database and measures everything again (before/after in one run); migrations are not touched.
 
     .venv/bin/python bench/dashboard_bench.py [--cases 100000] [--other 20000] [--repeat 15]
@@ -54,6 +54,7 @@ from traject.web import dashboard
 from traject.web import dashboard_sections as sections
 
 AGGREGATES = importlib.import_module("traject.store.migrations.versions.0005_dashboard_aggregates")
+STAY_DAYS = importlib.import_module("traject.store.migrations.versions.0007_stay_days")
 
 ADMIN = os.environ.get("TRAJECT_TEST_PG", "postgresql://postgres@127.0.0.1:5432/test")
 HERE = Path(__file__).resolve().parent
@@ -86,7 +87,8 @@ def fill(sessions: sessionmaker[Session], cases: int, other: int) -> dict[str, i
     with transaction(sessions) as session:
         started = time.perf_counter()
         AGGREGATES.backfill(session.connection())
-        for table in ("state_stays", "case_indicators"):
+        STAY_DAYS.backfill(session.connection())
+        for table in ("state_stays", "stay_days", "case_indicators"):
             counts[table] = (
                 session.connection().exec_driver_sql(f"SELECT count(*) FROM {table}").scalar_one()
             )
@@ -120,6 +122,7 @@ TABLES = (
     "escalations",
     "case_dates",
     "state_stays",
+    "stay_days",
     "case_indicators",
 )
 

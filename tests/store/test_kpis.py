@@ -12,7 +12,8 @@ from __future__ import annotations
 import importlib
 import random
 from collections import Counter, defaultdict
-from dataclasses import dataclass, field
+from collections.abc import Callable
+from dataclasses import dataclass, field, replace
 from datetime import UTC, date, datetime, timedelta
 
 import numpy
@@ -35,8 +36,9 @@ from traject.store.models import (
 )
 
 # The rows are written straight into the read model, not by the step recorder, so the dashboard's
-# aggregates are filled as migration 0005 fills them for an upgraded store.
+# aggregates are filled as migrations 0005 and 0007 fill them for an upgraded store.
 AGGREGATES = importlib.import_module("traject.store.migrations.versions.0005_dashboard_aggregates")
+STAY_DAYS = importlib.import_module("traject.store.migrations.versions.0007_stay_days")
 NOW = datetime(2025, 7, 1, 12, tzinfo=UTC)
 PERIOD = kpi.Period(date(2025, 1, 1), date(2025, 6, 30))
 WI = compile_file(DEFINITIONS / "wi2021.yaml")
@@ -88,7 +90,9 @@ def make_spec(rng: random.Random, i: int) -> Spec:
             last, entered, _ = spec.visits[-1]
             spec.visits[-1] = (last, entered, t)
         spec.visits.append((state, t, None))
-        t = t + timedelta(days=rng.uniform(0.5, 200))
+        # some stays last whole days (the histogram's bucket edges), a few no time at all
+        stay = rng.choice((rng.uniform(0.5, 200), float(rng.randint(1, 200)), 0.0, 1.0))
+        t = t + timedelta(days=stay)
         if t > NOW:
             break
     spec.progress = spec.visits[-1][1]
@@ -201,8 +205,10 @@ def write(session: Session, spec: Spec, version_id: int, municipality: str) -> N
         if exited is not None:
             events.append((exited, "state_exited", state))
     events += [(moment, kind, subject) for kind, subject, moment in spec.reports]
-    events.sort(key=lambda e: (e[0], e[1] != "state_exited"))  # leave before entering
-    for seq, (moment, kind, subject) in enumerate(events, 1):
+    # by time; at the same moment in the order written: a stay of no time enters, then leaves,
+    # and the state before is left before the next is entered
+    order = sorted(range(len(events)), key=lambda n: (events[n][0], n))
+    for seq, (moment, kind, subject) in enumerate((events[n] for n in order), 1):
         session.add(
             TimelineEvent(
                 key=f"{spec.id}:t{seq}",
@@ -289,6 +295,7 @@ def seeded(session: Session) -> tuple[Session, list[Spec], kpis.Scope]:
         write(session, other, ids["beta"] if i % 2 else ids["pvt1"], "beta" if i % 2 else "alfa")
     session.flush()
     AGGREGATES.backfill(session.connection())
+    STAY_DAYS.backfill(session.connection())
     return session, specs, kpis.Scope("alfa", (ids["v1"], ids["v2"]), PERIOD, NOW)
 
 
@@ -358,54 +365,74 @@ def test_started_and_finished_per_week(seeded: tuple[Session, list[Spec], kpis.S
     )
 
 
-def test_throughput_per_outcome_and_per_phase(
-    seeded: tuple[Session, list[Spec], kpis.Scope],
-) -> None:
+def test_throughput_per_outcome(seeded: tuple[Session, list[Spec], kpis.Scope]) -> None:
     session, specs, scope = seeded
-    per_outcome: dict[str, list[float]] = defaultdict(list)
-    per_state: dict[str, list[float]] = defaultdict(list)
+    want: dict[str, list[float]] = defaultdict(list)
     for s in specs:
         if s.outcome and inside(s.finished):
             assert s.finished is not None
-            per_outcome[s.outcome].append((s.finished - s.started).total_seconds() / 86400)
-        alive = s.started < PERIOD.until and (s.finished is None or s.finished >= PERIOD.since)
+            want[s.outcome].append((s.finished - s.started).total_seconds() / 86400)
+    got = kpis.outcome_durations(session, scope)
+    assert set(got) == set(want)
+    for key, values in want.items():
+        assert sorted(got[key]) == pytest.approx(sorted(values), abs=1e-5)
+    # what the pages read: the same, summarised by the database on PostgreSQL
+    assert_spreads(kpis.outcome_spreads, session, scope, want)
+
+
+@pytest.mark.parametrize(
+    ("start", "end"),
+    [
+        (date(2025, 1, 1), date(2025, 6, 30)),  # whole months: the histogram alone
+        (date(2025, 1, 17), date(2025, 5, 9)),  # ragged ends: stays there, whole months between
+        (date(2025, 2, 10), date(2025, 3, 20)),  # no whole month: the stays alone
+        (date(2025, 3, 3), date(2025, 3, 3)),  # one day
+        (date(2022, 1, 1), date(2025, 7, 1)),  # everything
+    ],
+)
+def test_throughput_per_phase(
+    seeded: tuple[Session, list[Spec], kpis.Scope], start: date, end: date
+) -> None:
+    session, specs, scope = seeded
+    period = kpi.Period(start, end)
+    want: dict[str, list[float]] = defaultdict(list)
+    for s in specs:
         for state, entered, exited in s.visits:
-            if alive and inside(exited):
-                assert exited is not None
-                per_state[state].append((exited - entered).total_seconds() / 86400)
-    for got, want in (
-        (kpis.outcome_durations(session, scope), per_outcome),
-        (kpis.phase_durations(session, scope), per_state),
-    ):
-        assert set(got) == set(want)
-        for key, values in want.items():
-            assert sorted(got[key]) == pytest.approx(sorted(values), abs=1e-5)
-            summary = kpi.summarize(got[key])
-            assert summary.n == len(values)
-            for q, value in ((50, summary.median), (80, summary.p80), (95, summary.p95)):
-                assert value == pytest.approx(numpy.percentile(values, q), abs=1e-5)
-    # what the pages read: the same, summarised by the database on PostgreSQL, with the count
-    # over a target (an arbitrary one per group: the count must follow it)
-    for spreads, want in (
-        (kpis.outcome_spreads, per_outcome),
-        (kpis.phase_spreads, per_state),
-    ):
-        targets: dict[str, float | None] = {
-            key: float(numpy.median(values)) if n % 3 else None
-            for n, (key, values) in enumerate(sorted(want.items()))
-        }
-        got_spreads = spreads(session, scope, targets)
-        assert set(got_spreads) == set(want)
-        for key, values in want.items():
-            got_spread, goal = got_spreads[key], targets[key]
-            assert got_spread.summary.n == len(values)
-            for q, value in (
-                (50, got_spread.summary.median),
-                (80, got_spread.summary.p80),
-                (95, got_spread.summary.p95),
-            ):
-                assert value == pytest.approx(numpy.percentile(values, q), abs=1e-5)
-            assert got_spread.over == (None if goal is None else sum(v > goal for v in values))
+            if exited is not None and period.since <= exited < period.until:
+                want[state].append((exited - entered).total_seconds() / 86400)
+    assert want or start == end, "the seeded stays reach into the period"
+    assert_spreads(kpis.phase_spreads, session, replace(scope, period=period), want)
+
+
+def assert_spreads(
+    spreads: Callable[[Session, kpis.Scope, dict[str, float | None]], dict[str, kpi.Spread]],
+    session: Session,
+    scope: kpis.Scope,
+    want: dict[str, list[float]],
+) -> None:
+    """The median, p80, p95 and count over a target as numpy has them, for targets of every
+    kind: none, a whole number of days (a bucket's edge), a fraction, beyond every value."""
+    kinds = (
+        lambda v: None,
+        lambda v: float(int(numpy.median(v))),
+        lambda v: float(numpy.median(v)),
+        lambda v: max(v) + 1,
+    )
+    targets = {
+        key: kinds[n % len(kinds)](values) for n, (key, values) in enumerate(sorted(want.items()))
+    }
+    got = spreads(session, scope, targets)
+    assert set(got) == set(want)
+    for key, values in want.items():
+        spread, goal = got[key], targets[key]
+        assert spread.summary.n == len(values)
+        for q, value in (
+            (50, spread.summary.median),
+            (80, spread.summary.p80),
+            (95, spread.summary.p95),
+        ):
+            assert value == pytest.approx(numpy.percentile(values, q), abs=1e-5), (key, q)
+        assert spread.over == (None if not goal else sum(v > goal for v in values)), key
 
 
 def test_participatieladder(seeded: tuple[Session, list[Spec], kpis.Scope]) -> None:

@@ -15,10 +15,11 @@ the same rule in a SQL function registered per connection (`traject.kpi.shift_te
 from __future__ import annotations
 
 import json
+import math
 from collections import defaultdict
-from collections.abc import Mapping
+from collections.abc import Collection, Mapping, Sequence
 from dataclasses import dataclass, field
-from datetime import date, datetime, timedelta
+from datetime import UTC, date, datetime, time, timedelta
 from typing import Any
 
 from sqlalchemy import (
@@ -28,15 +29,19 @@ from sqlalchemy import (
     Float,
     Integer,
     Text,
+    and_,
     case,
     cast,
     func,
     literal,
+    null,
     or_,
     select,
-    text,
+    tuple_,
+    union_all,
 )
 from sqlalchemy.orm import Session
+from sqlalchemy.sql import Select, Subquery
 
 from traject.kpi import DAY, Period, Spread, Summary, plus_months, shift_text, spread
 from traject.store.models import (
@@ -45,6 +50,7 @@ from traject.store.models import (
     Escalation,
     LadderMeasurement,
     StateStay,
+    StayDays,
     Task,
 )
 
@@ -52,6 +58,7 @@ OPEN = ("starting", "running", "suspended")
 PIP_DAYS = 70  # Wet inburgering 2021: the PIP within ten weeks of the DUO notice
 TERM_MONTHS = 36  # the inburgeringstermijn: three years from the day after the PIP
 NOT_COUNTED = ("ontheffing", "verhuisd")  # outcomes that end the duty without a result
+QUANTILES = (0.5, 0.8, 0.95)  # the median, p80 and p95 of every throughput time
 
 
 @dataclass(frozen=True)
@@ -240,6 +247,13 @@ def outcome_durations(session: Session, scope: Scope) -> dict[str, list[float]]:
     return dict(out)
 
 
+def _per(key: ColumnElement[Any], values: Mapping[str, float]) -> ColumnElement[Any]:
+    """`values[key]`, in SQL (NULL for other keys, and when there are none)."""
+    if not values:
+        return cast(null(), Float)
+    return case(*((key == k, v) for k, v in values.items()), else_=None)
+
+
 def outcome_spreads(
     session: Session, scope: Scope, targets: Mapping[str, float | None]
 ) -> dict[str, Spread]:
@@ -249,12 +263,12 @@ def outcome_spreads(
         found = outcome_durations(session, scope)
         return {n: spread(v, targets.get(n)) for n, v in found.items()}
     days = func.date_part("epoch", Case.finished_at - Case.started_at) / DAY
-    goal = case(*((Case.outcome == n, t) for n, t in targets.items() if t), else_=None)
+    goal = _per(Case.outcome, {n: t for n, t in targets.items() if t})
     rows = session.execute(
         select(
             Case.outcome,
             func.count(),
-            func.percentile_cont(literal([0.5, 0.8, 0.95], ARRAY(Float))).within_group(days),
+            func.percentile_cont(literal(list(QUANTILES), ARRAY(Float))).within_group(days),
             count_if(days > goal),
         )
         .where(*_finished(scope))
@@ -266,76 +280,189 @@ def outcome_spreads(
     }
 
 
-def _stays_ended(scope: Scope) -> list[ColumnElement[bool]]:
-    """The stays of the scope's cases that ended in the period: one range of `ix_stays_left` per
-    state. Such a case ran during the period (entered after its start, left before its end)."""
-    return [
+def _whole_months(period: Period) -> tuple[date, date] | None:
+    """The whole months inside the period, [first, last) as first days of months, if any."""
+    first = period.start if period.start.day == 1 else plus_months(period.start.replace(day=1), 1)
+    last = period.until.date().replace(day=1)
+    return (first, last) if first < last else None
+
+
+def _midnight(day: date) -> datetime:
+    return datetime.combine(day, time(), UTC)
+
+
+def _histogram(scope: Scope, states: Sequence[str]) -> Subquery:
+    """(state, whole days, stays) of the stays that ended in the period: its whole months from
+    `stay_days` (a few hundred buckets per state and month), its ragged ends from the stays
+    themselves (a range of `ix_stays_left` each)."""
+    parts: list[Select[Any]] = []
+    since, until = scope.period.since, scope.period.until
+    ends = [(since, until)]
+    if months := _whole_months(scope.period):
+        first, last = months
+        ends = [(since, _midnight(first)), (_midnight(last), until)]
+        parts.append(
+            select(StayDays.state, StayDays.days, StayDays.stays.label("n")).where(
+                StayDays.municipality == scope.municipality,
+                StayDays.definition_version_id.in_(scope.version_ids),
+                StayDays.state.in_(states),
+                StayDays.month >= first,
+                StayDays.month < last,
+            )
+        )
+    for begin, end in ends:
+        if begin < end:
+            parts.append(
+                select(StateStay.state, StateStay.days, literal(1).label("n")).where(
+                    StateStay.municipality == scope.municipality,
+                    StateStay.definition_version_id.in_(scope.version_ids),
+                    StateStay.state.in_(states),
+                    StateStay.left_at >= begin,
+                    StateStay.left_at < end,
+                )
+            )
+    both = (parts[0] if len(parts) == 1 else union_all(*parts)).subquery()
+    return (
+        select(both.c.state, both.c.days, func.sum(both.c.n).label("n"))
+        .group_by(both.c.state, both.c.days)
+        .subquery()
+    )
+
+
+@dataclass(frozen=True)
+class _Bucket:
+    days: int
+    first: int  # the rank of its shortest stay among the state's stays (0: the shortest)
+    n: int
+
+
+@dataclass
+class _Buckets:
+    """What the database gave back for one state: its number of stays, how many of them lie
+    beyond the target's whole day, and the buckets the percentiles and the target fall in."""
+
+    total: int
+    above: int
+    found: list[_Bucket] = field(default_factory=list)
+
+    def at(self, rank: int) -> tuple[int, int]:
+        """(whole days, position inside the bucket) of the stay at `rank`."""
+        for bucket in self.found:
+            if bucket.first <= rank < bucket.first + bucket.n:
+                return bucket.days, rank - bucket.first
+        raise LookupError(rank)
+
+    def ranks(self, q: float) -> tuple[int, int, float]:
+        """The ranks a percentile interpolates between, and the weight of the higher."""
+        rank = q * (self.total - 1)
+        low = math.floor(rank)
+        return low, min(low + 1, self.total - 1), rank - low
+
+
+def _rank_buckets(
+    session: Session, scope: Scope, goals: Mapping[str, int | None]
+) -> dict[str, _Buckets]:
+    """Per state (of `goals`: name → the target's whole days, or None), from the histogram: the
+    buckets that hold the stays the percentiles interpolate between (a rank either side to
+    spare, so that no rounding here and in Python can miss one) and the target's bucket. The
+    database walks the histogram (running sums); a few rows per state come back."""
+    h = _histogram(scope, list(goals))
+    goal = _per(h.c.state, {name: g for name, g in goals.items() if g is not None})
+    running = select(
+        h.c.state,
+        h.c.days,
+        h.c.n,
+        goal.label("goal"),
+        (func.sum(h.c.n).over(partition_by=h.c.state, order_by=h.c.days) - h.c.n).label("first"),
+        func.sum(h.c.n).over(partition_by=h.c.state).label("total"),
+        func.sum(case((h.c.days > goal, h.c.n), else_=0))
+        .over(partition_by=h.c.state)
+        .label("above"),
+    ).subquery()
+    r = running.c
+    # the rank of each percentile's lower neighbour, truncated by SQLite, rounded by PostgreSQL:
+    # one to spare on either side covers both, and the higher neighbour
+    guess = [cast(q * (r.total - 1), Integer) for q in QUANTILES]
+    near = [and_(r.first <= g + 2, r.first + r.n > g - 1) for g in guess]
+    rows = session.execute(
+        select(r.state, r.days, r.first, r.n, r.total, r.above)
+        .where(or_(*near, r.days == r.goal))
+        .order_by(r.state, r.days)
+    )
+    out: dict[str, _Buckets] = {}
+    for state, days, first, n, total, above in rows:
+        found = out.setdefault(state, _Buckets(int(total), int(above)))
+        found.found.append(_Bucket(days, int(first), int(n)))
+    return out
+
+
+def _stays_in(
+    session: Session, scope: Scope, buckets: Collection[tuple[str, int]]
+) -> dict[tuple[str, int], list[float]]:
+    """(state, whole days) → the exact days of each stay in that bucket that ended in the
+    period, in order (a range of `ix_stays_days` per bucket)."""
+    out: dict[tuple[str, int], list[float]] = {b: [] for b in buckets}
+    if not buckets:
+        return out
+    where = (
         StateStay.municipality == scope.municipality,
         StateStay.definition_version_id.in_(scope.version_ids),
+        tuple_(StateStay.state, StateStay.days).in_(sorted(buckets)),
         StateStay.left_at >= scope.period.since,
         StateStay.left_at < scope.period.until,
-    ]
-
-
-def phase_durations(session: Session, scope: Scope) -> dict[str, list[float]]:
-    """State → days of each stay in it that ended in the period (entered → the next exit)."""
-    rows = session.execute(
-        select(StateStay.state, StateStay.entered_at, StateStay.left_at).where(*_stays_ended(scope))
     )
-    out: dict[str, list[float]] = defaultdict(list)
-    for state, entered, left in rows:
-        if left is not None:
-            out[state].append((left - entered).total_seconds() / DAY)
-    return dict(out)
+    if is_pg(session):  # the exact seconds (an interval's epoch is exact, and so is its float8)
+        lasted = cast(func.extract("epoch", StateStay.left_at - StateStay.entered_at), Float)
+        for state, days, seconds in session.execute(
+            select(StateStay.state, StateStay.days, lasted).where(*where)
+        ):
+            out[(state, days)].append(seconds / DAY)
+    else:
+        for state, days, entered, left in session.execute(
+            select(StateStay.state, StateStay.days, StateStay.entered_at, StateStay.left_at).where(
+                *where
+            )
+        ):
+            out[(state, days)].append((left - entered).total_seconds() / DAY)
+    for values in out.values():
+        values.sort()
+    return out
 
 
 def phase_spreads(
     session: Session, scope: Scope, targets: Mapping[str, float | None]
 ) -> dict[str, Spread]:
     """For each state of `targets` (name → expected days, or None) with stays that ended in the
-    period: the summary of their days and how many took longer than the target. PostgreSQL
-    computes it (percentile_cont, one index range per state: only small results come back);
-    elsewhere `phase_durations` does, in Python."""
-    if not is_pg(session):
-        found = phase_durations(session, scope)
-        return {n: spread(found[n], targets[n]) for n in targets if n in found}
-    names = list(targets)
-    goals = [goal * DAY if (goal := targets[n]) else None for n in names]
-    rows = session.execute(
-        text(
-            """
-            SELECT s.state, a.n, a.q, a.over
-            FROM unnest(CAST(:states AS text[]), CAST(:goals AS float8[])) AS s(state, goal)
-            CROSS JOIN LATERAL (
-                SELECT count(*) AS n,
-                       percentile_cont(ARRAY[0.5, 0.8, 0.95])
-                           WITHIN GROUP (ORDER BY date_part('epoch', t.left_at - t.entered_at))
-                           AS q,
-                       count(*) FILTER (
-                           WHERE date_part('epoch', t.left_at - t.entered_at) > s.goal
-                       ) AS over
-                FROM state_stays t
-                WHERE t.municipality = :municipality
-                  AND t.definition_version_id = ANY(CAST(:versions AS integer[]))
-                  AND t.state = s.state
-                  AND t.left_at >= :since AND t.left_at < :until
-            ) AS a
-            WHERE a.n > 0
-            """
-        ),
-        {
-            "states": names,
-            "goals": goals,
-            "municipality": scope.municipality,
-            "versions": list(scope.version_ids),
-            "since": scope.period.since,
-            "until": scope.period.until,
-        },
-    )
+    period: the summary of their days and how many took longer than the target. Exact — the
+    same as sorting every stay (numpy's and percentile_cont's linear interpolation) — without
+    doing so: the histogram of stays per whole day (`stay_days`) says which buckets the
+    percentiles and the target fall in, and only the stays of those buckets are read."""
+    whole = {state: math.floor(goal) if goal else None for state, goal in targets.items()}
+    buckets = _rank_buckets(session, scope, whole)
+    wanted: set[tuple[str, int]] = set()
+    for state, b in buckets.items():
+        for q in QUANTILES:
+            low, high, _ = b.ranks(q)
+            wanted |= {(state, b.at(low)[0]), (state, b.at(high)[0])}
+        if whole[state] is not None and any(x.days == whole[state] for x in b.found):
+            wanted.add((state, whole[state]))
+    exact = _stays_in(session, scope, wanted)
+
+    def at(state: str, rank: int) -> float:
+        days, position = buckets[state].at(rank)
+        values = exact[(state, days)]  # a step committed between the reads: the nearest stay
+        return values[min(position, len(values) - 1)] if values else float(days)
+
     out = {}
-    for state, n, q, over in rows:
-        median, p80, p95 = (v / DAY for v in q)
-        out[state] = Spread(Summary(n, median, p80, p95), over if targets[state] else None)
+    for state, b in buckets.items():
+        quantiles = []
+        for q in QUANTILES:
+            low, high, weight = b.ranks(q)
+            quantiles.append(at(state, low) + (at(state, high) - at(state, low)) * weight)
+        over = None
+        if goal := targets[state]:
+            over = b.above + sum(v > goal for v in exact.get((state, whole[state]), ()))
+        out[state] = Spread(Summary(b.total, *quantiles), over)
     return out
 
 

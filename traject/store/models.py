@@ -19,6 +19,7 @@ from sqlalchemy import (
     ForeignKey,
     Index,
     Integer,
+    PrimaryKeyConstraint,
     String,
     Text,
     UniqueConstraint,
@@ -316,7 +317,8 @@ class StateStay(Base):
     """One stay of a case in a state: inserted when the step recorder writes `state_entered`,
     closed when it writes the next `state_exited` of that state (the same pairing as the timeline's).
     `municipality` and `definition_version_id` repeat the case's (the version follows a migrated
-    case), so the stays that ended in a period are one index range for the dashboard."""
+    case), so the stays that ended in a period are one index range for the dashboard. `days` is
+    the closed stay's length in whole days (rounded down), its bucket in `stay_days`."""
 
     __tablename__ = "state_stays"
     __table_args__ = (
@@ -325,6 +327,15 @@ class StateStay(Base):
             "municipality",
             "definition_version_id",
             "state",
+            "left_at",
+            postgresql_include=["entered_at", "days"],
+        ),
+        Index(
+            "ix_stays_days",
+            "municipality",
+            "definition_version_id",
+            "state",
+            "days",
             "left_at",
             postgresql_include=["entered_at"],
         ),
@@ -337,6 +348,34 @@ class StateStay(Base):
     state: Mapped[str] = mapped_column(String(100))
     entered_at: Mapped[datetime] = mapped_column()
     left_at: Mapped[datetime | None] = mapped_column()
+    days: Mapped[int | None] = mapped_column(Integer)
+
+
+class StayDays(Base):
+    """How many stays in a state ended in a month after how many whole days: the histogram the
+    throughput per phase is read from (a period's few hundred buckets per state instead of its
+    hundreds of thousands of stays; `kpis.phase_spreads` makes the percentiles exact by reading
+    the stays of the buckets they fall in). Kept by the step recorder as it closes stays."""
+
+    __tablename__ = "stay_days"
+    __table_args__ = (  # the key covers the count: the dashboard reads the key alone
+        PrimaryKeyConstraint(
+            "municipality",
+            "definition_version_id",
+            "state",
+            "month",
+            "days",
+            postgresql_include=["stays"],
+        ),
+    )
+    municipality: Mapped[str] = mapped_column(ForeignKey("municipalities.slug"), primary_key=True)
+    definition_version_id: Mapped[int] = mapped_column(
+        ForeignKey("definition_versions.id"), primary_key=True
+    )
+    state: Mapped[str] = mapped_column(String(100), primary_key=True)
+    month: Mapped[date] = mapped_column(Date, primary_key=True)  # the first day, UTC
+    days: Mapped[int] = mapped_column(Integer, primary_key=True)
+    stays: Mapped[int] = mapped_column(Integer)
 
 
 class CaseIndicator(Base):
