@@ -137,6 +137,7 @@ def _follow_version(db: Connection, case: Case) -> None:
     before: dict[int, Counter[tuple[str, date, int]]] = {}
     after: Counter[tuple[str, date, int]] = Counter()
     for version_id, state, left_at, days in moved:
+        assert left_at is not None and days is not None  # closed stays have both
         bucket = (state, month_of(left_at), days)
         before.setdefault(version_id, Counter())[bucket] -= 1
         after[bucket] += 1
@@ -176,8 +177,8 @@ def _leave_earlier_stays(
             StateStay.id.in_(latest), StateStay.left_at.is_(None)
         )
     ).all()
-    for stay_id, state, entered in still_open:
-        days = whole_days(entered, at)
+    for stay_id, state, entered_at in still_open:
+        days = whole_days(entered_at, at)
         db.execute(update(StateStay).where(StateStay.id == stay_id).values(left_at=at, days=days))
         left[(state, month_of(at), days)] += 1
     return left

@@ -1,14 +1,19 @@
 """`traject up`: the embedded default in one process tree — the bundled Temporal dev server (its
-data in a file, so trajectories survive restarts), the store migrated and seeded, the worker, the
-outbox dispatcher and the API. Ctrl-C stops all of it; running it again resumes the same data."""
+data in a file, so trajectories survive restarts), the store migrated and seeded, the API in this
+process and the worker (workflows, step recorder, outbox dispatcher) in a child process of its
+own, as in production (`traject api` + `traject worker`): each gets a core, and a worker that
+dies is started again while the API stays up. Ctrl-C stops all of it; running it again resumes
+the same data."""
 
 from __future__ import annotations
 
 import asyncio
 import contextlib
+import os
 import secrets
 import signal
 import subprocess
+import sys
 
 import structlog
 import uvicorn
@@ -26,9 +31,12 @@ from traject.service import Traject
 from traject.store.db import make_engine, session_factory
 from traject.store.migrate import upgrade
 from worker import main as worker
-from worker.main import keys
+from worker.main import PARENT_PID, keys
 
 log = structlog.get_logger()
+
+WORKER_STOP_TIMEOUT = 30.0  # s: running activities finish (the worker's own grace is 10 s)
+WORKER_RESTART_PAUSE = (1.0, 30.0)  # s: first and longest pause before starting it again
 
 
 async def up(settings: Settings) -> None:
@@ -106,13 +114,47 @@ async def _serve(settings: Settings) -> None:
         )
     )
     tasks = [
-        asyncio.create_task(worker.run(settings, stop)),
+        asyncio.create_task(run_worker(stop)),
         asyncio.create_task(api.serve()),
     ]
     _print_welcome(settings, len(published), password)
     await stop.wait()
     api.should_exit = True
     await asyncio.gather(*tasks, return_exceptions=True)
+
+
+async def run_worker(stop: asyncio.Event) -> None:
+    """`python -m worker.main` as a child with this process's settings (the environment), until
+    `stop`; then SIGTERM, which it takes as a graceful stop. It has a session of its own, so a
+    Ctrl-C in the terminal reaches this process only and the API stops first; it watches this
+    process and stops when it is gone (a SIGKILL here leaves no orphan polling). Started again,
+    after a growing pause, whenever it exits by itself."""
+    pause = WORKER_RESTART_PAUSE[0]
+    while not stop.is_set():
+        process = await asyncio.create_subprocess_exec(
+            sys.executable,
+            "-m",
+            "worker.main",
+            env={**os.environ, PARENT_PID: str(os.getpid())},
+            start_new_session=True,
+        )
+        log.info("worker_process_started", pid=process.pid)
+        exited = asyncio.create_task(process.wait())
+        stopping = asyncio.create_task(stop.wait())
+        await asyncio.wait({exited, stopping}, return_when=asyncio.FIRST_COMPLETED)
+        if stopping.done():
+            process.terminate()
+            try:
+                await asyncio.wait_for(exited, WORKER_STOP_TIMEOUT)
+            except TimeoutError:
+                process.kill()
+                await exited
+            return
+        stopping.cancel()
+        log.error("worker_process_exited", pid=process.pid, code=process.returncode)
+        with contextlib.suppress(TimeoutError):
+            await asyncio.wait_for(stop.wait(), pause)
+        pause = min(pause * 2, WORKER_RESTART_PAUSE[1])
 
 
 def demo_password(settings: Settings) -> str:

@@ -1,14 +1,15 @@
 """The worker process: runs TrajectoryWorkflow and the activities that write each step to the store.
 
 `python -m worker.main` (or `traject worker`) connects to the configured Temporal server; `traject up`
-runs the same worker in-process next to the bundled dev server. SIGINT/SIGTERM stop it gracefully:
-running activities finish, workflows resume on the next worker.
+starts the same as its child process next to the bundled dev server. SIGINT/SIGTERM stop it
+gracefully: running activities finish, workflows resume on the next worker.
 """
 
 from __future__ import annotations
 
 import asyncio
 import contextlib
+import os
 import signal
 from concurrent.futures import ThreadPoolExecutor
 from datetime import timedelta
@@ -28,6 +29,9 @@ from traject.store.db import make_engine, session_factory
 from workflows.trajectory import TrajectoryWorkflow
 
 log = structlog.get_logger()
+
+# set by `traject up` for its child: the worker stops when that process is gone
+PARENT_PID = "TRAJECT_PARENT_PID"
 
 
 def keys(settings: Settings) -> list[tuple[str, bytes]]:
@@ -93,6 +97,17 @@ async def send_outbox(settings: Settings, stop: asyncio.Event) -> None:
             await asyncio.wait_for(stop.wait(), timeout=2)
 
 
+async def stop_without_parent(parent: int, stop: asyncio.Event) -> None:
+    """Stop when `parent` is no longer this process's parent (it died and we were re-parented)."""
+    while not stop.is_set():
+        if os.getppid() != parent:
+            log.warning("worker_parent_gone", parent=parent)
+            stop.set()
+            return
+        with contextlib.suppress(TimeoutError):
+            await asyncio.wait_for(stop.wait(), 1)
+
+
 def main() -> None:
     settings = Settings()
     logs.configure(settings.log_format, settings.log_level)
@@ -102,7 +117,11 @@ def main() -> None:
         loop = asyncio.get_running_loop()
         for signum in (signal.SIGINT, signal.SIGTERM):
             loop.add_signal_handler(signum, stop.set)
+        if parent := os.environ.get(PARENT_PID):
+            watch = asyncio.create_task(stop_without_parent(int(parent), stop))
         await run(settings, stop)
+        if parent:
+            watch.cancel()
 
     asyncio.run(serve())
 

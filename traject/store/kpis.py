@@ -41,7 +41,7 @@ from sqlalchemy import (
     union_all,
 )
 from sqlalchemy.orm import Session
-from sqlalchemy.sql import Select, Subquery
+from sqlalchemy.sql import Subquery
 
 from traject.kpi import DAY, Period, Spread, Summary, plus_months, shift_text, spread
 from traject.store.models import (
@@ -247,7 +247,7 @@ def outcome_durations(session: Session, scope: Scope) -> dict[str, list[float]]:
     return dict(out)
 
 
-def _per(key: ColumnElement[Any], values: Mapping[str, float]) -> ColumnElement[Any]:
+def _per(key: Any, values: Mapping[str, float]) -> ColumnElement[Any]:
     """`values[key]`, in SQL (NULL for other keys, and when there are none)."""
     if not values:
         return cast(null(), Float)
@@ -295,7 +295,7 @@ def _histogram(scope: Scope, states: Sequence[str]) -> Subquery:
     """(state, whole days, stays) of the stays that ended in the period: its whole months from
     `stay_days` (a few hundred buckets per state and month), its ragged ends from the stays
     themselves (a range of `ix_stays_left` each)."""
-    parts: list[Select[Any]] = []
+    parts: list[Any] = []  # selects of (state, days, stays)
     since, until = scope.period.since, scope.period.until
     ends = [(since, until)]
     if months := _whole_months(scope.period):
@@ -321,7 +321,7 @@ def _histogram(scope: Scope, states: Sequence[str]) -> Subquery:
                     StateStay.left_at < end,
                 )
             )
-    both = (parts[0] if len(parts) == 1 else union_all(*parts)).subquery()
+    both: Subquery = union_all(*parts).subquery() if len(parts) > 1 else parts[0].subquery()
     return (
         select(both.c.state, both.c.days, func.sum(both.c.n).label("n"))
         .group_by(both.c.state, both.c.days)
@@ -423,6 +423,7 @@ def _stays_in(
                 *where
             )
         ):
+            assert days is not None and left is not None  # closed: the period's range says so
             out[(state, days)].append((left - entered).total_seconds() / DAY)
     for values in out.values():
         values.sort()
@@ -444,8 +445,9 @@ def phase_spreads(
         for q in QUANTILES:
             low, high, _ = b.ranks(q)
             wanted |= {(state, b.at(low)[0]), (state, b.at(high)[0])}
-        if whole[state] is not None and any(x.days == whole[state] for x in b.found):
-            wanted.add((state, whole[state]))
+        target_days = whole[state]
+        if target_days is not None and any(x.days == target_days for x in b.found):
+            wanted.add((state, target_days))
     exact = _stays_in(session, scope, wanted)
 
     def at(state: str, rank: int) -> float:
@@ -460,8 +462,8 @@ def phase_spreads(
             low, high, weight = b.ranks(q)
             quantiles.append(at(state, low) + (at(state, high) - at(state, low)) * weight)
         over = None
-        if goal := targets[state]:
-            over = b.above + sum(v > goal for v in exact.get((state, whole[state]), ()))
+        if (goal := targets[state]) and (target_days := whole[state]) is not None:
+            over = b.above + sum(v > goal for v in exact.get((state, target_days), ()))
         out[state] = Spread(Summary(b.total, *quantiles), over)
     return out
 
