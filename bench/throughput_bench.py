@@ -1,14 +1,17 @@
 """Benchmark: throughput of the embedded default, driven through the REST API.
 
     .venv/bin/python bench/throughput_bench.py [--n 10000] [--concurrency 10] [--unloaded 60]
-        [--baseline 300] [--profile SECONDS] [--keep]
+        [--baseline 300] [--profile SECONDS] [--report PATH] [--keep]
 
-What runs is `traject up` itself, as a child process with its data in a fresh temporary folder: the
-bundled Temporal dev server (`--db-filename` with the WAL and synchronous=normal pragmas, exactly
-the arguments of traject/devserver.py), the worker of worker/main.py with the real step recorder
-on SQLite, the outbox dispatcher and the FastAPI app (create_app with Casework(Traject(...))) under
-uvicorn. This process is the case workers: httpx.AsyncClient over loopback HTTP to that uvicorn,
-with an API token of a case worker in every PVT1 group (made with accounts.create_token).
+What runs is `traject up` itself, as a child process with its data in a fresh temporary folder. It
+starts three processes: itself, which runs the FastAPI app (create_app with
+Casework(Traject(...))) under uvicorn; the bundled Temporal dev server (`--db-filename` with the
+WAL and synchronous=normal pragmas, exactly the arguments of traject/devserver.py); and, as a
+child process of its own (`python -m worker.main`), the worker of worker/main.py with the real step
+recorder on SQLite and the outbox dispatcher. CPU and memory are measured for each of these
+processes separately. This process is the case workers: httpx.AsyncClient over loopback HTTP to
+that uvicorn, with an API token of a case worker in every PVT1 group (made with
+accounts.create_token).
 
 One trajectory = what a case worker does for a PVT1 case: POST /api/cases (the answer holds the
 first task), then for each of the three tasks POST /api/tasks/{id}/complete with its form and, to
@@ -16,13 +19,15 @@ find the next task, GET /api/cases/{id}; the last completion answers `finished`.
 
 Phases, all in one run and against the same server: warm-up (20); unloaded (one client,
 --unloaded trajectories one after another: the task round trip target); loaded (--n trajectories,
---concurrency at a time: trajectories/s, round trips under load, RSS and CPU of each process); and,
+--concurrency at a time: trajectories/s, round trips under load, RSS and CPU of each process: API,
+worker, dev server, this client); and,
 before and after the load, the hand-written baseline of bench/handwritten.py against the generic
 workflow driven by a Temporal client (bench/interpreter_bench.measure, no-op recorder) on the same
-dev server, so the API figure has a baseline measured in the same run. --profile N samples the
-worker/API process with py-spy for N seconds in the middle of the load (pip install py-spy).
+dev server, so the API figure has a baseline measured in the same run. --profile N samples the API
+process and the worker process with py-spy at the same time, for N seconds in the middle of the
+load (pip install py-spy), one profile for each.
 
-Writes bench/REPORT-throughput.md. Targets (issue 9): >= 15 trajectories/s with file persistence;
+Writes bench/REPORT-throughput.md (or --report PATH). Targets (issue 9): >= 15 trajectories/s with file persistence;
 unloaded task round trip p50 <= 30 ms, p99 <= 100 ms; generic ÷ hand-written speed >= 1.0.
 """
 
@@ -32,6 +37,7 @@ import argparse
 import asyncio
 import contextlib
 import importlib.metadata
+import itertools
 import os
 import platform
 import shutil
@@ -82,6 +88,13 @@ TARGET_RATE = 15.0
 TARGET_P50_MS = 30.0
 TARGET_P99_MS = 100.0
 CLK_TCK = os.sysconf("SC_CLK_TCK")
+API = "API (traject up)"
+WORKER = "worker (its child process)"
+SERVER = "Temporal dev server"
+CLIENT = "bench client (this process)"
+WORKER_TIMEOUT = 30.0  # s: how long the worker child may take to appear after /ready
+PROFILE_DELAY = 20.0  # s into the load before py-spy starts (or a fifth of it done, if sooner)
+TITLES = {API: "the API process (traject up)", WORKER: "the worker process (child of traject up)"}
 
 
 # ------------------------------------------------------------------------ machine and processes
@@ -179,6 +192,19 @@ def children_of(pid: int) -> list[tuple[int, str]]:
     return found
 
 
+def command_line(pid: int) -> list[str]:
+    """The arguments `pid` was started with, from /proc; empty when it is gone."""
+    with contextlib.suppress(OSError):
+        return Path(f"/proc/{pid}/cmdline").read_bytes().decode(errors="replace").split("\0")
+    return []
+
+
+def is_worker(pid: int) -> bool:
+    """Whether `pid` is the worker that traject up starts (`python -m worker.main`)."""
+    arguments = command_line(pid)
+    return any(a == "-m" and b == "worker.main" for a, b in itertools.pairwise(arguments))
+
+
 def free_port(span: int = 1) -> int:
     """A loopback port p with p … p+span-1 free (the dev server also takes p+2 for metrics)."""
     for _ in range(200):
@@ -201,15 +227,21 @@ def percentile(values: list[float], p: float) -> float:
 # ------------------------------------------------------------------------------ traject up
 @dataclass
 class Embedded:
-    """`traject up` in a temporary data folder, and its dev server."""
+    """`traject up` in a temporary data folder: its own process (the API), its worker child and
+    its dev server."""
 
     data: Path
     api_port: int
     temporal_port: int
     ui_port: int
     process: subprocess.Popen[bytes]
-    up: Proc
+    api: Proc
+    worker: Proc
     server: Proc
+
+    @property
+    def procs(self) -> list[Proc]:
+        return [self.api, self.worker, self.server]
 
     @property
     def database_url(self) -> str:
@@ -251,33 +283,63 @@ async def start_embedded(data: Path) -> Embedded:
                 process.terminate()
                 raise RuntimeError(f"traject up was not ready in 180 s; see {data / 'up.log'}")
             await asyncio.sleep(0.5)
+    worker = await find_worker(process, data)
     children = children_of(process.pid)
     servers = [pid for pid, comm in children if comm.startswith("temporal")]
     if len(servers) != 1:
         raise RuntimeError(f"expected one temporal child of traject up, found {servers}")
-    others = [pid for pid, comm in children if not comm.startswith("temporal")]
+    others = [pid for pid, comm in children if not comm.startswith("temporal") and pid != worker]
     return Embedded(
         data,
         api_port,
         temporal_port,
         ui_port,
         process,
-        Proc(process.pid, "worker + API (traject up)", others),  # any helper process counts
-        Proc(servers[0], "Temporal dev server"),
+        Proc(process.pid, API, others),  # any other helper process counts with the API
+        Proc(worker, WORKER),
+        Proc(servers[0], SERVER),
     )
 
 
+async def find_worker(process: subprocess.Popen[bytes], data: Path) -> int:
+    """The pid of the worker child of traject up, which it starts next to uvicorn: it may
+    appear a moment after /ready answers."""
+    deadline = time.monotonic() + WORKER_TIMEOUT
+    while True:
+        workers = [pid for pid, comm in children_of(process.pid) if not comm.startswith("temporal")]
+        workers = [pid for pid in workers if is_worker(pid)]
+        if len(workers) == 1:
+            return workers[0]
+        if len(workers) > 1:
+            process.terminate()
+            raise RuntimeError(f"expected one worker child of traject up, found {workers}")
+        if process.poll() is not None or time.monotonic() > deadline:
+            process.terminate()
+            raise RuntimeError(
+                f"no worker child of traject up in {WORKER_TIMEOUT:.0f} s; see {data / 'up.log'}"
+            )
+        await asyncio.sleep(0.2)
+
+
+def still_running(embedded: Embedded) -> bool:
+    """Whether the worker measured is still the one traject up runs (it restarts a worker that
+    exits, under a new pid that this benchmark would not count)."""
+    return any(pid == embedded.worker.pid for pid, _ in children_of(embedded.process.pid))
+
+
 def stop_embedded(embedded: Embedded) -> None:
-    """SIGINT, as Ctrl-C: traject up stops its worker, API and dev server; then make sure."""
+    """SIGINT, as Ctrl-C: traject up stops its API, its worker child and the dev server; then
+    make sure."""
     embedded.process.send_signal(signal.SIGINT)
     try:
         embedded.process.wait(timeout=60)
     except subprocess.TimeoutExpired:
         embedded.process.kill()
         embedded.process.wait(timeout=10)
-    with contextlib.suppress(ProcessLookupError):
-        os.kill(embedded.server.pid, 0)  # still there? (traject up waits 20 s for it)
-        os.kill(embedded.server.pid, signal.SIGKILL)
+    for proc in (embedded.worker, embedded.server):
+        with contextlib.suppress(ProcessLookupError):
+            os.kill(proc.pid, 0)  # still there? (traject up waits 30 s and 20 s for them)
+            os.kill(proc.pid, signal.SIGKILL)
 
 
 def make_token(database_url: str) -> str:
@@ -424,19 +486,65 @@ async def baseline(temporal_port: int, trajectories: int, concurrency: int) -> d
 
 
 # ------------------------------------------------------------------------------ profiling
-async def profile(proc: Proc, seconds: int, out: Path) -> Path | None:
-    """py-spy, sampling only the thread that holds the GIL: where the worker's Python time goes."""
+@dataclass
+class Profile:
+    """What py-spy sampled of one process, summed up by summarise_profile."""
+
+    seconds: float
+    summary: dict[str, list[tuple[str, float]]]
+
+
+def py_spy() -> str | None:
     spy = shutil.which("py-spy") or str(BIN / "py-spy")
-    if not Path(spy).exists():
-        print("--profile: py-spy is not installed (pip install py-spy); skipped")
-        return None
+    return spy if Path(spy).exists() else None
+
+
+async def profile(spy: str, proc: Proc, seconds: int, out: Path, stop: asyncio.Event) -> float:
+    """py-spy on `proc`, sampling only the thread that holds the GIL: where its Python time goes.
+    Stopped early (SIGINT: py-spy writes what it has) when `stop` is set, so that it samples the
+    load only; returns the seconds it sampled."""
     command = [spy, "record", "--pid", str(proc.pid), "--duration", str(seconds), "--gil"]
     command += ["--rate", "200", "--format", "raw", "--output", str(out), "--nonblocking"]
+    started = time.perf_counter()
     runner = await asyncio.create_subprocess_exec(
         *command, stdout=asyncio.subprocess.DEVNULL, stderr=asyncio.subprocess.DEVNULL
     )
-    await runner.wait()
-    return out if out.exists() else None
+    exited = asyncio.create_task(runner.wait())
+    stopping = asyncio.create_task(stop.wait())
+    await asyncio.wait({exited, stopping}, return_when=asyncio.FIRST_COMPLETED)
+    sampled = time.perf_counter() - started
+    if not exited.done():
+        runner.send_signal(signal.SIGINT)
+        await exited
+    stopping.cancel()
+    return sampled
+
+
+async def profile_load(
+    procs: list[Proc], seconds: int, data: Path, load: Tally, count: int, done: asyncio.Event
+) -> dict[str, Profile | None]:
+    """py-spy on each of `procs` at the same time, each into a file of its own, from
+    PROFILE_DELAY s into the load (or a fifth of its `count` trajectories, if sooner) for
+    `seconds` or until the load is `done`."""
+    spy = py_spy()
+    if spy is None:
+        print("--profile: py-spy is not installed (pip install py-spy); skipped")
+        return {}
+    started = time.perf_counter()
+    while not done.is_set() and load.finished < count // 5:
+        if time.perf_counter() - started >= PROFILE_DELAY:
+            break
+        await asyncio.sleep(0.2)
+    if done.is_set():
+        return {}
+    outs = [data / f"profile-{number}.txt" for number in range(len(procs))]
+    sampled = await asyncio.gather(
+        *(profile(spy, proc, seconds, out, done) for proc, out in zip(procs, outs, strict=True))
+    )
+    return {
+        proc.name: Profile(took, summarise_profile(out)) if out.exists() else None
+        for proc, out, took in zip(procs, outs, sampled, strict=True)
+    }
 
 
 PARTS = (  # (part of the process, a marker in its stacks), first match wins
@@ -478,7 +586,7 @@ def summarise_profile(raw: Path, top: int = 20) -> dict[str, list[tuple[str, flo
     }
 
 
-SKIP = ("main (", "_up (", "run (worker", "LatencyMiddleware")
+SKIP = ("main (", "_up (", "run (worker", "LatencyMiddleware", "<module> (")
 
 
 def _frame(frame: str) -> str:
@@ -524,7 +632,7 @@ async def run(args: argparse.Namespace) -> dict[str, Any]:
             f"http://127.0.0.1:{embedded.api_port}/codec",
         )
     )
-    procs = [embedded.up, embedded.server]
+    procs = embedded.procs
     try:
         token = make_token(embedded.database_url)
         http = httpx.AsyncClient(
@@ -556,25 +664,28 @@ async def run(args: argparse.Namespace) -> dict[str, Any]:
             for p in procs:
                 p.peak_rss = 0.0
             sampler = asyncio.create_task(sample_memory(procs))
+            load_done = asyncio.Event()
             profiler = None
             if args.profile:
+                profiled = [embedded.api, embedded.worker]
                 profiler = asyncio.create_task(
-                    _profile_later(embedded.up, args.profile, data / "profile.txt")
+                    profile_load(profiled, args.profile, data, loaded, args.n, load_done)
                 )
             started = time.perf_counter()
             wall = await drive(http, args.n, args.concurrency, loaded, progress=True)
+            load_done.set()
             sampler.cancel()
             results["loaded"] = loaded
             results["wall"] = wall
             results["started"] = started
             results["cpu"] = {p.name: p.cpu() - cpu_before[p.name] for p in procs}
-            results["cpu"]["bench client (this process)"] = time.process_time() - own_cpu_before
+            results["cpu"][CLIENT] = time.process_time() - own_cpu_before
             results["cpu_other"] = machine_busy() - busy_before - sum(results["cpu"].values())
             results["rss_peak"] = {p.name: p.peak_rss for p in procs}
             results["rss_end"] = {p.name: p.rss() for p in procs}
+            results["worker_restarted"] = not still_running(embedded)
             if profiler is not None:
-                raw = await profiler
-                results["profile"] = summarise_profile(raw) if raw else None
+                results["profiles"] = await profiler
             if args.baseline:
                 print(f"hand-written baseline (after): {args.baseline} per variant")
                 results["baseline_after"] = await baseline(
@@ -591,11 +702,6 @@ async def run(args: argparse.Namespace) -> dict[str, Any]:
         else:
             shutil.rmtree(data, ignore_errors=True)
     return results
-
-
-async def _profile_later(proc: Proc, seconds: int, out: Path) -> Path | None:
-    await asyncio.sleep(20)  # into the steady state
-    return await profile(proc, seconds, out)
 
 
 # ------------------------------------------------------------------------------ the report
@@ -621,24 +727,27 @@ def write_report(r: dict[str, Any], args: argparse.Namespace) -> str:
     loaded: Tally = r["loaded"]
     unloaded: Tally = r["unloaded"]
     rate = loaded.finished / r["wall"]
-    up, server = "worker + API (traject up)", "Temporal dev server"
     u50, u99 = percentile(unloaded.completes, 50), percentile(unloaded.completes, 99)
     command = f".venv/bin/python bench/throughput_bench.py --n {args.n}"
     command += f" --concurrency {args.concurrency} --unloaded {args.unloaded}"
     command += f" --baseline {args.baseline}" + (
         f" --profile {args.profile}" if args.profile else ""
     )
+    command += f" --report {args.report}" if args.report != REPORT else ""
     lines = [
         "# Benchmark: throughput of the embedded default through the REST API",
         "",
         machine_line(m),
         f"Command: `{command}` (`make bench` runs it with its defaults).",
         "",
-        "Set-up: `traject up` itself, as a child process with a fresh data folder — the bundled dev",
-        f"server as `temporal {r['server_args']}`, the worker of",
-        "worker/main.py (its defaults: real StepRecorder on SQLite, sandbox with passthrough,",
-        "SDK-default workflow cache), the outbox dispatcher and the API (create_app with",
-        "Casework(Traject(...))) under **uvicorn on loopback**. The case workers are this process:",
+        "Set-up: `traject up` itself, as a child process with a fresh data folder, which runs three",
+        "processes: **the API** (create_app with Casework(Traject(...))) under **uvicorn on",
+        "loopback** in the `traject up` process itself; **the worker** of worker/main.py (its",
+        "defaults: real StepRecorder on SQLite, sandbox with passthrough, SDK-default workflow",
+        "cache) with the step recorder and the outbox dispatcher, in a child process of its own",
+        "(`python -m worker.main`); and the bundled dev server as",
+        f"`temporal {r['server_args']}`. CPU and memory are measured for each process on its own.",
+        "The case workers are this process:",
         "`httpx.AsyncClient` over HTTP/1.1 keep-alive, an API token of a caseworker in every PVT1",
         "group. Per PVT1 trajectory: `POST /api/cases`, then three times `POST /api/tasks/{id}/complete`",
         "with the task's form, with a `GET /api/cases/{id}` after the first two to find the next task",
@@ -663,13 +772,22 @@ def write_report(r: dict[str, Any], args: argparse.Namespace) -> str:
             f" | **{ratio:.2f}** | ≥ 1.0 | {verdict(ratio >= 1.0)} |"
         )
     lines += [
-        f"| worker + API RSS, peak during the load | {r['rss_peak'][up]:.0f} MiB | | |",
-        f"| dev server RSS, peak during the load | {r['rss_peak'][server]:.0f} MiB | | |",
+        f"| API RSS, peak during the load | {r['rss_peak'][API]:.0f} MiB | | |",
+        f"| worker RSS, peak during the load | {r['rss_peak'][WORKER]:.0f} MiB | | |",
+        f"| dev server RSS, peak during the load | {r['rss_peak'][SERVER]:.0f} MiB | | |",
         "",
         f"Errors: {sum(loaded.errors.values()) + sum(unloaded.errors.values())}"
         + "".join(f"; {n}× {e}" for e, n in (loaded.errors + unloaded.errors).most_common(5))
         + ".",
         "",
+    ]
+    if r["worker_restarted"]:
+        lines += [
+            "**The worker process exited during the run** and traject up started another: the",
+            "worker's CPU and RSS figures below cover the first one only (see up.log).",
+            "",
+        ]
+    lines += [
         "## Round trips",
         "",
         "| request | unloaded p50 | unloaded p99 | loaded p50 | loaded p99 |",
@@ -713,19 +831,13 @@ def write_report(r: dict[str, Any], args: argparse.Namespace) -> str:
         lines.append(f"| {name} | {per:.1f} ms | {share:.0f}% | {mem} |")
     total = sum(r["cpu"].values())
     other = max(r["cpu_other"], 0.0)
-    per_traj = {name: s / max(loaded.finished, 1) for name, s in r["cpu"].items()}
-    ceiling = min(1 / per_traj[up], cpus / (per_traj[up] + per_traj[server]))
     lines += [
         f"| all of this benchmark | {total / max(loaded.finished, 1) * 1000:.1f} ms "
         f"| {total / r['wall'] / cpus * 100:.0f}% | | | | |",
         f"| other processes on the machine (not this benchmark) | | "
         f"{other / r['wall'] / cpus * 100:.0f}% | | | | |",
         "",
-        "CPU-bound ceiling on this machine with nothing else running (an estimate from the CPU "
-        "cost above, not a measurement): the worker + API process is one Python process, so at "
-        f"most one core for it → {1 / per_traj[up]:.1f}/s; worker + API + dev server on "
-        f"{cpus:.0f} CPUs → {cpus / (per_traj[up] + per_traj[server]):.1f}/s; so **≈ "
-        f"{ceiling:.1f} trajectories/s** at best, against the target of 15/s.",
+        ceiling_text(r["cpu"], loaded.finished, cpus),
         "",
     ]
     deciles = rate_by_decile(loaded.finished_at, r["started"])
@@ -773,23 +885,47 @@ def write_report(r: dict[str, Any], args: argparse.Namespace) -> str:
         f"Temporal database file(s): {r['db_bytes'] / 1024 / 1024:.0f} MiB.",
         "",
     ]
-    if r.get("profile"):
-        lines += [
-            f"## Profile of the worker + API process ({args.profile} s of the load, py-spy --gil)",
-            "",
-            "Share of the samples in which the thread holding the GIL was in:",
-            "",
-            "| part | share |",
-            "|---|---:|",
-        ]
-        lines += [f"| {name} | {pct:.1f}% |" for name, pct in r["profile"]["parts"]]
-        lines += ["", "The project's functions by inclusive share:", "", "| function | share |"]
-        lines += ["|---|---:|"]
-        lines += [f"| `{name}` | {pct:.1f}% |" for name, pct in r["profile"]["functions"]]
-        lines.append("")
+    for name, sampled in r.get("profiles", {}).items():
+        lines += profile_section(name, sampled)
     text = "\n".join(lines)
-    REPORT.write_text(text)
+    args.report.write_text(text)
     return text
+
+
+def ceiling_text(cpu: dict[str, float], finished: int, cpus: float) -> str:
+    """The CPU-bound ceiling, estimated from the CPU seconds per trajectory of each process: the
+    API and the worker are one Python process each (one core at most for their Python code,
+    which holds the GIL), and all four processes share the machine's cores."""
+    per = {name: max(seconds / max(finished, 1), 1e-9) for name, seconds in cpu.items()}
+    api, worker = 1 / per[API], 1 / per[WORKER]
+    together = cpus / (per[API] + per[WORKER] + per[SERVER] + per[CLIENT])
+    return (
+        "CPU-bound ceiling on this machine with nothing else running — an estimate from the CPU "
+        "cost per trajectory measured above, not a measured rate: the API and the worker are one "
+        "Python process each, counted at one core at most (their Python code holds the GIL), so "
+        f"the API allows {api:.1f}/s and the worker {worker:.1f}/s; API + worker + dev server + "
+        f"bench client together on {cpus:.0f} CPUs allow {together:.1f}/s; so **≈ "
+        f"{min(api, worker, together):.1f} trajectories/s** at best, against the target of 15/s."
+    )
+
+
+def profile_section(name: str, sampled: Profile | None) -> list[str]:
+    """The report's section for the py-spy profile of one process."""
+    lines = [f"## Profile of {TITLES.get(name, name)} (py-spy --gil, during the load)", ""]
+    if sampled is None:
+        return [*lines, "py-spy wrote no profile for this process.", ""]
+    lines += [
+        f"{sampled.seconds:.0f} s of the load, sampled at the same time as the other process. "
+        "Share of the samples in which the thread holding the GIL was in:",
+        "",
+        "| part | share |",
+        "|---|---:|",
+    ]
+    lines += [f"| {part} | {pct:.1f}% |" for part, pct in sampled.summary["parts"]]
+    lines += ["", "The project's functions by inclusive share:", "", "| function | share |"]
+    lines += ["|---|---:|"]
+    lines += [f"| `{function}` | {pct:.1f}% |" for function, pct in sampled.summary["functions"]]
+    return [*lines, ""]
 
 
 def main() -> None:
@@ -801,6 +937,9 @@ def main() -> None:
         "--baseline", type=int, default=300, help="per variant, hand-written baseline (0: skip)"
     )
     parser.add_argument("--profile", type=int, default=0, help="py-spy seconds during the load")
+    parser.add_argument(
+        "--report", type=Path, default=REPORT, help=f"where to write it (default {REPORT})"
+    )
     parser.add_argument("--keep", action="store_true", help="keep the data folder")
     args = parser.parse_args()
     results = asyncio.run(run(args))

@@ -308,12 +308,17 @@ class Casework:
 
     async def _first_step(self, case_id: str, patience: float = 5.0) -> None:
         """Wait (briefly) until the workflow has recorded its first step, so the caller sees the
-        case with its first tasks rather than 'starting'. After that, it is not an error."""
-        for _ in range(int(patience / 0.05)):
+        case with its first tasks rather than 'starting'. After that, it is not an error. Looks
+        often at first (a step takes some tens of milliseconds), then less (under load)."""
+        waited, pause = 0.0, 0.005
+        while waited < patience:
             with self.traject.sessions() as session:
-                if repo.get_case(session, case_id).status != "starting":
-                    return
-            await asyncio.sleep(0.05)
+                status = repo.case_status(session, case_id)
+            if status != "starting":
+                return
+            await asyncio.sleep(pause)
+            waited += pause
+            pause = min(pause * 1.5, 0.05)
 
     async def claim(self, user: Principal, task_id: int) -> TrajectoryView:
         task = self._task_for_work(user, task_id)

@@ -66,6 +66,14 @@ class Settings:
     secure_cookies: bool = field(
         default_factory=lambda: _env("SECURE_COOKIES", "false").lower() in ("1", "true", "yes")
     )
+    # Temporal's workflow sandbox: on unless turned off. Off saves the worker about a fifth of
+    # its CPU (bench/REPORT-throughput.md); the tests always run the workflows in it, so code
+    # that is not deterministic is still caught before it ships.
+    workflow_sandbox: bool = field(
+        default_factory=lambda: (
+            _env("WORKFLOW_SANDBOX", "on").lower() not in ("0", "off", "false", "no")
+        )
+    )
 
     def __post_init__(self) -> None:
         if not self.database_url:

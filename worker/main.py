@@ -17,7 +17,7 @@ from datetime import timedelta
 import structlog
 from prometheus_client import start_http_server
 from temporalio.client import Client
-from temporalio.worker import Worker
+from temporalio.worker import UnsandboxedWorkflowRunner, Worker, WorkflowRunner
 from temporalio.worker.workflow_sandbox import SandboxedWorkflowRunner, SandboxRestrictions
 
 from activities.outbox import FileNotifier, dispatch
@@ -49,9 +49,13 @@ async def connect(settings: Settings) -> Client:
     )
 
 
-def workflow_runner() -> SandboxedWorkflowRunner:
+def workflow_runner(sandbox: bool = True) -> WorkflowRunner:
     """The sandbox, minus re-running our own workflow modules for every new trajectory: they hold
-    no state, and importing them per run cost more than the trajectory's own work (bench/)."""
+    no state, and importing them per run cost more than the trajectory's own work (bench/).
+    Without it (TRAJECT_WORKFLOW_SANDBOX=off) the workflows run as plain code: nothing guards
+    them at run time, which the tests do instead (they always use the sandbox)."""
+    if not sandbox:
+        return UnsandboxedWorkflowRunner()
     return SandboxedWorkflowRunner(
         restrictions=SandboxRestrictions.default.with_passthrough_modules("workflows", "bench")
     )
@@ -63,7 +67,7 @@ def build_worker(client: Client, settings: Settings, executor: ThreadPoolExecuto
         client,
         task_queue=settings.task_queue,
         workflows=[TrajectoryWorkflow],
-        workflow_runner=workflow_runner(),
+        workflow_runner=workflow_runner(settings.workflow_sandbox),
         activities=[recorder.record_step],
         activity_executor=executor,
         interceptors=[metrics.MetricsInterceptor()],

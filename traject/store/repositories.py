@@ -274,6 +274,11 @@ def get_case(session: Session, case_id: str, municipality: str | None = None) ->
     return case
 
 
+def case_status(session: Session, case_id: str) -> str | None:
+    """Only the status (polled while a case starts)."""
+    return session.scalar(select(Case.status).where(Case.id == case_id))
+
+
 def list_cases(
     session: Session, municipality: str | None = None, limit: int = 50
 ) -> Sequence[Case]:
