@@ -102,11 +102,19 @@ def test_up_on_a_taken_port_says_so_in_one_line(
 ) -> None:
     import socket
 
+    import structlog
+
+    # `traject up` configures logging onto this test's captured stderr: put back what was there,
+    # or later tests would log into a closed file
+    before = structlog.get_config()
     with socket.socket() as busy:
         busy.bind(("127.0.0.1", 0))
         busy.listen()
         monkeypatch.setenv("TRAJECT_API_PORT", str(busy.getsockname()[1]))
         monkeypatch.setenv("TRAJECT_DATA_DIR", str(tmp_path))
-        assert main(["up"]) == 1
+        try:
+            assert main(["up"]) == 1
+        finally:
+            structlog.configure(**before)
     err = capsys.readouterr().err
     assert "is taken" in err and "Traceback" not in err
