@@ -37,6 +37,7 @@ log = structlog.get_logger()
 
 WORKER_STOP_TIMEOUT = 30.0  # s: running activities finish (the worker's own grace is 10 s)
 WORKER_RESTART_PAUSE = (1.0, 30.0)  # s: first and longest pause before starting it again
+WORKER = (sys.executable, "-m", "worker.main")
 
 
 async def up(settings: Settings) -> None:
@@ -123,18 +124,20 @@ async def _serve(settings: Settings) -> None:
     await asyncio.gather(*tasks, return_exceptions=True)
 
 
-async def run_worker(stop: asyncio.Event) -> None:
+async def run_worker(
+    stop: asyncio.Event,
+    command: tuple[str, ...] = WORKER,
+    pauses: tuple[float, float] = WORKER_RESTART_PAUSE,
+) -> None:
     """`python -m worker.main` as a child with this process's settings (the environment), until
     `stop`; then SIGTERM, which it takes as a graceful stop. It has a session of its own, so a
     Ctrl-C in the terminal reaches this process only and the API stops first; it watches this
     process and stops when it is gone (a SIGKILL here leaves no orphan polling). Started again,
     after a growing pause, whenever it exits by itself."""
-    pause = WORKER_RESTART_PAUSE[0]
+    pause = pauses[0]
     while not stop.is_set():
         process = await asyncio.create_subprocess_exec(
-            sys.executable,
-            "-m",
-            "worker.main",
+            *command,
             env={**os.environ, PARENT_PID: str(os.getpid())},
             start_new_session=True,
         )
@@ -154,7 +157,7 @@ async def run_worker(stop: asyncio.Event) -> None:
         log.error("worker_process_exited", pid=process.pid, code=process.returncode)
         with contextlib.suppress(TimeoutError):
             await asyncio.wait_for(stop.wait(), pause)
-        pause = min(pause * 2, WORKER_RESTART_PAUSE[1])
+        pause = min(pause * 2, pauses[1])
 
 
 def demo_password(settings: Settings) -> str:
