@@ -354,15 +354,19 @@ def report(
         " `full=true` puts every section in one response for a browser without JavaScript"
         " (shown, not judged).",
         "",
-        "How: the step recorder keeps aggregates as it writes each step (`state_stays`, the"
-        " participatieladder on `cases` and on each measurement, `case_indicators`;"
-        " activities/aggregates.py, filled for existing data by migration 0005), so no query"
-        " windows over the whole history; covering indexes (migration 0005) make the scope's"
-        " cases, case dates, done and open tasks index-only reads; PostgreSQL computes the"
-        " percentiles (`percentile_cont`) so only small results come back. The aggregates are"
-        " checked against a recomputation from the history in"
-        " tests/api/test_dashboard_aggregates.py, the figures against brute force in"
-        " tests/store/test_kpis.py.",
+        "How: the step recorder keeps aggregates as it writes each step (`state_stays` and"
+        " their histogram per state, month left and whole days, `stay_days`; the"
+        " participatieladder on `cases` and on each measurement; `case_indicators`:"
+        " activities/aggregates.py, filled for existing data by migrations 0005 and 0007), so"
+        " no query windows over the whole history; covering indexes (migrations 0005 and 0007)"
+        " make the scope's cases, case dates, done and open tasks and the stays index-only"
+        " reads; the throughput per phase walks the histogram in the database (running sums)"
+        " to the buckets its percentiles and target fall in and reads only those buckets'"
+        " stays (exact: the same figures as sorting them all, which took 400 ms); the outcomes'"
+        " percentiles are `percentile_cont`; statistics on a measurement's month let the"
+        " ladder per month hash its months. The aggregates are checked against a"
+        " recomputation from the history in tests/api/test_dashboard_aggregates.py, the"
+        " figures against brute force (numpy) in tests/store/test_kpis.py.",
         "",
         "Over the target: "
         + (
