@@ -67,6 +67,7 @@ from bench.interpreter_bench import PVT1 as PVT1_PATH
 from bench.interpreter_bench import measure as interpreter_measure
 from bench.interpreter_bench import record_plain, record_step
 from traject import devserver
+from traject.config import Settings
 from traject.definition import compile_text
 from traject.store import accounts
 from traject.store.db import make_engine, session_factory, transaction
@@ -77,6 +78,11 @@ from workflows.trajectory import TrajectoryWorkflow
 ROOT = Path(__file__).resolve().parents[1]
 REPORT = Path(__file__).parent / "REPORT-throughput.md"
 BIN = Path(sys.executable).parent
+SANDBOX = (
+    "sandbox with passthrough"
+    if Settings().workflow_sandbox
+    else "**no sandbox** (TRAJECT_WORKFLOW_SANDBOX=off)"
+)
 MUNICIPALITY = "voorbeeldgemeente"
 STEPS = ("aanmelding_bevestigen", "aanwezigheid", "ondertekening")
 FORMS: dict[str, dict[str, Any]] = {
@@ -249,7 +255,11 @@ class Embedded:
 
 
 def clean_env(data: Path, api_port: int, temporal_port: int, ui_port: int) -> dict[str, str]:
+    """Traject's defaults, except the workflow sandbox: TRAJECT_WORKFLOW_SANDBOX=off given to
+    the benchmark measures the worker without it (the report says which)."""
     env = {k: v for k, v in os.environ.items() if not k.startswith("TRAJECT_")}
+    if sandbox := os.environ.get("TRAJECT_WORKFLOW_SANDBOX"):
+        env["TRAJECT_WORKFLOW_SANDBOX"] = sandbox
     env.update(
         TRAJECT_DATA_DIR=str(data),
         TRAJECT_API_PORT=str(api_port),
@@ -743,7 +753,7 @@ def write_report(r: dict[str, Any], args: argparse.Namespace) -> str:
         "Set-up: `traject up` itself, as a child process with a fresh data folder, which runs three",
         "processes: **the API** (create_app with Casework(Traject(...))) under **uvicorn on",
         "loopback** in the `traject up` process itself; **the worker** of worker/main.py (its",
-        "defaults: real StepRecorder on SQLite, sandbox with passthrough, SDK-default workflow",
+        f"defaults: real StepRecorder on SQLite, {SANDBOX}, SDK-default workflow",
         "cache) with the step recorder and the outbox dispatcher, in a child process of its own",
         "(`python -m worker.main`); and the bundled dev server as",
         f"`temporal {r['server_args']}`. CPU and memory are measured for each process on its own.",
