@@ -19,12 +19,14 @@ from __future__ import annotations
 
 from collections import Counter
 from datetime import UTC, date, datetime, timedelta
+from functools import cache
 from itertools import pairwise
 
-from sqlalchemy import delete, func, select, update
+from sqlalchemy import bindparam, delete, func, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.engine import Connection
 from sqlalchemy.orm import Session
+from sqlalchemy.sql.expression import Executable
 
 from traject.definition.model import RecordLadder, Report
 from traject.machine import ActionRun, StateEntered, StateExited
@@ -92,35 +94,41 @@ def whole_days(entered: datetime, left: datetime) -> int:
     return (utc(left) - utc(entered)) // timedelta(days=1)
 
 
+KEY = ("municipality", "definition_version_id", "state", "month", "days")
+
+
+@cache
+def _upsert(dialect_name: str) -> Executable:
+    """Add `stays` to a bucket, making it if it is not there (built once: building it per
+    call cost more than running it)."""
+    if dialect_name == "postgresql":
+        on_pg = postgresql.insert(StayDays)
+        return on_pg.on_conflict_do_update(
+            index_elements=list(KEY), set_={"stays": StayDays.stays + on_pg.excluded.stays}
+        )
+    on_sqlite = sqlite.insert(StayDays)
+    return on_sqlite.on_conflict_do_update(
+        index_elements=list(KEY), set_={"stays": StayDays.stays + on_sqlite.excluded.stays}
+    )
+
+
+EMPTIED = delete(StayDays).where(
+    *(getattr(StayDays, k) == bindparam(f"b_{k}") for k in KEY), StayDays.stays <= 0
+)
+
+
 def count_stays(
     db: Connection, municipality: str, version_id: int, counts: Counter[tuple[str, date, int]]
 ) -> None:
     """Add `counts` ((state, month, days) → stays, may be negative) to the histogram, in key
     order (two steps counting the same buckets cannot deadlock); a bucket that empties goes."""
-    dialect = postgresql if db.dialect.name == "postgresql" else sqlite
-    table = StayDays.__table__
     for (state, month, days), n in sorted(counts.items()):
         if not n:
             continue
-        key = {
-            "municipality": municipality,
-            "definition_version_id": version_id,
-            "state": state,
-            "month": month,
-            "days": days,
-        }
-        insert = dialect.insert(table).values(**key, stays=n)
-        db.execute(
-            insert.on_conflict_do_update(
-                index_elements=list(key), set_={"stays": table.c.stays + insert.excluded.stays}
-            )
-        )
+        key = dict(zip(KEY, (municipality, version_id, state, month, days), strict=True))
+        db.execute(_upsert(db.dialect.name), {**key, "stays": n})
         if n < 0:
-            db.execute(
-                delete(StayDays).where(
-                    *(getattr(StayDays, k) == v for k, v in key.items()), StayDays.stays <= 0
-                )
-            )
+            db.execute(EMPTIED, {f"b_{k}": v for k, v in key.items()})
 
 
 def _follow_version(db: Connection, case: Case) -> None:
@@ -151,6 +159,25 @@ def _follow_version(db: Connection, case: Case) -> None:
     )
 
 
+# the case's latest stay in each of some states, if it is still open; and leaving one
+OPEN_STAYS = select(StateStay.id, StateStay.state, StateStay.entered_at).where(
+    StateStay.id.in_(
+        select(func.max(StateStay.id))
+        .where(
+            StateStay.case_id == bindparam("b_case"),
+            StateStay.state.in_(bindparam("b_states", expanding=True)),
+        )
+        .group_by(StateStay.state)
+    ),
+    StateStay.left_at.is_(None),
+)
+LEAVE = (
+    update(StateStay)
+    .where(StateStay.id == bindparam("b_stay"))
+    .values(left_at=bindparam("b_left"), days=bindparam("b_days"))
+)
+
+
 def _leave_earlier_stays(
     db: Connection, case: Case, record: StepRecord, at: datetime
 ) -> Counter[tuple[str, date, int]]:
@@ -167,19 +194,10 @@ def _leave_earlier_stays(
     left: Counter[tuple[str, date, int]] = Counter()
     if not earlier:
         return left
-    latest = (
-        select(func.max(StateStay.id))
-        .where(StateStay.case_id == case.id, StateStay.state.in_(sorted(earlier)))
-        .group_by(StateStay.state)
-    )
-    still_open = db.execute(
-        select(StateStay.id, StateStay.state, StateStay.entered_at).where(
-            StateStay.id.in_(latest), StateStay.left_at.is_(None)
-        )
-    ).all()
+    still_open = db.execute(OPEN_STAYS, {"b_case": case.id, "b_states": sorted(earlier)}).all()
     for stay_id, state, entered_at in still_open:
         days = whole_days(entered_at, at)
-        db.execute(update(StateStay).where(StateStay.id == stay_id).values(left_at=at, days=days))
+        db.execute(LEAVE, {"b_stay": stay_id, "b_left": at, "b_days": days})
         left[(state, month_of(at), days)] += 1
     return left
 

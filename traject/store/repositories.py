@@ -362,47 +362,44 @@ def book_seat(
     session: Session, municipality: str, workshop: str, case_id: str, key: str, at: datetime
 ) -> WorkshopSeat:
     """A seat in the earliest future session with room; else a place on the waiting list.
-    Sessions are locked while counting (FOR UPDATE on PostgreSQL; SQLite has one writer)."""
+    Sessions are locked while counting (FOR UPDATE on PostgreSQL; SQLite has one writer). Two
+    reads however many sessions are full: the sessions, then their booked seats counted."""
     existing = session.scalar(select(WorkshopSeat).where(WorkshopSeat.key == key))
     if existing is not None:
         return existing
-    sessions = session.scalars(
-        select(WorkshopSession)
+    sessions = session.execute(
+        select(WorkshopSession.id, WorkshopSession.capacity)
         .where(
             WorkshopSession.municipality == municipality,
             WorkshopSession.workshop == workshop,
             WorkshopSession.starts_at > at,
         )
-        .order_by(WorkshopSession.starts_at)
+        .order_by(WorkshopSession.starts_at, WorkshopSession.id)
         .with_for_update()
     ).all()
-    for candidate in sessions:
-        taken = session.scalars(
-            select(WorkshopSeat.id).where(
-                WorkshopSeat.session_id == candidate.id, WorkshopSeat.status == "booked"
+    booked: dict[int | None, int] = {}
+    if sessions:
+        counted = session.execute(
+            select(WorkshopSeat.session_id, func.count())
+            .where(
+                WorkshopSeat.session_id.in_([s.id for s in sessions]),
+                WorkshopSeat.status == "booked",
             )
-        ).all()
-        if len(taken) < candidate.capacity:
-            return insert_once(
-                session,
-                WorkshopSeat,
-                key,
-                session_id=candidate.id,
-                case_id=case_id,
-                workshop=workshop,
-                status="booked",
-                booked_at=at,
-            )
-    return insert_once(
-        session,
-        WorkshopSeat,
-        key,
-        session_id=None,
+            .group_by(WorkshopSeat.session_id)
+        )
+        booked = {session_id: n for session_id, n in counted}
+    room = next((s.id for s in sessions if booked.get(s.id, 0) < s.capacity), None)
+    seat = WorkshopSeat(
+        key=key,
+        session_id=room,
         case_id=case_id,
         workshop=workshop,
-        status="waitlisted",
+        status="booked" if room is not None else "waitlisted",
         booked_at=at,
     )
+    session.add(seat)
+    session.flush()
+    return seat
 
 
 # ---------------------------------------------------------------------------------------- audit
