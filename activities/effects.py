@@ -9,7 +9,7 @@ from __future__ import annotations
 from datetime import date, datetime
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import insert, select
 from sqlalchemy.orm import Session
 
 from traject.definition.compiled import CompiledDefinition
@@ -52,13 +52,16 @@ from workflows.messages import StepRecord
 
 
 class _Step:
-    """One step being written: its session, case, keys and timeline numbering."""
+    """One step being written: its session, case, keys and timeline numbering. Its timeline rows
+    (append-only, never read back in the step) are inserted together at the end, in one
+    statement, rather than as objects of the unit of work."""
 
     def __init__(
         self, session: Session, case: Case, d: CompiledDefinition, record: StepRecord, at: datetime
     ):
         self.session, self.case, self.d, self.record, self.at = session, case, d, record, at
         self.position = 0
+        self.history: list[dict[str, Any]] = []
 
     def key(self, suffix: str) -> str:
         return f"{self.record.workflow_id}:{self.record.sequence}:{suffix}"
@@ -68,17 +71,22 @@ class _Step:
 
     def timeline(self, kind: str, subject: str | None = None, **detail: Any) -> None:
         self.position += 1
-        self.add(
-            TimelineEvent,
-            f"t{self.position}",
-            case_id=self.case.id,
-            seq=self.record.sequence * 1000 + self.position,
-            at=self.at,
-            kind=kind,
-            subject=subject,
-            detail=detail,
-            actor=self.record.actor,
+        self.history.append(
+            {
+                "key": self.key(f"t{self.position}"),
+                "case_id": self.case.id,
+                "seq": self.record.sequence * 1000 + self.position,
+                "at": self.at,
+                "kind": kind,
+                "subject": subject,
+                "detail": detail,
+                "actor": self.record.actor,
+            }
         )
+
+    def write_timeline(self) -> None:
+        if self.history:
+            self.session.execute(insert(TimelineEvent), self.history)
 
     def outbox(
         self, suffix: str, channel: str, template: str, recipient: str, **payload: Any
@@ -124,6 +132,7 @@ def apply(
     if record.status == "cancelled":
         for task in repo.list_tasks(session, case_id=case.id, status="open"):
             task.status = "cancelled"
+    step.write_timeline()
 
 
 def _notes(step: _Step) -> None:
