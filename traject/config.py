@@ -67,7 +67,7 @@ class Settings:
         default_factory=lambda: _env("SECURE_COOKIES", "false").lower() in ("1", "true", "yes")
     )
     # Temporal's workflow sandbox: on unless turned off. Off saves the worker about a fifth of
-    # its CPU (bench/REPORT-throughput.md); the tests always run the workflows in it, so code
+    # its CPU (bench/REPORT.md); the tests always run the workflows in it, so code
     # that is not deterministic is still caught before it ships.
     workflow_sandbox: bool = field(
         default_factory=lambda: (

@@ -72,7 +72,7 @@ class TrajectoryWorkflow:
     @workflow.init
     def __init__(self, params: TrajectoryInput) -> None:
         self.params = params
-        self.machine = Machine(params.definition)
+        self.machine = Machine.of(params.definition)
         carried = params.carried
         self.snapshot = carried.snapshot if carried else None
         self.due: dict[str, datetime | None] = (
@@ -423,7 +423,7 @@ class TrajectoryWorkflow:
 
     def _switch(self, definition: Any) -> None:
         self.params = self.params.model_copy(update={"definition": definition})
-        self.machine = Machine(definition)
+        self.machine = Machine.of(definition)
 
     @workflow.query
     def current(self) -> Snapshot | None:
