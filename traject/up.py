@@ -146,7 +146,8 @@ async def run_worker(
         stopping = asyncio.create_task(stop.wait())
         await asyncio.wait({exited, stopping}, return_when=asyncio.FIRST_COMPLETED)
         if stopping.done():
-            process.terminate()
+            with contextlib.suppress(ProcessLookupError):  # it may have exited just now
+                process.terminate()
             try:
                 await asyncio.wait_for(exited, WORKER_STOP_TIMEOUT)
             except TimeoutError:
