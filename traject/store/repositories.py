@@ -50,18 +50,6 @@ def now() -> datetime:
     return datetime.now(UTC)
 
 
-def insert_once(session: Session, model: type[Row], key: str, **values: Any) -> Row:
-    """The row with this idempotency key: the existing one, or a new one with `values`."""
-    column = model.key  # type: ignore[attr-defined]  # every keyed table has a unique `key`
-    existing = session.scalars(select(model).where(column == key)).first()
-    if existing is not None:
-        return existing
-    row = model(key=key, **values)
-    session.add(row)
-    session.flush()
-    return row
-
-
 # ------------------------------------------------------------------------------- municipalities
 def ensure_municipality(session: Session, slug: str, name: str) -> Municipality:
     found = session.get(Municipality, slug)
