@@ -41,7 +41,7 @@ from traject.store.db import make_engine, session_factory, transaction
 from traject.store.migrate import upgrade
 from worker.main import workflow_runner
 from workflows.messages import CompleteTask, StepRecord, TrajectoryInput
-from workflows.trajectory import RECORD_STEP, TrajectoryWorkflow
+from workflows.trajectory import RECORD_STEP, TrajectoryWorkflow, start_attributes
 
 PVT1 = (Path(__file__).parent / "pvt1_path.yaml").read_text()
 STEPS = (("aanmelding_bevestigen", {}), ("aanwezigheid", {"aanwezig": True}), ("ondertekening", {}))
@@ -59,12 +59,14 @@ async def record_plain(workflow_id: str, step: int, what: str) -> None:
 
 
 async def generic(client: Client, queue: str, definition: CompiledDefinition) -> list[float]:
+    """Started as Traject starts a case (traject/service.py): with its search attributes."""
     case_id = f"case-{uuid.uuid4().hex[:12]}"
     handle = await client.start_workflow(
         TrajectoryWorkflow.run,
         TrajectoryInput(case_id=case_id, definition=definition),
         id=f"trajectory-{case_id}",
         task_queue=queue,
+        search_attributes=start_attributes(definition, {}, datetime.now(UTC).isoformat()),
     )
     return await complete_path(handle, "complete_task")
 

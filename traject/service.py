@@ -15,7 +15,6 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.orm import Session, sessionmaker
 from temporalio.client import Client, WorkflowHandle, WorkflowUpdateFailedError
-from temporalio.common import SearchAttributePair, TypedSearchAttributes
 from temporalio.exceptions import ApplicationError
 from temporalio.service import RPCError
 
@@ -37,7 +36,7 @@ from workflows.messages import (
     TrajectoryInput,
     TrajectoryView,
 )
-from workflows.trajectory import DEFINITION, MUNICIPALITY, VERSION, TrajectoryWorkflow
+from workflows.trajectory import TrajectoryWorkflow, start_attributes
 
 Handle = WorkflowHandle[TrajectoryWorkflow, TrajectoryView]
 CATCH_UP_ATTEMPTS = 20
@@ -115,19 +114,14 @@ class Traject:
             definition=compiled,
             dates={k: v.isoformat() for k, v in (dates or {}).items()},
         )
-        attributes = TypedSearchAttributes(
-            [
-                SearchAttributePair(DEFINITION, compiled.definition),
-                SearchAttributePair(VERSION, compiled.version),
-                SearchAttributePair(MUNICIPALITY, compiled.municipality),
-            ]
-        )
         await self.client.start_workflow(
             TrajectoryWorkflow.run,
             params,
             id=case.workflow_id,
             task_queue=self.task_queue,
-            search_attributes=attributes,
+            search_attributes=start_attributes(
+                compiled, params.dates, datetime.now(UTC).isoformat()
+            ),
         )
         return case
 

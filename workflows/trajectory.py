@@ -16,10 +16,16 @@ from datetime import datetime, timedelta
 from typing import Any
 
 from temporalio import workflow
-from temporalio.common import RetryPolicy, SearchAttributeKey
+from temporalio.common import (
+    RetryPolicy,
+    SearchAttributeKey,
+    SearchAttributePair,
+    TypedSearchAttributes,
+)
 from temporalio.exceptions import ApplicationError
 
 with workflow.unsafe.imports_passed_through():
+    from traject.definition.compiled import CompiledDefinition
     from traject.definition.duration import Duration
     from traject.machine import (
         Machine,
@@ -53,6 +59,34 @@ MUNICIPALITY = SearchAttributeKey.for_keyword("TrajectMunicipality")
 STATE = SearchAttributeKey.for_keyword_list("TrajectState")
 OVERDUE = SearchAttributeKey.for_bool("TrajectOverdue")
 SEARCH_ATTRIBUTES = (DEFINITION, VERSION, MUNICIPALITY, STATE, OVERDUE)
+
+
+def start_attributes(
+    definition: CompiledDefinition, dates: dict[str, str], at: str
+) -> TypedSearchAttributes:
+    """The search attributes a trajectory starts with, the states of its first step included:
+    the start writes the visibility record anyway, so the first step then has nothing to upsert
+    (one history event and one visibility update fewer per trajectory). The workflow computes
+    the first step itself and upserts only if it differs from what these say, so a guess that is
+    wrong costs an upsert, never a wrong attribute. Pure: the same machine the worker runs."""
+    first = Machine.of(definition).start(at, dates).snapshot
+    return TypedSearchAttributes(
+        [
+            SearchAttributePair(DEFINITION, definition.definition),
+            SearchAttributePair(VERSION, definition.version),
+            SearchAttributePair(MUNICIPALITY, definition.municipality),
+            SearchAttributePair(STATE, list(first.active)),
+            SearchAttributePair(OVERDUE, any(t.overdue for t in first.open_tasks.values())),
+        ]
+    )
+
+
+def _started_with() -> tuple[tuple[str, ...], bool] | None:
+    """The (states, overdue) a new trajectory's start set, if it set both (start_attributes)."""
+    attributes = workflow.info().typed_search_attributes
+    states, overdue = attributes.get(STATE), attributes.get(OVERDUE)
+    return None if states is None or overdue is None else (tuple(states), overdue)
+
 
 RECORD_STEP = "record_step"
 RECORD_STEP_RETRY = RetryPolicy(
@@ -89,7 +123,14 @@ class TrajectoryWorkflow:
         # What a migration replaced, until the trajectory moves on: (definition, snapshot, timers).
         self.before_migration: tuple[Any, Snapshot, dict[str, datetime | None]] | None = None
         self.recorded = self.records
-        self.searchable: tuple[tuple[str, ...], bool] | None = None
+        # What the search attributes say now. A continued run upserts on its first step as it
+        # always did (its histories say so); a new one starts with what start_attributes set,
+        # which histories before it never had (None there, so they replay unchanged).
+        self.searchable = None if carried else _started_with()
+        # Histories from before "upsert-on-change" upserted on every step. Asking which kind this
+        # is writes a marker and an upsert of its own the first time, so a trajectory started
+        # with its states (newer than that patch) does not ask.
+        self.on_change_only = self.searchable is not None
         self.manual_now: datetime | None = None
         if params.manual_clock:
             moment = carried.manual_now if carried else params.clock_start
@@ -185,7 +226,9 @@ class TrajectoryWorkflow:
         searchable = (step.snapshot.active, overdue)
         # An upsert is a history event: since "upsert-on-change", only when the values change.
         # Trajectories started before keep upserting on every step, as their histories say.
-        if searchable != self.searchable or not workflow.patched("upsert-on-change"):
+        if searchable != self.searchable or not (
+            self.on_change_only or workflow.patched("upsert-on-change")
+        ):
             self.searchable = searchable
             workflow.upsert_search_attributes(
                 [STATE.value_set(list(step.snapshot.active)), OVERDUE.value_set(overdue)]

@@ -2,7 +2,8 @@
 
     .venv/bin/python -m tests.histories.record SUFFIX
 
-It writes `intake_*_SUFFIX.json` from today's TrajectoryWorkflow next to the histories of earlier
+Each trajectory starts as Traject starts a case (with `start_attributes`). It writes
+`intake_*_SUFFIX.json` from today's TrajectoryWorkflow next to the histories of earlier
 versions (keep those: running trajectories still have them), and `incompatible_extra_timer.json`
 from a variant that sleeps before its first step: replaying that one against today's code must
 fail, which proves the replay test can fail at all.
@@ -35,10 +36,11 @@ from workflows.messages import (
     TrajectoryInput,
     TrajectoryView,
 )
-from workflows.trajectory import SEARCH_ATTRIBUTES, TrajectoryWorkflow
+from workflows.trajectory import SEARCH_ATTRIBUTES, TrajectoryWorkflow, start_attributes
 
 HERE = Path(__file__).parent
 VALID = {"trede": 3, "route": "b1"}
+START = "2025-01-06T09:00:00+00:00"  # the moment start_attributes computes the first step at
 
 
 @workflow.defn(name="Trajectory", sandboxed=False)
@@ -52,18 +54,20 @@ class IncompatibleTrajectory(TrajectoryWorkflow):
 
 
 async def _drive(client: Client, queue: str, name: str, manual: bool) -> WorkflowHandle:
+    params = TrajectoryInput(
+        case_id=f"case-{uuid.uuid4().hex[:12]}",
+        definition=intake(),
+        dates={"registratiedatum": "2025-01-06"},
+        manual_clock=manual,
+        clock_start="2025-01-06T09:00:00+00:00",
+    )
     handle = await client.start_workflow(
         "Trajectory",
-        TrajectoryInput(
-            case_id=f"case-{uuid.uuid4().hex[:12]}",
-            definition=intake(),
-            dates={"registratiedatum": "2025-01-06"},
-            manual_clock=manual,
-            clock_start="2025-01-06T09:00:00+00:00",
-        ),
+        params,
         id=f"replay-{name}-{uuid.uuid4().hex[:6]}",
         task_queue=queue,
         result_type=TrajectoryView,
+        search_attributes=start_attributes(params.definition, params.dates, START),
     )
     await asyncio.sleep(0.5)
     claim = AssignTask(task="intakegesprek", assignee="user:1", actor="user:1")
@@ -83,17 +87,19 @@ async def _drive(client: Client, queue: str, name: str, manual: bool) -> Workflo
 
 async def _drive_termijn(client: Client, queue: str, name: str, manual: bool) -> WorkflowHandle:
     """A termijn suspended, resumed, extended and expired (escalation), then met."""
+    params = TrajectoryInput(
+        case_id=f"case-{uuid.uuid4().hex[:12]}",
+        definition=compile_text(BESLISTERMIJN, "beslistermijn.yaml"),
+        manual_clock=True,
+        clock_start="2025-03-03T09:00:00+00:00",
+    )
     handle = await client.start_workflow(
         "Trajectory",
-        TrajectoryInput(
-            case_id=f"case-{uuid.uuid4().hex[:12]}",
-            definition=compile_text(BESLISTERMIJN, "beslistermijn.yaml"),
-            manual_clock=True,
-            clock_start="2025-03-03T09:00:00+00:00",
-        ),
+        params,
         id=f"replay-{name}-{uuid.uuid4().hex[:6]}",
         task_queue=queue,
         result_type=TrajectoryView,
+        search_attributes=start_attributes(params.definition, params.dates, START),
     )
     await asyncio.sleep(0.5)
     for change, length in (("suspend", None), ("resume", None), ("extend", "P3D")):

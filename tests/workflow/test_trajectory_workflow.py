@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 import asyncio
+import json
 import uuid
 from datetime import UTC, datetime
+from typing import Any
 
 import pytest
 from temporalio.client import Client, WorkflowHandle, WorkflowUpdateFailedError
@@ -21,7 +23,15 @@ from workflows.messages import (
     TrajectoryInput,
     TrajectoryView,
 )
-from workflows.trajectory import DEFINITION, MUNICIPALITY, STATE, VERSION, TrajectoryWorkflow
+from workflows.trajectory import (
+    DEFINITION,
+    MUNICIPALITY,
+    OVERDUE,
+    STATE,
+    VERSION,
+    TrajectoryWorkflow,
+    start_attributes,
+)
 
 Handle = WorkflowHandle[TrajectoryWorkflow, TrajectoryView]
 VALID = {"trede": 2, "route": "b1"}
@@ -36,17 +46,18 @@ def worker(client: Client, task_queue: str, recorder: Recorder) -> Worker:
     )
 
 
-async def start(client: Client, task_queue: str, **extra: object) -> Handle:
+async def start(
+    client: Client,
+    task_queue: str,
+    attributes: TypedSearchAttributes | None = None,
+    **extra: object,
+) -> Handle:
+    """Started as Traject starts a case (start_attributes), unless `attributes` says otherwise."""
     d = intake()
     case_id = f"case-{uuid.uuid4().hex[:12]}"
     params = TrajectoryInput(case_id=case_id, definition=d, **extra)  # type: ignore[arg-type]
-    attributes = TypedSearchAttributes(
-        [
-            SearchAttributePair(DEFINITION, d.definition),
-            SearchAttributePair(VERSION, d.version),
-            SearchAttributePair(MUNICIPALITY, d.municipality),
-        ]
-    )
+    if attributes is None:
+        attributes = start_attributes(d, params.dates, datetime.now(UTC).isoformat())
     handle = await client.start_workflow(
         TrajectoryWorkflow.run,
         params,
@@ -138,6 +149,84 @@ async def test_the_same_update_id_is_applied_once(
             if e.kind == "task_closed" and e.task == "intakegesprek"
         ]
         assert len(completions) == 1
+
+
+def upserts(events: list[Any]) -> list[dict[str, list[str]]]:
+    """What each search attribute upsert of a history set (decoded keyword lists, by name)."""
+    return [
+        {
+            name: json.loads(payload.data)
+            for name, payload in e.upsert_workflow_search_attributes_event_attributes.search_attributes.indexed_fields.items()
+        }
+        for e in events
+        if e.HasField("upsert_workflow_search_attributes_event_attributes")
+    ]
+
+
+async def test_a_trajectory_started_with_its_states_upserts_only_when_they_change(
+    client: Client, task_queue: str, recorder: Recorder
+) -> None:
+    """Traject starts a case with the states of its first step as search attributes, so that
+    step upserts nothing; every later change of state does, and asks for no patch marker."""
+    async with worker(client, task_queue, recorder):
+        handle = await start(client, task_queue, manual_clock=True)
+        await settled_history_length(handle)
+        events = list((await handle.fetch_history()).events)
+        assert upserts(events) == [], "the first step's states were set by the start"
+        assert not [
+            e
+            for e in events
+            if e.HasField("marker_recorded_event_attributes")
+            and e.marker_recorded_event_attributes.marker_name == "core_patch"
+        ]
+        described = await handle.describe()
+        assert described.typed_search_attributes.get(STATE) == ["intake"]
+        assert described.typed_search_attributes.get(OVERDUE) is False
+
+        await complete(handle, "intakegesprek", VALID)
+        await handle.execute_update(
+            TrajectoryWorkflow.record_ladder, RecordLadder(step=3, actor="km-1")
+        )  # a step that changes no state: nothing to upsert, no marker
+        events = list((await handle.fetch_history()).events)
+        assert [u.get("TrajectState") for u in upserts(events)] == [["plan"]]
+        assert not [
+            e
+            for e in events
+            if e.HasField("marker_recorded_event_attributes")
+            and e.marker_recorded_event_attributes.marker_name == "core_patch"
+        ]
+        described = await handle.describe()
+        assert described.typed_search_attributes.get(STATE) == ["plan"]
+
+
+async def test_a_trajectory_started_without_its_states_upserts_them_on_its_first_step(
+    client: Client, task_queue: str, recorder: Recorder
+) -> None:
+    """A start that sets only the case's definition (as Traject did before start_attributes,
+    and as a guess that turns out wrong does): the first step upserts the states itself."""
+    d = intake()
+    only_definition = TypedSearchAttributes(
+        [
+            SearchAttributePair(DEFINITION, d.definition),
+            SearchAttributePair(VERSION, d.version),
+            SearchAttributePair(MUNICIPALITY, d.municipality),
+        ]
+    )
+    wrong = TypedSearchAttributes(
+        [
+            *only_definition,
+            SearchAttributePair(STATE, ["plan"]),
+            SearchAttributePair(OVERDUE, False),
+        ]
+    )
+    async with worker(client, task_queue, recorder):
+        for attributes in (only_definition, wrong):
+            handle = await start(client, task_queue, attributes, manual_clock=True)
+            await settled_history_length(handle)
+            events = list((await handle.fetch_history()).events)
+            assert [u.get("TrajectState") for u in upserts(events)] == [["intake"]]
+            described = await handle.describe()
+            assert described.typed_search_attributes.get(STATE) == ["intake"]
 
 
 async def test_durable_timers_remind_mark_overdue_and_escalate_once(
