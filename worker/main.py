@@ -18,7 +18,7 @@ import structlog
 from prometheus_client import start_http_server
 from temporalio.client import Client
 from temporalio.worker import UnsandboxedWorkflowRunner, Worker, WorkflowRunner
-from temporalio.worker.workflow_sandbox import SandboxedWorkflowRunner, SandboxRestrictions
+from temporalio.worker.workflow_sandbox import SandboxRestrictions
 
 from activities.outbox import FileNotifier, dispatch
 from activities.record import StepRecorder
@@ -26,6 +26,7 @@ from traject import logs, metrics
 from traject.codec import EncryptionCodec, data_converter, local_keys, parse_keys
 from traject.config import Settings
 from traject.store.db import make_engine, session_factory
+from worker.sandbox import CompiledOnceSandbox
 from workflows.trajectory import TrajectoryWorkflow
 
 log = structlog.get_logger()
@@ -56,7 +57,7 @@ def workflow_runner(sandbox: bool = True) -> WorkflowRunner:
     them at run time, which the tests do instead (they always use the sandbox)."""
     if not sandbox:
         return UnsandboxedWorkflowRunner()
-    return SandboxedWorkflowRunner(
+    return CompiledOnceSandbox(
         restrictions=SandboxRestrictions.default.with_passthrough_modules("workflows", "bench")
     )
 
