@@ -50,18 +50,27 @@ class FileNotifier:
 def dispatch(sessions: sessionmaker[Session], notifier: Notifier, limit: int = 50) -> int:
     """Send up to `limit` unsent messages; returns how many were sent."""
     sent = 0
-    with transaction(sessions) as session:
+    with transaction(sessions) as session, session.no_autoflush:
+        # Everything read first, the messages marked sent at the commit: on SQLite the store's
+        # one write lock is then held for those updates only, not while the files are written.
         messages = session.scalars(
             select(OutboxMessage)
             .where(OutboxMessage.sent_at.is_(None))
             .order_by(OutboxMessage.id)
             .limit(limit)
         ).all()
+        names: dict[str, str] = {
+            case_id: first_name
+            for case_id, first_name in session.execute(
+                select(CasePerson.case_id, CasePerson.first_name).where(
+                    CasePerson.case_id.in_({m.case_id for m in messages})
+                )
+            )
+        }
         for message in messages:
-            person = session.get(CasePerson, message.case_id)
             message.attempts += 1
             try:
-                notifier.send(message, person.first_name if person else None)
+                notifier.send(message, names.get(message.case_id))
             except OSError as error:
                 message.last_error = str(error)[:500]
                 log.warning("message_not_sent", case_id=message.case_id, template=message.template)

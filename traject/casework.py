@@ -215,7 +215,6 @@ class Casework:
             dates = {d.name: d.value for d in repo.case_dates(session, case.id)}
             refs = {t.assignee or "" for t in tasks} | {t.completed_by or "" for t in tasks}
             refs |= {e.actor or "" for e in timeline.items}
-            repo.audit(session, case.municipality, user.ref, "case_read", case.id)
             compiled = repo.compiled_of(version)
             today = datetime.now(UTC).date()
             termijnen = [
@@ -226,14 +225,17 @@ class Casework:
                 )
                 for row in queries.case_termijnen(session, case.id)
             ]
+            names = queries.user_names(session, refs)
+            # last: on SQLite a write holds the store's one write lock until the commit
+            repo.audit(session, case.municipality, user.ref, "case_read", case.id)
             return CaseDetail(
                 case=case,
                 person=person,
-                definition=repo.compiled_of(version),
+                definition=compiled,
                 tasks=tasks,
                 timeline=timeline,
                 dates=dates,
-                names=queries.user_names(session, refs),
+                names=names,
                 termijnen=termijnen,
             )
 
@@ -243,13 +245,14 @@ class Casework:
             case = repo.get_case(session, task.case_id)
             version = repo.version_of(session, case)
             person = Person.of(session.get(CasePerson, case.id), user)
+            names = queries.user_names(session, {task.assignee or "", task.completed_by or ""})
             repo.audit(session, case.municipality, user.ref, "task_read", case.id, task=task.id)
             return TaskDetail(
                 task=task,
                 case=case,
                 person=person,
                 definition=repo.compiled_of(version),
-                names=queries.user_names(session, {task.assignee or "", task.completed_by or ""}),
+                names=names,
             )
 
     def audit_log(
