@@ -32,7 +32,7 @@ from temporalio.worker import Worker
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from activities.record import StepRecorder
-from bench.handwritten import HandwrittenPvt1
+from bench.handwritten import HandwrittenPvt1, HandwrittenPvt1Indexed
 from traject import devserver
 from traject.definition import CompiledDefinition, compile_text
 from traject.service import Traject
@@ -75,6 +75,21 @@ async def handwritten(client: Client, queue: str) -> list[float]:
     case_id = f"case-{uuid.uuid4().hex[:12]}"
     handle = await client.start_workflow(
         HandwrittenPvt1.run, case_id, id=f"hand-{case_id}", task_queue=queue
+    )
+    return await complete_path(handle, "complete_task")
+
+
+async def handwritten_indexed(
+    client: Client, queue: str, definition: CompiledDefinition
+) -> list[float]:
+    """The hand-written path keeping the search attributes as Traject does (started as `generic`)."""
+    case_id = f"case-{uuid.uuid4().hex[:12]}"
+    handle = await client.start_workflow(
+        HandwrittenPvt1Indexed.run,
+        case_id,
+        id=f"hand-indexed-{case_id}",
+        task_queue=queue,
+        search_attributes=start_attributes(definition, {}, datetime.now(UTC).isoformat()),
     )
     return await complete_path(handle, "complete_task")
 
@@ -178,12 +193,12 @@ async def main(args: argparse.Namespace) -> None:
             async with Worker(
                 client,
                 task_queue=queue,
-                workflows=[TrajectoryWorkflow, HandwrittenPvt1],
+                workflows=[TrajectoryWorkflow, HandwrittenPvt1, HandwrittenPvt1Indexed],
                 workflow_runner=workflow_runner(),
                 activities=[record_step, record_plain],
                 max_concurrent_workflow_tasks=50,
             ):
-                results = await measure(client, queue, definition, args)
+                results = await measure(client, queue, definition, args, indexed=True)
             store = await with_store(client, definition, Path(tmp), args.unloaded)
             results["store_p50"], results["store_p99"] = (
                 percentile(store, 50),
@@ -196,42 +211,53 @@ async def main(args: argparse.Namespace) -> None:
 
 
 async def measure(
-    client: Client, queue: str, definition: CompiledDefinition, args: argparse.Namespace
+    client: Client,
+    queue: str,
+    definition: CompiledDefinition,
+    args: argparse.Namespace,
+    indexed: bool = False,
 ) -> dict[str, float]:
-    def run_generic() -> Awaitable[list[float]]:
-        return generic(client, queue, definition)
-
-    def run_hand() -> Awaitable[list[float]]:
-        return handwritten(client, queue)
-
-    await load(run_generic, 20, args.concurrency)  # warm-up: imports, caches, server
-    await load(run_hand, 20, args.concurrency)
+    """Trajectories/s of each variant, in alternating rounds, and their unloaded round trips;
+    with `indexed`, also the hand-written path keeping Traject's search attributes (whose worker
+    must register HandwrittenPvt1Indexed)."""
+    runs: dict[str, Callable[[], Awaitable[list[float]]]] = {
+        "generic": lambda: generic(client, queue, definition),
+        "hand": lambda: handwritten(client, queue),
+    }
+    if indexed:
+        runs["indexed"] = lambda: handwritten_indexed(client, queue, definition)
+    for run in runs.values():  # warm-up: imports, caches, server
+        await load(run, 20, args.concurrency)
     rounds = 3
     per_round = args.trajectories // rounds
-    rates: dict[str, list[float]] = {"generic": [], "hand": []}
-    for _ in range(rounds):  # alternate so drift in the machine hits both alike
-        rates["generic"].append((await load(run_generic, per_round, args.concurrency))[0])
-        rates["hand"].append((await load(run_hand, per_round, args.concurrency))[0])
-    unloaded_generic: list[float] = []
-    unloaded_hand: list[float] = []
+    rates: dict[str, list[float]] = {name: [] for name in runs}
+    for _ in range(rounds):  # alternate so drift in the machine hits all alike
+        for name, run in runs.items():
+            rates[name].append((await load(run, per_round, args.concurrency))[0])
+    unloaded: dict[str, list[float]] = {name: [] for name in runs}
     for _ in range(args.unloaded):
-        unloaded_generic += await run_generic()
-        unloaded_hand += await run_hand()
+        for name, run in runs.items():
+            unloaded[name] += await run()
     generic_rate, hand_rate = statistics.median(rates["generic"]), statistics.median(rates["hand"])
-    return {
+    results = {
         "generic_rate": generic_rate,
         "hand_rate": hand_rate,
         "ratio_time": hand_rate / generic_rate,
-        "generic_p50": percentile(unloaded_generic, 50),
-        "generic_p99": percentile(unloaded_generic, 99),
-        "hand_p50": percentile(unloaded_hand, 50),
-        "hand_p99": percentile(unloaded_hand, 99),
-        "samples": float(len(unloaded_generic)),
+        "generic_p50": percentile(unloaded["generic"], 50),
+        "generic_p99": percentile(unloaded["generic"], 99),
+        "hand_p50": percentile(unloaded["hand"], 50),
+        "hand_p99": percentile(unloaded["hand"], 99),
+        "samples": float(len(unloaded["generic"])),
     }
+    if indexed:
+        results["indexed_rate"] = statistics.median(rates["indexed"])
+        results["indexed_p50"] = percentile(unloaded["indexed"], 50)
+    return results
 
 
 def write_report(r: dict[str, float], args: argparse.Namespace) -> None:
-    verdict_ratio = "met" if r["ratio_time"] <= 1.3 else "MISSED"
+    speed = 1 / r["ratio_time"]
+    verdict_ratio = "met" if speed >= 1.0 else "MISSED"
     verdict_rt = "met" if r["generic_p50"] < 100 and r["generic_p99"] < 500 else "MISSED"
     text = f"""# Benchmark: generic interpreter vs hand-written workflow (PVT1 path)
 
@@ -245,16 +271,22 @@ Command: `.venv/bin/python bench/interpreter_bench.py --trajectories {args.traje
 | figure | generic interpreter | hand-written | target |
 |---|---|---|---|
 | trajectories/s (median of rounds) | {r["generic_rate"]:.1f} | {r["hand_rate"]:.1f} | |
-| time per trajectory, generic ÷ hand-written | **{r["ratio_time"]:.2f}×** | 1.00× | ≤ 1.3× — {verdict_ratio} |
+| speed, generic ÷ hand-written (issue 9) | **{speed:.2f}** | 1.00 | ≥ 1.0 — {verdict_ratio} |
+| time per trajectory, generic ÷ hand-written | {r["ratio_time"]:.2f}× | 1.00× | |
+| hand-written keeping Traject's search attributes: trajectories/s | {r["indexed_rate"]:.1f} | | |
+| speed, generic ÷ that hand-written | {r["generic_rate"] / r["indexed_rate"]:.2f} | | |
 | unloaded task round trip p50 | {r["generic_p50"]:.1f} ms | {r["hand_p50"]:.1f} ms | < 100 ms — {verdict_rt} |
 | unloaded task round trip p99 | {r["generic_p99"]:.1f} ms | {r["hand_p99"]:.1f} ms | < 500 ms |
 | task completion through the service, real store (SQLite) p50 | {r["store_p50"]:.1f} ms | | < 100 ms |
 | task completion through the service, real store (SQLite) p99 | {r["store_p99"]:.1f} ms | | < 500 ms |
 
 Unloaded round trips: {int(r["samples"])} task completions per variant, one trajectory at a time.
-Why the interpreter keeps up: one local activity per step (all effects of a step written in one
-transaction) and one durable wake-up for the earliest timer, so a human step costs the same workflow
-tasks as the hand-written code.
+Both run one local activity per step and one workflow task per human step; the interpreter arms
+one durable wake-up for the earliest timer (the hand-written code one timer per task). What the
+interpreter does on top: it keeps the search attributes ops find cases by (started with the
+states of the first step, `TrajectState` upserted on each later change of state: three upserts
+on this path, each a history event and a visibility update for the server), carries the compiled
+definition in its input (4 KB here) and answers each update with the case's view.
 """
     REPORT.write_text(text)
     print(text)

@@ -77,6 +77,7 @@ from workflows.trajectory import TrajectoryWorkflow
 
 ROOT = Path(__file__).resolve().parents[1]
 REPORT = Path(__file__).parent / "REPORT-throughput.md"
+LOCKTRACE = Path(__file__).parent / "locktrace"  # its sitecustomize, with --lock-stats
 BIN = Path(sys.executable).parent
 SANDBOX = (
     "sandbox with passthrough"
@@ -254,10 +255,18 @@ class Embedded:
         return f"sqlite:///{self.data / 'traject.db'}"
 
 
-def clean_env(data: Path, api_port: int, temporal_port: int, ui_port: int) -> dict[str, str]:
+def clean_env(
+    data: Path, api_port: int, temporal_port: int, ui_port: int, lock_stats: bool = False
+) -> dict[str, str]:
     """Traject's defaults, except the workflow sandbox: TRAJECT_WORKFLOW_SANDBOX=off given to
-    the benchmark measures the worker without it (the report says which)."""
+    the benchmark measures the worker without it (the report says which). With `lock_stats`,
+    bench/locktrace traces SQLite's write lock in each process (a diagnostic)."""
     env = {k: v for k, v in os.environ.items() if not k.startswith("TRAJECT_")}
+    if lock_stats:
+        env["PYTHONPATH"] = os.pathsep.join(
+            p for p in (str(LOCKTRACE), env.get("PYTHONPATH", "")) if p
+        )
+        env["TRAJECT_BENCH_LOCKTRACE"] = str(data / "locktrace")
     if sandbox := os.environ.get("TRAJECT_WORKFLOW_SANDBOX"):
         env["TRAJECT_WORKFLOW_SANDBOX"] = sandbox
     env.update(
@@ -271,13 +280,13 @@ def clean_env(data: Path, api_port: int, temporal_port: int, ui_port: int) -> di
     return env
 
 
-async def start_embedded(data: Path) -> Embedded:
+async def start_embedded(data: Path, lock_stats: bool = False) -> Embedded:
     api_port, temporal_port, ui_port = free_port(), free_port(3), free_port()
     log = (data / "up.log").open("ab")
     process = subprocess.Popen(
         [str(BIN / "traject"), "up"],
         cwd=ROOT,
-        env=clean_env(data, api_port, temporal_port, ui_port),
+        env=clean_env(data, api_port, temporal_port, ui_port, lock_stats),
         stdout=log,
         stderr=subprocess.STDOUT,
     )
@@ -633,7 +642,7 @@ def store_check(database_url: str) -> dict[str, int]:
 async def run(args: argparse.Namespace) -> dict[str, Any]:
     data = Path(tempfile.mkdtemp(prefix="traject-throughput-"))
     results: dict[str, Any] = {"machine": machine(), "data": str(data)}
-    embedded = await start_embedded(data)
+    embedded = await start_embedded(data, args.lock_stats)
     results["server_args"] = " ".join(  # what traject up passes (traject/up.py)
         devserver.dev_server_args(
             Path("<data>/temporal.db"),
@@ -644,74 +653,124 @@ async def run(args: argparse.Namespace) -> dict[str, Any]:
     )
     procs = embedded.procs
     try:
-        token = make_token(embedded.database_url)
-        http = httpx.AsyncClient(
-            base_url=f"http://127.0.0.1:{embedded.api_port}",
-            headers={"Authorization": f"Bearer {token}"},
-            timeout=120,
-            limits=httpx.Limits(max_connections=args.concurrency + 5),
-        )
-        async with http:
-            results["rss_idle"] = {p.name: p.rss() for p in procs}
-            print("warm-up: 20 trajectories")
-            await drive(http, 20, args.concurrency, Tally())
-            results["rss_warm"] = {p.name: p.rss() for p in procs}
-            if args.baseline:
-                print(f"hand-written baseline (before): {args.baseline} per variant")
-                results["baseline_before"] = await baseline(
-                    embedded.temporal_port, args.baseline, args.concurrency
-                )
-            print(f"unloaded: {args.unloaded} trajectories, one client")
-            unloaded = Tally()
-            await drive(http, args.unloaded, 1, unloaded)
-            results["unloaded"] = unloaded
+        try:
+            token = make_token(embedded.database_url)
+            http = httpx.AsyncClient(
+                base_url=f"http://127.0.0.1:{embedded.api_port}",
+                headers={"Authorization": f"Bearer {token}"},
+                timeout=120,
+                limits=httpx.Limits(max_connections=args.concurrency + 5),
+            )
+            async with http:
+                results["rss_idle"] = {p.name: p.rss() for p in procs}
+                print("warm-up: 20 trajectories")
+                await drive(http, 20, args.concurrency, Tally())
+                results["rss_warm"] = {p.name: p.rss() for p in procs}
+                if args.baseline:
+                    print(f"hand-written baseline (before): {args.baseline} per variant")
+                    results["baseline_before"] = await baseline(
+                        embedded.temporal_port, args.baseline, args.concurrency
+                    )
+                print(f"unloaded: {args.unloaded} trajectories, one client")
+                unloaded = Tally()
+                await drive(http, args.unloaded, 1, unloaded)
+                results["unloaded"] = unloaded
 
-            print(f"loaded: {args.n} trajectories, {args.concurrency} at a time")
-            loaded = Tally()
-            cpu_before = {p.name: p.cpu() for p in procs}
-            own_cpu_before = time.process_time()
-            busy_before = machine_busy()
-            for p in procs:
-                p.peak_rss = 0.0
-            sampler = asyncio.create_task(sample_memory(procs))
-            load_done = asyncio.Event()
-            profiler = None
-            if args.profile:
-                profiled = [embedded.api, embedded.worker]
-                profiler = asyncio.create_task(
-                    profile_load(profiled, args.profile, data, loaded, args.n, load_done)
-                )
-            started = time.perf_counter()
-            wall = await drive(http, args.n, args.concurrency, loaded, progress=True)
-            load_done.set()
-            sampler.cancel()
-            results["loaded"] = loaded
-            results["wall"] = wall
-            results["started"] = started
-            results["cpu"] = {p.name: p.cpu() - cpu_before[p.name] for p in procs}
-            results["cpu"][CLIENT] = time.process_time() - own_cpu_before
-            results["cpu_other"] = machine_busy() - busy_before - sum(results["cpu"].values())
-            results["rss_peak"] = {p.name: p.peak_rss for p in procs}
-            results["rss_end"] = {p.name: p.rss() for p in procs}
-            results["worker_restarted"] = not still_running(embedded)
-            if profiler is not None:
-                results["profiles"] = await profiler
-            if args.baseline:
-                print(f"hand-written baseline (after): {args.baseline} per variant")
-                results["baseline_after"] = await baseline(
-                    embedded.temporal_port, args.baseline, args.concurrency
-                )
-        results["store"] = store_check(embedded.database_url)
+                print(f"loaded: {args.n} trajectories, {args.concurrency} at a time")
+                loaded = Tally()
+                cpu_before = {p.name: p.cpu() for p in procs}
+                own_cpu_before = time.process_time()
+                busy_before = machine_busy()
+                for p in procs:
+                    p.peak_rss = 0.0
+                sampler = asyncio.create_task(sample_memory(procs))
+                load_done = asyncio.Event()
+                profiler = None
+                if args.profile:
+                    profiled = [embedded.api, embedded.worker]
+                    profiler = asyncio.create_task(
+                        profile_load(profiled, args.profile, data, loaded, args.n, load_done)
+                    )
+                started = time.perf_counter()
+                load_window = [time.time()]
+                wall = await drive(http, args.n, args.concurrency, loaded, progress=True)
+                load_window.append(time.time())
+                load_done.set()
+                sampler.cancel()
+                results["loaded"] = loaded
+                results["wall"] = wall
+                results["started"] = started
+                results["cpu"] = {p.name: p.cpu() - cpu_before[p.name] for p in procs}
+                results["cpu"][CLIENT] = time.process_time() - own_cpu_before
+                results["cpu_other"] = machine_busy() - busy_before - sum(results["cpu"].values())
+                results["rss_peak"] = {p.name: p.peak_rss for p in procs}
+                results["rss_end"] = {p.name: p.rss() for p in procs}
+                results["worker_restarted"] = not still_running(embedded)
+                if profiler is not None:
+                    results["profiles"] = await profiler
+                if args.baseline:
+                    print(f"hand-written baseline (after): {args.baseline} per variant")
+                    results["baseline_after"] = await baseline(
+                        embedded.temporal_port, args.baseline, args.concurrency
+                    )
+            results["store"] = store_check(embedded.database_url)
+        finally:
+            stop_embedded(embedded)
+        if args.lock_stats:
+            results["locks"] = lock_stats(data / "locktrace", embedded, *load_window)
         results["db_bytes"] = sum(
             f.stat().st_size for f in data.iterdir() if f.name.startswith("temporal.db")
         )
     finally:
-        stop_embedded(embedded)
         if args.keep:
             print(f"kept {data}")
         else:
             shutil.rmtree(data, ignore_errors=True)
     return results
+
+
+def lock_stats(folder: Path, embedded: Embedded, start: float, end: float) -> dict[str, Any]:
+    """What bench/locktrace recorded of each process's transactions that wrote, during the
+    load: how long their first write waited for SQLite's write lock, how long they held it."""
+    names = {embedded.api.pid: API, embedded.worker.pid: WORKER}
+    found: dict[str, Any] = {}
+    for trace in sorted(folder.glob("*.tsv")) if folder.exists() else []:
+        name = names.get(int(trace.stem))
+        if name is None:
+            continue
+        rows = [tuple(map(float, line.split("\t"))) for line in trace.read_text().splitlines()]
+        rows = [r for r in rows if start <= r[0] <= end]
+        if rows:
+            waits, holds = [r[1] for r in rows], [r[2] for r in rows]
+            found[name] = {"n": len(rows), "waits": waits, "holds": holds}
+    return {"wall": end - start, "processes": found}
+
+
+def lock_section(locks: dict[str, Any]) -> list[str]:
+    lines = [
+        "## SQLite's write lock during the load (--lock-stats)",
+        "",
+        "Per transaction that wrote to the store: the wait is its first write's time (busy",
+        "waits for the lock included), the hold from then to its commit. SQLite lets one",
+        "transaction write at a time, so the holds of both processes add up to how long the",
+        "lock was taken (bench/locktrace; its own cost is a few µs a statement).",
+        "",
+        "| process | transactions that wrote | wait p50 / p90 / p99 | hold p50 / p90 / p99 "
+        "| held, share of the load's wall time |",
+        "|---|---:|---:|---:|---:|",
+    ]
+    total = 0.0
+    for name, p in locks["processes"].items():
+        w = [percentile(p["waits"], q) for q in (50, 90, 99)]
+        h = [percentile(p["holds"], q) for q in (50, 90, 99)]
+        held = sum(p["holds"])
+        total += held
+        lines.append(
+            f"| {name} | {p['n']:,} | {w[0]:.1f} / {w[1]:.1f} / {w[2]:.1f} ms "
+            f"| {h[0]:.1f} / {h[1]:.1f} / {h[2]:.1f} ms | {held / locks['wall']:.0%} |"
+        )
+    lines += [f"| both | | | | {total / locks['wall']:.0%} |", ""]
+    return lines
 
 
 # ------------------------------------------------------------------------------ the report
@@ -895,6 +954,8 @@ def write_report(r: dict[str, Any], args: argparse.Namespace) -> str:
         f"Temporal database file(s): {r['db_bytes'] / 1024 / 1024:.0f} MiB.",
         "",
     ]
+    if "locks" in r:
+        lines += lock_section(r["locks"])
     for name, sampled in r.get("profiles", {}).items():
         lines += profile_section(name, sampled)
     text = "\n".join(lines)
@@ -951,6 +1012,11 @@ def main() -> None:
         "--report", type=Path, default=REPORT, help=f"where to write it (default {REPORT})"
     )
     parser.add_argument("--keep", action="store_true", help="keep the data folder")
+    parser.add_argument(
+        "--lock-stats",
+        action="store_true",
+        help="trace SQLite's write lock in the API and the worker (bench/locktrace)",
+    )
     args = parser.parse_args()
     results = asyncio.run(run(args))
     print(write_report(results, args))
