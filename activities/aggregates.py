@@ -18,6 +18,7 @@ rules.
 from __future__ import annotations
 
 from collections import Counter
+from collections.abc import Callable
 from datetime import UTC, date, datetime, timedelta
 from functools import cache
 from itertools import pairwise
@@ -41,15 +42,18 @@ FACTS = {
 }
 
 
-def apply(session: Session, case: Case, record: StepRecord, at: datetime) -> None:
-    """Keep the aggregates for one step. Costs a read for the stays it leaves and an update per
-    stay left (the step's own rows are added, not looked for), an upsert per histogram bucket,
-    a read for a ladder measurement and one for a fact."""
+def apply(session: Session, case: Case, record: StepRecord, at: datetime) -> Callable[[], None]:
+    """Keep the aggregates for one step: read now, write when the returned call is made, last
+    in the step's transaction (on SQLite a write holds the store's one write lock until the
+    commit). Costs a read for the stays it leaves and an update per stay left (the step's own
+    rows are added, not looked for), an upsert per histogram bucket, a read for a ladder
+    measurement and one for a fact. Run with the session's autoflush off (see effects.apply)."""
     db = session.connection()  # plain statements on older rows: no flush of the step's rows
     if record.definition_version is not None:  # migrated: the stays follow the case's version
         _follow_version(db, case)
-    left = _leave_earlier_stays(db, case, record, at)
+    left, leave = _leave_earlier_stays(db, case, record, at)
     stays: dict[str, StateStay] = {}  # state → its stay entered in this step (the latest)
+    indicators: dict[str, CaseIndicator] = {}  # the case's row of facts, if this step made it
     measured = record.ladder is not None
     for effect in record.effects:
         if isinstance(effect, StateEntered):
@@ -61,7 +65,7 @@ def apply(session: Session, case: Case, record: StepRecord, at: datetime) -> Non
                 entered_at=at,
             )
             session.add(stays[effect.state])
-            _fact(session, case, "state_entered", effect.state, at)
+            _fact(session, case, "state_entered", effect.state, at, indicators)
         elif isinstance(effect, StateExited) and effect.state in stays:
             stay = stays[effect.state]
             if stay.left_at is None:  # entered and left in this step: no day long
@@ -69,14 +73,21 @@ def apply(session: Session, case: Case, record: StepRecord, at: datetime) -> Non
                 left[(effect.state, month_of(at), 0)] += 1
         elif isinstance(effect, ActionRun):
             if isinstance(effect.action, Report):
-                _fact(session, case, "reported", effect.action.indicator, at)
+                _fact(session, case, "reported", effect.action.indicator, at, indicators)
             measured = measured or (
                 isinstance(effect.action, RecordLadder) and isinstance(effect.value, int)
             )
-    if left:
-        count_stays(db, case.municipality, case.definition_version_id, left)
     if measured:
+        session.flush()  # the measurements this step made are chained with the earlier ones
         _ladder(session, case)
+
+    def write() -> None:
+        if leave:
+            db.execute(LEAVE, leave)
+        if left:
+            count_stays(db, case.municipality, case.definition_version_id, left)
+
+    return write
 
 
 def utc(moment: datetime) -> datetime:
@@ -180,10 +191,11 @@ LEAVE = (
 
 def _leave_earlier_stays(
     db: Connection, case: Case, record: StepRecord, at: datetime
-) -> Counter[tuple[str, date, int]]:
+) -> tuple[Counter[tuple[str, date, int]], list[dict[str, object]]]:
     """The states this step leaves before (re-)entering them: their latest stay, entered in an
     earlier step, is left now if it is still open (a second exit finds it closed). Run before
-    this step's stays exist in the database. Gives the stays left, as histogram counts."""
+    this step's stays exist in the database. Gives the stays left, as histogram counts, and
+    the parameters of the LEAVE statements that close them."""
     entered: set[str] = set()
     earlier: set[str] = set()
     for effect in record.effects:
@@ -192,23 +204,31 @@ def _leave_earlier_stays(
         elif isinstance(effect, StateExited) and effect.state not in entered:
             earlier.add(effect.state)
     left: Counter[tuple[str, date, int]] = Counter()
+    leave: list[dict[str, object]] = []
     if not earlier:
-        return left
+        return left, leave
     still_open = db.execute(OPEN_STAYS, {"b_case": case.id, "b_states": sorted(earlier)}).all()
     for stay_id, state, entered_at in still_open:
         days = whole_days(entered_at, at)
-        db.execute(LEAVE, {"b_stay": stay_id, "b_left": at, "b_days": days})
+        leave.append({"b_stay": stay_id, "b_left": at, "b_days": days})
         left[(state, month_of(at), days)] += 1
-    return left
+    return left, leave
 
 
-def _fact(session: Session, case: Case, kind: str, subject: str, at: datetime) -> None:
+def _fact(
+    session: Session,
+    case: Case,
+    kind: str,
+    subject: str,
+    at: datetime,
+    made: dict[str, CaseIndicator],
+) -> None:
     column = FACTS.get((kind, subject))
     if column is None:
         return
-    row = session.get(CaseIndicator, case.id)
+    row = made.get(case.id) or session.get(CaseIndicator, case.id)
     if row is None:
-        row = CaseIndicator(case_id=case.id)
+        row = made[case.id] = CaseIndicator(case_id=case.id)
         session.add(row)
     if getattr(row, column) is None:
         setattr(row, column, at)

@@ -51,9 +51,10 @@ from traject.store.repositories import Row
 from workflows.messages import StepRecord
 
 
-class _Step:
-    """One step being written: its session, case, keys and timeline numbering. Its timeline rows
-    (append-only, never read back in the step) are inserted together at the end, in one
+class StepRows:
+    """One step being written: its session, case, keys and timeline numbering, and what it has
+    made so far (the unit of work does not flush while a step is read: see apply). Its timeline
+    rows (append-only, never read back in the step) are inserted together at the end, in one
     statement, rather than as objects of the unit of work."""
 
     def __init__(
@@ -62,6 +63,10 @@ class _Step:
         self.session, self.case, self.d, self.record, self.at = session, case, d, record, at
         self.position = 0
         self.history: list[dict[str, Any]] = []
+        # rows this step made, not in the database until it is written: by task / termijn / date
+        self.opened: dict[str, Task] = {}
+        self.termijnen: dict[str, CaseTermijn] = {}
+        self.dates: dict[str, CaseDate] = {}
 
     def key(self, suffix: str) -> str:
         return f"{self.record.workflow_id}:{self.record.sequence}:{suffix}"
@@ -86,7 +91,7 @@ class _Step:
 
     def write_timeline(self) -> None:
         if self.history:
-            self.session.execute(insert(TimelineEvent), self.history)
+            self.session.connection().execute(insert(TimelineEvent), self.history)
 
     def outbox(
         self, suffix: str, channel: str, template: str, recipient: str, **payload: Any
@@ -105,8 +110,12 @@ class _Step:
 
 def apply(
     session: Session, case: Case, d: CompiledDefinition, record: StepRecord, at: datetime
-) -> None:
-    step = _Step(session, case, d, record, at)
+) -> StepRows:
+    """Read what the step needs and make its rows; the caller writes them (the flush, then
+    `StepRows.write_timeline`). Run with the session's autoflush off: on SQLite a transaction
+    holds the store's one write lock from its first write to its commit, and the step's reads
+    would otherwise write what it made so far first (rows it made are found in `StepRows`)."""
+    step = StepRows(session, case, d, record, at)
     _notes(step)
     for index, effect in enumerate(record.effects):
         if isinstance(effect, StateEntered | StateExited):
@@ -132,10 +141,10 @@ def apply(
     if record.status == "cancelled":
         for task in repo.list_tasks(session, case_id=case.id, status="open"):
             task.status = "cancelled"
-    step.write_timeline()
+    return step
 
 
-def _notes(step: _Step) -> None:
+def _notes(step: StepRows) -> None:
     record = step.record
     if record.timer:
         step.timeline("timer_fired", record.timer)
@@ -158,9 +167,9 @@ def _notes(step: _Step) -> None:
 _TERMIJN_STATUS = {"met": "met", "ended": "ended", "expired": "expired", "suspend": "suspended"}
 
 
-def _termijn(step: _Step, effect: TermijnChanged) -> None:
+def _termijn(step: StepRows, effect: TermijnChanged) -> None:
     """Keep the case's row for this termijn as it now stands, and note the change."""
-    row = step.session.scalar(
+    row = step.termijnen.get(effect.name) or step.session.scalar(
         select(CaseTermijn).where(
             CaseTermijn.case_id == step.case.id, CaseTermijn.name == effect.name
         )
@@ -179,6 +188,7 @@ def _termijn(step: _Step, effect: TermijnChanged) -> None:
             extensions=0,
         )
         step.session.add(row)
+        step.termijnen[effect.name] = row
     row.status = _TERMIJN_STATUS.get(
         effect.change, row.status if row.status != "suspended" else "running"
     )
@@ -190,19 +200,18 @@ def _termijn(step: _Step, effect: TermijnChanged) -> None:
     step.timeline(f"termijn_{effect.change}", effect.name, due=effect.due, reason=effect.reason)
 
 
-def _assigned(step: _Step, name: str, assignee: str | None) -> None:
+def _assigned(step: StepRows, name: str, assignee: str | None) -> None:
     for task in repo.list_tasks(step.session, case_id=step.case.id, status="open"):
         if task.name == name:
             task.assignee = assignee
     step.timeline("task_claimed" if assignee else "task_released", name, assignee=assignee)
 
 
-def _task_opened(step: _Step, effect: TaskOpened, index: int) -> None:
+def _task_opened(step: StepRows, effect: TaskOpened, index: int) -> None:
     spec = step.d.tasks[effect.task]
     due = Duration.parse(effect.due).add_to(step.at) if effect.due else None
-    step.add(
-        Task,
-        f"task{index}:{effect.task}",
+    task = Task(
+        key=step.key(f"task{index}:{effect.task}"),
         case_id=step.case.id,
         municipality=step.case.municipality,
         name=effect.task,
@@ -213,16 +222,24 @@ def _task_opened(step: _Step, effect: TaskOpened, index: int) -> None:
         created_at=step.at,
         due_at=due,
     )
+    step.session.add(task)
+    step.opened[effect.task] = task
     step.timeline("task_opened", effect.task, role=effect.role)
 
 
-def _open_task(step: _Step, name: str) -> Task | None:
-    return step.session.scalar(
+def _open_task(step: StepRows, name: str) -> Task | None:
+    """The case's open task of this name: one this step opened, else the stored one (unless
+    this step closed it already)."""
+    made = step.opened.get(name)
+    if made is not None and made.status == "open":
+        return made
+    stored = step.session.scalar(
         select(Task).where(Task.case_id == step.case.id, Task.name == name, Task.status == "open")
     )
+    return stored if stored is not None and stored.status == "open" else None
 
 
-def _task_closed(step: _Step, effect: TaskClosed) -> None:
+def _task_closed(step: StepRows, effect: TaskClosed) -> None:
     task = _open_task(step, effect.task)
     if task is not None:
         task.status = effect.reason
@@ -233,7 +250,7 @@ def _task_closed(step: _Step, effect: TaskClosed) -> None:
     step.timeline(f"task_{effect.reason}", effect.task)
 
 
-def _task_marked(step: _Step, effect: TaskMarked) -> None:
+def _task_marked(step: StepRows, effect: TaskMarked) -> None:
     task = _open_task(step, effect.task)
     if task is not None and effect.mark == "overdue":
         task.overdue = True
@@ -242,7 +259,7 @@ def _task_marked(step: _Step, effect: TaskMarked) -> None:
     step.timeline(f"task_{effect.mark}", effect.task)
 
 
-def _ladder(step: _Step, value: int, source: str, suffix: str) -> None:
+def _ladder(step: StepRows, value: int, source: str, suffix: str) -> None:
     step.add(
         LadderMeasurement,
         f"ladder:{suffix}",
@@ -255,11 +272,14 @@ def _ladder(step: _Step, value: int, source: str, suffix: str) -> None:
     step.timeline("ladder_measured", None, step=value, source=source)
 
 
-def _action(step: _Step, effect: ActionRun) -> None:
+def _action(step: StepRows, effect: ActionRun) -> None:
     action, key = effect.action, f"a{effect.key}"
     if isinstance(action, Intake):
         step.timeline("intake_started", None, intake=action.kind)
     elif isinstance(action, ScheduleWorkshop):
+        # what the step made so far is written first, as the seat's first read did when it
+        # flushed: on SQLite that takes the write lock before the session's seats are counted
+        step.session.flush()
         seat = repo.book_seat(
             step.session,
             step.case.municipality,
@@ -306,11 +326,12 @@ def _action(step: _Step, effect: ActionRun) -> None:
         step.timeline("reported", action.indicator, to=action.to)
 
 
-def _set_date(step: _Step, name: str, value: str) -> None:
+def _set_date(step: StepRows, name: str, value: str) -> None:
     day = datetime.fromisoformat(value).date()
-    row = step.session.get(CaseDate, (step.case.id, name))
+    row = step.dates.get(name) or step.session.get(CaseDate, (step.case.id, name))
     if row is None:
-        step.session.add(CaseDate(case_id=step.case.id, name=name, value=day))
+        step.dates[name] = CaseDate(case_id=step.case.id, name=name, value=day)
+        step.session.add(step.dates[name])
     else:
         row.value = day
     step.timeline("date_set", name, value=value)

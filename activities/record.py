@@ -88,11 +88,17 @@ class StepRecorder:
                 case.definition_version_id = self._version_id(session, case, record)
             definition = self._definitions(case.definition_version_id)
             at = datetime.fromisoformat(record.at)
-            effects.apply(session, case, definition, record, at)
-            aggregates.apply(session, case, record, at)
+            # Read first, write last: on SQLite a transaction holds the store's one write lock
+            # from its first write to its commit, and the API and the other steps wait for it.
+            with session.no_autoflush:
+                step = effects.apply(session, case, definition, record, at)
+                write_aggregates = aggregates.apply(session, case, record, at)
             session.add(
                 AppliedStep(workflow_id=record.workflow_id, sequence=record.sequence, applied_at=at)
             )
+            session.flush()
+            step.write_timeline()
+            write_aggregates()
         roles = [
             definition.tasks[e.task].role
             for e in record.effects

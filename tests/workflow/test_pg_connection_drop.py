@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import asyncio
 import threading
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from concurrent.futures import ThreadPoolExecutor
 from datetime import datetime
 
@@ -46,18 +46,25 @@ class Dropper:
         self.dropped: set[tuple[str, int]] = set()
         self.original = aggregates.apply
 
-    def __call__(self, session: Session, case: Case, record: StepRecord, at: datetime) -> None:
-        self.original(session, case, record, at)
-        key = (record.workflow_id, record.sequence)
-        with self.lock:
-            self.seen += 1
-            drop = self.seen % EVERY == 0 and key not in self.dropped
+    def __call__(
+        self, session: Session, case: Case, record: StepRecord, at: datetime
+    ) -> Callable[[], None]:
+        write = self.original(session, case, record, at)
+
+        def written() -> None:
+            write()
+            key = (record.workflow_id, record.sequence)
+            with self.lock:
+                self.seen += 1
+                drop = self.seen % EVERY == 0 and key not in self.dropped
+                if drop:
+                    self.dropped.add(key)
             if drop:
-                self.dropped.add(key)
-        if drop:
-            session.flush()  # the step's rows are on the server, uncommitted
-            pid = session.execute(text("SELECT pg_backend_pid()")).scalar_one()
-            terminate(pid)
+                session.flush()  # the step's rows are on the server, uncommitted
+                pid = session.execute(text("SELECT pg_backend_pid()")).scalar_one()
+                terminate(pid)
+
+        return written
 
 
 def terminate(pid: int) -> None:
