@@ -82,7 +82,7 @@ async def handwritten(client: Client, queue: str) -> list[float]:
 async def handwritten_indexed(
     client: Client, queue: str, definition: CompiledDefinition
 ) -> list[float]:
-    """The hand-written path keeping the search attributes as Traject does (started as `generic`)."""
+    """The hand-written path keeping the search attributes as Traject does (started as generic)."""
     case_id = f"case-{uuid.uuid4().hex[:12]}"
     handle = await client.start_workflow(
         HandwrittenPvt1Indexed.run,
