@@ -8,8 +8,9 @@ switching between the two). Those strings are a handful of constants per workflo
 runner compiles each once and hands `exec` the code object, which it runs the same.
 
 Everything else, the restrictions included, is the SDK's own sandbox. `_Instance._run_code` is a
-private method of temporalio's: if a release renames it, this override is simply never called and
-the sandbox works as before (tests/workflow/test_sandbox_runner.py would then fail, saying so).
+private method of temporalio's: if a release renames it, this override is simply never called, and
+if it moves `_Instance`, this runner is the SDK's own; the sandbox works as before either way
+(tests/workflow/test_sandbox_runner.py would then fail, saying so).
 """
 
 from __future__ import annotations
@@ -21,7 +22,11 @@ from typing import Any, cast
 
 from temporalio.worker import WorkflowInstance, WorkflowInstanceDetails
 from temporalio.worker.workflow_sandbox import SandboxedWorkflowRunner
-from temporalio.worker.workflow_sandbox._runner import _Instance
+
+try:
+    from temporalio.worker.workflow_sandbox._runner import _Instance
+except ImportError:  # pragma: no cover - a temporalio that moved it: its own sandbox, as it is
+    _Instance = None  # type: ignore[assignment,misc]
 
 
 @lru_cache(maxsize=256)
@@ -31,9 +36,11 @@ def compiled(source: str) -> CodeType:
     return compile(source, "<string>", "exec")
 
 
-class _CompiledOnceInstance(_Instance):
-    def _run_code(self, code: str, **extra_globals: Any) -> None:
-        super()._run_code(cast(str, compiled(code)), **extra_globals)
+if _Instance is not None:
+
+    class _CompiledOnceInstance(_Instance):
+        def _run_code(self, code: str, **extra_globals: Any) -> None:
+            super()._run_code(cast(str, compiled(code)), **extra_globals)
 
 
 @dataclass(frozen=True)
@@ -41,4 +48,6 @@ class CompiledOnceSandbox(SandboxedWorkflowRunner):
     """SandboxedWorkflowRunner, whose instances reuse compiled glue code."""
 
     def create_instance(self, det: WorkflowInstanceDetails) -> WorkflowInstance:
+        if _Instance is None:
+            return super().create_instance(det)
         return _CompiledOnceInstance(det, self.runner_class, self.restrictions)
