@@ -7,6 +7,7 @@ import json
 from collections.abc import AsyncIterator
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
 
 import pytest
 import pytest_asyncio
@@ -20,6 +21,8 @@ from tests.conftest import DEFINITIONS
 from tests.workflow.test_durable_scenarios import wait_started
 from traject.seed import seed
 from traject.service import Refused, Traject
+from traject.store import repositories as repo
+from traject.store.db import transaction
 from traject.store.models import Declaration, LadderMeasurement, OutboxMessage, Task, TimelineEvent
 from workflows.trajectory import TrajectoryWorkflow
 
@@ -77,6 +80,9 @@ def count(r: Running, model: type, case_id: str) -> int:
 
 async def test_a_case_worker_takes_a_pvt1_case_to_its_signing(running: Running) -> None:
     r = running
+    with transaction(r.sessions) as session:  # a seat of its own, whatever tests ran before
+        soon = datetime.now(UTC) + timedelta(hours=1)
+        repo.add_session(session, "voorbeeldgemeente", "kernwaarden", "Kernwaarden", soon, "B", 1)
     case = await r.traject.start_case(
         "pvt1", "Amina", last_name="Haddad", bsn="123456782", actor="km-1"
     )
