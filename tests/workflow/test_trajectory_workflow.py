@@ -163,6 +163,16 @@ def upserts(events: list[Any]) -> list[dict[str, list[str]]]:
     ]
 
 
+def patch_markers(events: list[Any]) -> list[Any]:
+    """The patch markers of a history (workflow.patched writes one the first time it is asked)."""
+    return [
+        e
+        for e in events
+        if e.HasField("marker_recorded_event_attributes")
+        and e.marker_recorded_event_attributes.marker_name == "core_patch"
+    ]
+
+
 async def test_a_trajectory_started_with_its_states_upserts_only_when_they_change(
     client: Client, task_queue: str, recorder: Recorder
 ) -> None:
@@ -173,12 +183,7 @@ async def test_a_trajectory_started_with_its_states_upserts_only_when_they_chang
         await settled_history_length(handle)
         events = list((await handle.fetch_history()).events)
         assert upserts(events) == [], "the first step's states were set by the start"
-        assert not [
-            e
-            for e in events
-            if e.HasField("marker_recorded_event_attributes")
-            and e.marker_recorded_event_attributes.marker_name == "core_patch"
-        ]
+        assert patch_markers(events) == []
         described = await handle.describe()
         assert described.typed_search_attributes.get(STATE) == ["intake"]
         assert described.typed_search_attributes.get(OVERDUE) is False
@@ -189,12 +194,7 @@ async def test_a_trajectory_started_with_its_states_upserts_only_when_they_chang
         )  # a step that changes no state: nothing to upsert, no marker
         events = list((await handle.fetch_history()).events)
         assert [u.get("TrajectState") for u in upserts(events)] == [["plan"]]
-        assert not [
-            e
-            for e in events
-            if e.HasField("marker_recorded_event_attributes")
-            and e.marker_recorded_event_attributes.marker_name == "core_patch"
-        ]
+        assert patch_markers(events) == []
         described = await handle.describe()
         assert described.typed_search_attributes.get(STATE) == ["plan"]
 
