@@ -71,8 +71,10 @@ class StepRows:
     def key(self, suffix: str) -> str:
         return f"{self.record.workflow_id}:{self.record.sequence}:{suffix}"
 
-    def add(self, model: type[Row], suffix: str, **values: Any) -> None:
-        self.session.add(model(key=self.key(suffix), **values))
+    def add(self, model: type[Row], suffix: str, **values: Any) -> Row:
+        row = model(key=self.key(suffix), **values)
+        self.session.add(row)
+        return row
 
     def timeline(self, kind: str, subject: str | None = None, **detail: Any) -> None:
         self.position += 1
@@ -210,8 +212,9 @@ def _assigned(step: StepRows, name: str, assignee: str | None) -> None:
 def _task_opened(step: StepRows, effect: TaskOpened, index: int) -> None:
     spec = step.d.tasks[effect.task]
     due = Duration.parse(effect.due).add_to(step.at) if effect.due else None
-    task = Task(
-        key=step.key(f"task{index}:{effect.task}"),
+    step.opened[effect.task] = step.add(
+        Task,
+        f"task{index}:{effect.task}",
         case_id=step.case.id,
         municipality=step.case.municipality,
         name=effect.task,
@@ -222,8 +225,6 @@ def _task_opened(step: StepRows, effect: TaskOpened, index: int) -> None:
         created_at=step.at,
         due_at=due,
     )
-    step.session.add(task)
-    step.opened[effect.task] = task
     step.timeline("task_opened", effect.task, role=effect.role)
 
 
