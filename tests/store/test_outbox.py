@@ -9,26 +9,13 @@ import sqlite3
 from datetime import UTC, datetime
 from pathlib import Path
 
-import pytest
 from sqlalchemy import select
 from sqlalchemy.orm import Session, sessionmaker
 
 from activities.outbox import FileNotifier, dispatch
-from tests.conftest import DEFINITIONS
-from traject.seed import seed
 from traject.store import repositories as repo
-from traject.store.db import make_engine, session_factory, transaction
-from traject.store.migrate import upgrade
+from traject.store.db import transaction
 from traject.store.models import OutboxMessage
-
-
-@pytest.fixture
-def sessions(tmp_path: Path) -> sessionmaker[Session]:
-    url = f"sqlite:///{tmp_path / 'traject.db'}"
-    upgrade(url)
-    made = session_factory(make_engine(url))
-    seed(made, DEFINITIONS)
-    return made
 
 
 def letters(sessions: sessionmaker[Session], names: list[str]) -> list[str]:
@@ -56,19 +43,19 @@ def letters(sessions: sessionmaker[Session], names: list[str]) -> list[str]:
 
 
 def test_each_message_is_sent_once_and_marked_sent(
-    sessions: sessionmaker[Session], tmp_path: Path
+    own_store: sessionmaker[Session], tmp_path: Path
 ) -> None:
-    cases = letters(sessions, ["Amina", "Yonas", "Rahel"])
+    cases = letters(own_store, ["Amina", "Yonas", "Rahel"])
     mail = tmp_path / "mail"
-    assert dispatch(sessions, FileNotifier(mail), limit=4) == 4
-    assert dispatch(sessions, FileNotifier(mail)) == 2
-    assert dispatch(sessions, FileNotifier(mail)) == 0, "nothing is sent twice"
+    assert dispatch(own_store, FileNotifier(mail), limit=4) == 4
+    assert dispatch(own_store, FileNotifier(mail)) == 2
+    assert dispatch(own_store, FileNotifier(mail)) == 0, "nothing is sent twice"
     sent = [json.loads(f.read_text()) for f in sorted(mail.iterdir())]
     assert len(sent) == 6
     to = {(m["case"], m["channel"]): m["to"] for m in sent}
     assert [to[(c, "letter")] for c in cases] == ["Amina", "Yonas", "Rahel"]
     assert {to[(c, "inbox")] for c in cases} == {"trainer"}
-    with sessions() as session:
+    with own_store() as session:
         rows = session.scalars(select(OutboxMessage)).all()
         assert all(r.sent_at is not None and r.attempts == 1 for r in rows)
 
@@ -80,18 +67,18 @@ class Failing:
 
 
 def test_a_message_that_could_not_be_sent_stays_to_be_tried_again(
-    sessions: sessionmaker[Session], tmp_path: Path
+    own_store: sessionmaker[Session], tmp_path: Path
 ) -> None:
-    letters(sessions, ["Amina"])
-    assert dispatch(sessions, Failing()) == 1
-    with sessions() as session:
+    letters(own_store, ["Amina"])
+    assert dispatch(own_store, Failing()) == 1
+    with own_store() as session:
         letter = session.scalars(
             select(OutboxMessage).where(OutboxMessage.channel == "letter")
         ).one()
         assert letter.sent_at is None and letter.attempts == 1
         assert letter.last_error == "the printer is out of paper"
-    assert dispatch(sessions, FileNotifier(tmp_path / "mail")) == 1
-    with sessions() as session:
+    assert dispatch(own_store, FileNotifier(tmp_path / "mail")) == 1
+    with own_store() as session:
         letter = session.scalars(
             select(OutboxMessage).where(OutboxMessage.channel == "letter")
         ).one()
@@ -115,11 +102,11 @@ class Checking:
 
 
 def test_sending_leaves_the_store_free_for_writers(
-    sessions: sessionmaker[Session], tmp_path: Path
+    own_store: sessionmaker[Session], tmp_path: Path
 ) -> None:
     """The messages are marked sent at the commit, not while the others are being sent: on
     SQLite a write holds the store's one write lock until the commit."""
-    letters(sessions, ["Amina", "Yonas"])
+    letters(own_store, ["Amina", "Yonas"])
     checking = Checking(tmp_path / "traject.db")
-    assert dispatch(sessions, checking) == 4
+    assert dispatch(own_store, checking) == 4
     assert checking.sent == 4

@@ -9,20 +9,16 @@ from __future__ import annotations
 import importlib
 import random
 from datetime import UTC, datetime, timedelta
-from pathlib import Path
 from typing import Any
 
 from sqlalchemy import delete, select
 from sqlalchemy.orm import Session, sessionmaker
 
 from activities.record import StepRecorder
-from tests.conftest import DEFINITIONS
 from traject.definition import compile_text
 from traject.machine import Machine, Step, TaskClosed
-from traject.seed import seed
 from traject.store import repositories as repo
-from traject.store.db import make_engine, session_factory, transaction
-from traject.store.migrate import upgrade
+from traject.store.db import transaction
 from traject.store.models import CaseIndicator, StateStay, StayDays
 from workflows.messages import StepRecord
 
@@ -119,10 +115,10 @@ def histogram(sessions: sessionmaker[Session]) -> dict[str, list[tuple[Any, ...]
         }
 
 
-def test_the_recorder_keeps_the_histogram_the_migration_computes(tmp_path: Path) -> None:
-    sessions = session_factory(make_engine(f"sqlite:///{tmp_path / 'traject.db'}"))
-    upgrade(f"sqlite:///{tmp_path / 'traject.db'}")
-    seed(sessions, DEFINITIONS)
+def test_the_recorder_keeps_the_histogram_the_migration_computes(
+    own_store: sessionmaker[Session],
+) -> None:
+    sessions = own_store
     with transaction(sessions) as session:
         version = repo.latest_version(session, "voorbeeldgemeente", "pvt1")
         machine = Machine(repo.compiled_of(version))

@@ -7,29 +7,22 @@ under the lock); every other step writes only at its end."""
 from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
-from pathlib import Path
 
 from sqlalchemy import event
+from sqlalchemy.orm import Session, sessionmaker
 
 from activities.record import StepRecorder
-from tests.conftest import DEFINITIONS
 from tests.store.test_recorder_histogram import FORMS, PARALLEL, record
 from traject.definition import compile_text
 from traject.machine import Machine
-from traject.seed import seed
 from traject.store import repositories as repo
-from traject.store.db import make_engine, session_factory, transaction
-from traject.store.migrate import upgrade
+from traject.store.db import transaction
 
 WRITES = ("INSERT", "UPDATE", "DELETE")
 
 
-def test_a_step_reads_first_and_writes_last(tmp_path: Path) -> None:
-    url = f"sqlite:///{tmp_path / 'traject.db'}"
-    upgrade(url)
-    engine = make_engine(url)
-    sessions = session_factory(engine)
-    seed(sessions, DEFINITIONS)
+def test_a_step_reads_first_and_writes_last(own_store: sessionmaker[Session]) -> None:
+    sessions = own_store
     with transaction(sessions) as session:
         version = repo.latest_version(session, "voorbeeldgemeente", "pvt1")
         pvt1 = Machine(repo.compiled_of(version))
@@ -40,7 +33,7 @@ def test_a_step_reads_first_and_writes_last(tmp_path: Path) -> None:
         other_id = repo.create_case(session, parallel, "Y", None, None, None, None).id
     statements: list[str] = []
     event.listen(
-        engine,
+        sessions.kw["bind"],
         "before_cursor_execute",
         lambda conn, cursor, sql, params, context, many: statements.append(sql.split()[0].upper()),
     )
