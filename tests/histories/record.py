@@ -18,6 +18,7 @@ from pathlib import Path
 
 from temporalio import workflow
 from temporalio.client import Client, WorkflowHandle
+from temporalio.common import TypedSearchAttributes
 from temporalio.contrib.pydantic import pydantic_data_converter
 from temporalio.testing import WorkflowEnvironment
 from temporalio.worker import Worker
@@ -40,7 +41,6 @@ from workflows.trajectory import SEARCH_ATTRIBUTES, TrajectoryWorkflow, start_at
 
 HERE = Path(__file__).parent
 VALID = {"trede": 3, "route": "b1"}
-START = "2025-01-06T09:00:00+00:00"  # the moment start_attributes computes the first step at
 
 
 @workflow.defn(name="Trajectory", sandboxed=False)
@@ -51,6 +51,12 @@ class IncompatibleTrajectory(TrajectoryWorkflow):
     async def run(self, params: TrajectoryInput) -> TrajectoryView:
         await workflow.sleep(timedelta(milliseconds=10))
         return await super().run(params)
+
+
+def started(params: TrajectoryInput) -> TypedSearchAttributes:
+    """The search attributes Traject starts this trajectory with, at its own clock's start."""
+    assert params.clock_start is not None
+    return start_attributes(params.definition, params.dates, params.clock_start)
 
 
 async def _drive(client: Client, queue: str, name: str, manual: bool) -> WorkflowHandle:
@@ -67,7 +73,7 @@ async def _drive(client: Client, queue: str, name: str, manual: bool) -> Workflo
         id=f"replay-{name}-{uuid.uuid4().hex[:6]}",
         task_queue=queue,
         result_type=TrajectoryView,
-        search_attributes=start_attributes(params.definition, params.dates, START),
+        search_attributes=started(params),
     )
     await asyncio.sleep(0.5)
     claim = AssignTask(task="intakegesprek", assignee="user:1", actor="user:1")
@@ -99,7 +105,7 @@ async def _drive_termijn(client: Client, queue: str, name: str, manual: bool) ->
         id=f"replay-{name}-{uuid.uuid4().hex[:6]}",
         task_queue=queue,
         result_type=TrajectoryView,
-        search_attributes=start_attributes(params.definition, params.dates, START),
+        search_attributes=started(params),
     )
     await asyncio.sleep(0.5)
     for change, length in (("suspend", None), ("resume", None), ("extend", "P3D")):
