@@ -13,16 +13,12 @@ from temporalio.exceptions import ApplicationError
 
 with workflow.unsafe.imports_passed_through():
     from workflows.messages import CompleteTask
-    from workflows.trajectory import STATE
 
 TASKS = ("aanmelding_bevestigen", "aanwezigheid", "ondertekening")
-NEXT_STATE = {"aanmelding_bevestigen": "workshop", "aanwezigheid": "ondertekenen"}
 
 
 @workflow.defn(name="HandwrittenPvt1")
 class HandwrittenPvt1:
-    indexed = False  # HandwrittenPvt1Indexed: keeps the search attributes as Traject does
-
     def __init__(self) -> None:
         self.open: str | None = TASKS[0]
         self.done: dict[str, dict[str, Any]] = {}
@@ -59,9 +55,6 @@ class HandwrittenPvt1:
             self.done[request.task] = request.data
             following = TASKS.index(request.task) + 1
             self.open = TASKS[following] if following < len(TASKS) else None
-            if self.indexed:
-                state = NEXT_STATE.get(request.task, "afgerond")
-                workflow.upsert_search_attributes([STATE.value_set([state])])
             await self._record(f"done:{request.task}")
             return request.task
 
@@ -71,17 +64,3 @@ class HandwrittenPvt1:
             raise ApplicationError(f"task '{request.task}' is not open", type="task_not_open")
         if request.task == "aanwezigheid" and not isinstance(request.data.get("aanwezig"), bool):
             raise ApplicationError("aanwezig: required", type="invalid_form")
-
-
-@workflow.defn(name="HandwrittenPvt1Indexed")
-class HandwrittenPvt1Indexed(HandwrittenPvt1):
-    """The same hand-written path, keeping the search attributes ops find cases by as Traject
-    keeps them: started with the first state (bench/interpreter_bench.py starts it with
-    `start_attributes`), `TrajectState` upserted on each change of state. What a hand-written
-    workflow for the product would have to do too; the plain one above is the issue's baseline."""
-
-    indexed = True
-
-    @workflow.run
-    async def run(self, case_id: str) -> str:
-        return await super().run(case_id)

@@ -497,7 +497,7 @@ async def baseline(temporal_port: int, trajectories: int, concurrency: int) -> d
         max_concurrent_workflow_tasks=50,
     ):
         options = argparse.Namespace(
-            trajectories=trajectories, concurrency=concurrency, unloaded=10
+            trajectories=trajectories, rounds=3, concurrency=concurrency, unloaded=10
         )
         return await interpreter_measure(
             client, queue, compile_text(PVT1_PATH, "pvt1_path.yaml"), options

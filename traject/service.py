@@ -119,9 +119,7 @@ class Traject:
             params,
             id=case.workflow_id,
             task_queue=self.task_queue,
-            search_attributes=start_attributes(
-                compiled, params.dates, datetime.now(UTC).isoformat()
-            ),
+            search_attributes=start_attributes(compiled),
         )
         return case
 

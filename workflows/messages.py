@@ -30,6 +30,9 @@ class Carried(Message):
     assigned: dict[str, str] = {}  # open task → who claimed it
     started_at: str
     manual_now: str | None = None
+    # Whether the trajectory keeps its states in the TrajectState search attribute: runs
+    # continued before 2026-12-07 did (and say nothing here); today's runs leave it out.
+    states_searchable: bool = True
 
 
 class TrajectoryInput(Message):

@@ -61,31 +61,35 @@ OVERDUE = SearchAttributeKey.for_bool("TrajectOverdue")
 SEARCH_ATTRIBUTES = (DEFINITION, VERSION, MUNICIPALITY, STATE, OVERDUE)
 
 
-def start_attributes(
-    definition: CompiledDefinition, dates: dict[str, str], at: str
-) -> TypedSearchAttributes:
-    """The search attributes a trajectory starts with, the states of its first step included:
-    the start writes the visibility record anyway, so the first step then has nothing to upsert
-    (one history event and one visibility update fewer per trajectory). The workflow computes
-    the first step itself and upserts only if it differs from what these say, so a guess that is
-    wrong costs an upsert, never a wrong attribute. Pure: the same machine the worker runs."""
-    first = Machine.of(definition).start(at, dates).snapshot
+def start_attributes(definition: CompiledDefinition) -> TypedSearchAttributes:
+    """The search attributes Traject starts a trajectory with: what ops find cases by in
+    Temporal's UI (definition, version, municipality) and whether any task is overdue, which the
+    workflow upserts only when that changes (a case is rarely overdue at its start; if it is,
+    its first step says so).
+
+    Which states a case is in is not a search attribute any more: Traject's own read model keeps
+    it (the case list filters by state), and keeping it in Temporal's visibility as well cost a
+    history event and a visibility write at every change of state, about a fifth of the
+    server's work per trajectory. A start without TrajectState tells the workflow so; histories
+    of trajectories started with it replay as they were recorded."""
     return TypedSearchAttributes(
         [
             SearchAttributePair(DEFINITION, definition.definition),
             SearchAttributePair(VERSION, definition.version),
             SearchAttributePair(MUNICIPALITY, definition.municipality),
-            SearchAttributePair(STATE, list(first.active)),
-            SearchAttributePair(OVERDUE, any(t.overdue for t in first.open_tasks.values())),
+            SearchAttributePair(OVERDUE, False),
         ]
     )
 
 
-def _started_with() -> tuple[tuple[str, ...], bool] | None:
-    """The (states, overdue) a new trajectory's start set, if it set both (start_attributes)."""
+def _started_with() -> tuple[tuple[str, ...] | None, bool] | None:
+    """What a new trajectory's start set: (states, overdue) if it set TrajectOverdue (states
+    None when it left TrajectState out, as Traject now does), None if it set neither."""
     attributes = workflow.info().typed_search_attributes
     states, overdue = attributes.get(STATE), attributes.get(OVERDUE)
-    return None if states is None or overdue is None else (tuple(states), overdue)
+    if overdue is None:
+        return None
+    return (None if states is None else tuple(states)), overdue
 
 
 RECORD_STEP = "record_step"
@@ -123,10 +127,21 @@ class TrajectoryWorkflow:
         # What a migration replaced, until the trajectory moves on: (definition, snapshot, timers).
         self.before_migration: tuple[Any, Snapshot, dict[str, datetime | None]] | None = None
         self.recorded = self.records
-        # What the search attributes say now. A continued run upserts on its first step as it
-        # always did (its histories say so); a new one starts with what start_attributes set,
-        # which histories before it never had (None there, so they replay unchanged).
-        self.searchable = None if carried else _started_with()
+        # What the search attributes say now, and which of them this trajectory keeps:
+        # - started by today's Traject (TrajectOverdue without TrajectState) or continued from
+        #   such a run: only TrajectOverdue, upserted when it changes;
+        # - started with TrajectState (2026-12-07's start_attributes): both, upserted when
+        #   (states, overdue) changes;
+        # - started with neither, or continued from a run that kept the states: both, upserted
+        #   on the first step and then as "upsert-on-change" says (older histories).
+        self.searchable: tuple[tuple[str, ...] | None, bool | None] | None
+        if carried:
+            self.states_searchable = carried.states_searchable
+            overdue = workflow.info().typed_search_attributes.get(OVERDUE)
+            self.searchable = None if self.states_searchable else (None, overdue)
+        else:
+            self.searchable = _started_with()
+            self.states_searchable = self.searchable is None or self.searchable[0] is not None
         # Histories from before "upsert-on-change" upserted on every step. Asking which kind this
         # is writes a marker and an upsert of its own the first time, so a trajectory started
         # with its states (newer than that patch) does not ask.
@@ -177,6 +192,7 @@ class TrajectoryWorkflow:
             records=self.records,
             started_at=self.started_at,
             assigned=self.assigned,
+            states_searchable=self.states_searchable,
         )
         return self.params.model_copy(update={"carried": carried})
 
@@ -223,16 +239,7 @@ class TrajectoryWorkflow:
             )
         self.woken = True
         overdue = any(t.overdue for t in step.snapshot.open_tasks.values())
-        searchable = (step.snapshot.active, overdue)
-        # An upsert is a history event: since "upsert-on-change", only when the values change.
-        # Trajectories started before keep upserting on every step, as their histories say.
-        if searchable != self.searchable or not (
-            self.on_change_only or workflow.patched("upsert-on-change")
-        ):
-            self.searchable = searchable
-            workflow.upsert_search_attributes(
-                [STATE.value_set(list(step.snapshot.active)), OVERDUE.value_set(overdue)]
-            )
+        self._index(step.snapshot.active, overdue)
         self.records += 1
         completed = {
             e.task: step.snapshot.completed.get(e.task, {})
@@ -261,6 +268,25 @@ class TrajectoryWorkflow:
             retry_policy=RECORD_STEP_RETRY,
         )
         self.recorded = record.sequence
+
+    def _index(self, active: tuple[str, ...], overdue: bool) -> None:
+        """Keep the search attributes up to date. An upsert is a history event and a visibility
+        write, so only a change upserts; histories from before "upsert-on-change" upserted the
+        states on every step, and replay so."""
+        if not self.states_searchable:
+            assert self.searchable is not None
+            if overdue != self.searchable[1]:
+                self.searchable = (None, overdue)
+                workflow.upsert_search_attributes([OVERDUE.value_set(overdue)])
+            return
+        searchable = (active, overdue)
+        if searchable != self.searchable or not (
+            self.on_change_only or workflow.patched("upsert-on-change")
+        ):
+            self.searchable = searchable
+            workflow.upsert_search_attributes(
+                [STATE.value_set(list(active)), OVERDUE.value_set(overdue)]
+            )
 
     def _due_iso(self) -> dict[str, str | None]:
         return {t: m.isoformat() if m else None for t, m in self.due.items()}

@@ -3,6 +3,7 @@ outside events, ladder, suspend/resume/cancel; every error a problem+json that s
 
 from __future__ import annotations
 
+import uuid
 from datetime import UTC, date, datetime, timedelta
 
 from sqlalchemy import select
@@ -255,3 +256,27 @@ async def test_the_deadline_view_puts_the_nearest_termijn_first(api: Api) -> Non
     lines = [line.split(",") for line in csv.text.strip().splitlines()]
     pip = [row for row in lines[1:] if row[0].startswith("PIP") and row[1] == "klantmanager"]
     assert pip and int(pip[0][3]) >= 1 and int(pip[0][4]) >= 1  # one near, one on time (at least)
+
+
+async def test_the_case_list_page_filters_by_the_state_a_case_is_in(api: Api) -> None:
+    """Which states a case is in lives in Traject's read model (not in Temporal's visibility):
+    the case list offers the chosen trajectory's states and lists the cases in one of them."""
+    from tests.api.test_tenancy_web import browser
+
+    case = await api.start(reference=f"ZS-STAND-{uuid.uuid4().hex[:6]}")
+    await api.open_task(case["id"], "aanwezigheid_kernwaarden")
+    state = (await api.get("klantmanager", f"/api/cases/{case['id']}")).json()["states"][0]
+    async with browser(api, "klantmanager") as page:
+        listed = await page.http.get("/cases", params={"definition": "zaanstad_pvt"})
+        assert listed.status_code == 200
+        assert f'<option value="{state}"' in listed.text  # the trajectory's states to choose
+        inside = await page.http.get(
+            "/cases", params={"definition": "zaanstad_pvt", "state": state}
+        )
+        assert case["id"] in inside.text and f'value="{state}" selected' in inside.text
+        elsewhere = await page.http.get(
+            "/cases", params={"definition": "zaanstad_pvt", "state": "afgerond"}
+        )
+        assert elsewhere.status_code == 200 and case["id"] not in elsewhere.text
+        unknown = await page.http.get("/cases", params={"state": "no_such_state"})
+        assert unknown.status_code == 200  # a state outside the chosen trajectory is ignored

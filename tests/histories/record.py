@@ -54,9 +54,8 @@ class IncompatibleTrajectory(TrajectoryWorkflow):
 
 
 def started(params: TrajectoryInput) -> TypedSearchAttributes:
-    """The search attributes Traject starts this trajectory with, at its own clock's start."""
-    assert params.clock_start is not None
-    return start_attributes(params.definition, params.dates, params.clock_start)
+    """The search attributes Traject starts this trajectory with."""
+    return start_attributes(params.definition)
 
 
 async def _drive(client: Client, queue: str, name: str, manual: bool) -> WorkflowHandle:
@@ -78,6 +77,8 @@ async def _drive(client: Client, queue: str, name: str, manual: bool) -> Workflo
     await asyncio.sleep(0.5)
     claim = AssignTask(task="intakegesprek", assignee="user:1", actor="user:1")
     await handle.execute_update("assign_task", claim)
+    if manual:  # past the task's deadline: TrajectOverdue goes up, and down at its completion
+        await handle.execute_update("advance_clock", AdvanceClock(duration="PT3S", actor="km-1"))
     complete = CompleteTask(task="intakegesprek", data=VALID, actor="user:1")
     await handle.execute_update("complete_task", complete)
     if manual:

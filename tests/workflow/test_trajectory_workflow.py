@@ -57,7 +57,7 @@ async def start(
     case_id = f"case-{uuid.uuid4().hex[:12]}"
     params = TrajectoryInput(case_id=case_id, definition=d, **extra)  # type: ignore[arg-type]
     if attributes is None:
-        attributes = start_attributes(d, params.dates, datetime.now(UTC).isoformat())
+        attributes = start_attributes(d)
     handle = await client.start_workflow(
         TrajectoryWorkflow.run,
         params,
@@ -173,20 +173,46 @@ def patch_markers(events: list[Any]) -> list[Any]:
     ]
 
 
+async def test_a_trajectory_keeps_its_states_out_of_temporals_visibility(
+    client: Client, task_queue: str, recorder: Recorder
+) -> None:
+    """Traject starts a case with TrajectOverdue and without TrajectState (its read model keeps
+    the states): a change of state upserts nothing and asks for no patch marker."""
+    async with worker(client, task_queue, recorder):
+        handle = await start(client, task_queue, manual_clock=True)
+        await complete(handle, "intakegesprek", VALID)
+        await handle.execute_update(
+            TrajectoryWorkflow.record_ladder, RecordLadder(step=3, actor="km-1")
+        )
+        events = list((await handle.fetch_history()).events)
+        assert upserts(events) == [] and patch_markers(events) == []
+        described = await handle.describe()
+        assert described.typed_search_attributes.get(STATE) is None
+        assert described.typed_search_attributes.get(OVERDUE) is False
+        assert described.typed_search_attributes.get(DEFINITION) == intake().definition
+
+
 async def test_a_trajectory_started_with_its_states_upserts_only_when_they_change(
     client: Client, task_queue: str, recorder: Recorder
 ) -> None:
-    """Traject starts a case with the states of its first step as search attributes, so that
+    """Trajectories started on 2026-12-07 set the states of their first step at the start: that
     step upserts nothing; every later change of state does, and asks for no patch marker."""
+    d = intake()
+    with_states = TypedSearchAttributes(
+        [
+            SearchAttributePair(DEFINITION, d.definition),
+            SearchAttributePair(VERSION, d.version),
+            SearchAttributePair(MUNICIPALITY, d.municipality),
+            SearchAttributePair(STATE, ["intake"]),
+            SearchAttributePair(OVERDUE, False),
+        ]
+    )
     async with worker(client, task_queue, recorder):
-        handle = await start(client, task_queue, manual_clock=True)
+        handle = await start(client, task_queue, with_states, manual_clock=True)
         await settled_history_length(handle)
         events = list((await handle.fetch_history()).events)
         assert upserts(events) == [], "the first step's states were set by the start"
         assert patch_markers(events) == []
-        described = await handle.describe()
-        assert described.typed_search_attributes.get(STATE) == ["intake"]
-        assert described.typed_search_attributes.get(OVERDUE) is False
 
         await complete(handle, "intakegesprek", VALID)
         await handle.execute_update(
@@ -240,8 +266,10 @@ async def test_durable_timers_remind_mark_overdue_and_escalate_once(
         assert task.overdue and task.escalated
         actions = recorder.actions(handle.id)
         assert actions.count("escalate") == 1 and actions.count("notify") == 1
-        described = await handle.describe()
-        assert described.typed_search_attributes.get(STATE) == ["intake"]
+        described = await handle.describe()  # ops find it among the overdue cases
+        assert described.typed_search_attributes.get(OVERDUE) is True
+        events = list((await handle.fetch_history()).events)
+        assert upserts(events) == [{"TrajectOverdue": True}], "upserted once, when it changed"
 
 
 async def test_a_new_worker_continues_where_a_stopped_one_left_off(
@@ -279,12 +307,17 @@ async def test_continue_as_new_keeps_the_trajectory(
         latest = client.get_workflow_handle(handle.id)
         view = await latest.query(TrajectoryWorkflow.view)
         assert view.active == ["plan"] and view.ladder == 3
-        assert (await latest.describe()).run_id != first_run
+        described = await latest.describe()
+        assert described.run_id != first_run
+        # the new run keeps what the first kept: its overdue flag, not its states
+        assert described.typed_search_attributes.get(OVERDUE) is False
+        assert described.typed_search_attributes.get(STATE) is None
         done = await latest.execute_update(
             TrajectoryWorkflow.complete_task,
             CompleteTask(task="plan_opstellen", data={}, actor="km-1"),
         )
         assert done.finished
+        assert upserts(list((await latest.fetch_history()).events)) == []
 
 
 async def test_suspension_stops_the_clock_and_resume_restarts_it(

@@ -77,6 +77,7 @@ TEXT: dict[str, tuple[str, str]] = {  # key: (nl, en)
     "cases.filter": ("Filteren", "Filter"),
     "cases.all_statuses": ("Alle statussen", "All statuses"),
     "cases.all_definitions": ("Alle trajecten", "All trajectories"),
+    "cases.all_states": ("Alle standen", "All states"),
     "cases.overdue_only": ("Alleen te laat", "Overdue only"),
     "cases.none": ("Geen zaken gevonden.", "No cases found."),
     "cases.started": ("Gestart", "Started"),

@@ -234,11 +234,17 @@ def pages_router() -> APIRouter:
         q: str = "",
         status: str = "",
         definition: str = "",
+        state: str = "",
         overdue: str = "",
         page: int = 1,
     ) -> Response:
         user = signed_in(request)
         casework = _casework(request)
+        definitions = casework.definitions(user)
+        chosen = next((v for v in definitions if v.definition == definition), None)
+        # the states of the chosen trajectory (its newest version), to filter by
+        states = [(n, s["title"]) for n, s in chosen.compiled["states"].items()] if chosen else []
+        state = state if any(n == state for n, _ in states) else ""
         found = casework.cases(
             user,
             max(page, 1),
@@ -246,6 +252,7 @@ def pages_router() -> APIRouter:
             search=q[:100] or None,
             status=status or None,
             definition=definition or None,
+            state=state or None,
             overdue=True if overdue else None,
         )
         return render(
@@ -258,9 +265,12 @@ def pages_router() -> APIRouter:
             chosen_status=status,
             definition=definition,
             overdue=bool(overdue),
-            definitions=casework.definitions(user),
+            definitions=definitions,
+            states=states,
+            chosen_state=state,
             statuses=["running", "suspended", "finished", "cancelled"],
             query=f"q={quote(q)}&status={quote(status)}&definition={quote(definition)}"
+            + f"&state={quote(state)}"
             + ("&overdue=1" if overdue else ""),
             active_nav="cases",
         )
