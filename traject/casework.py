@@ -416,6 +416,13 @@ class Casework:
         )
 
     # ---------------------------------------------------------------------------------- helpers
+    def open_task_ids(self, user: Principal, case_id: str) -> dict[str, int]:
+        """The ids of the case's open tasks the user may work on, by name: what an answer to a
+        change carries so the case worker can go on with the next task without reading the
+        case again. The step that opened them is in the store once the workflow has answered."""
+        with self.traject.sessions() as session:
+            return queries.open_task_ids(session, scope_of(user), case_id)
+
     def _case(self, session: Any, user: Principal, case_id: str) -> Case:
         try:
             case = repo.get_case(session, case_id, user.municipality)

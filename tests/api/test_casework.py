@@ -280,3 +280,35 @@ async def test_the_case_list_page_filters_by_the_state_a_case_is_in(api: Api) ->
         assert elsewhere.status_code == 200 and case["id"] not in elsewhere.text
         unknown = await page.http.get("/cases", params={"state": "no_such_state"})
         assert unknown.status_code == 200  # a state outside the chosen trajectory is ignored
+
+
+async def test_a_change_answers_with_the_ids_of_the_tasks_to_do_next(api: Api) -> None:
+    """A completion answers with the open tasks' ids from the store, so the case worker goes on
+    with the next task without reading the case again; a volunteer gets only the ids of tasks
+    they hold."""
+    case = await api.start()
+    task_id = await api.open_task(case["id"], "aanwezigheid_kernwaarden")
+    done = await api.post(
+        "klantmanager", f"/api/tasks/{task_id}/complete", {"data": {"aanwezig": True}}
+    )
+    assert done.status_code == 200, done.text
+    answered = {t["name"]: t["id"] for t in done.json()["open_tasks"]}
+    with api.sessions() as session:
+        stored = dict(
+            session.execute(
+                select(Task.name, Task.id).where(Task.case_id == case["id"], Task.status == "open")
+            ).all()
+        )
+    assert answered and answered == stored
+    next_id = next(iter(answered.values()))
+    claimed = await api.post("klantmanager", f"/api/tasks/{next_id}/claim")
+    assert claimed.status_code == 200, claimed.text
+
+    other = await api.start()
+    first = await api.open_task(other["id"], "aanwezigheid_kernwaarden")
+    held = await api.post("vrijwilliger", f"/api/tasks/{first}/claim")
+    assert held.status_code == 200, held.text
+    assert [t["id"] for t in held.json()["open_tasks"]] == [first]
+    released = await api.post("vrijwilliger", f"/api/tasks/{first}/unclaim")
+    assert released.status_code == 200, released.text
+    assert [t["id"] for t in released.json()["open_tasks"]] == [None]  # no longer theirs

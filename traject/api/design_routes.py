@@ -12,7 +12,7 @@ from pydantic import BaseModel, Field
 from traject.api import schemas as s
 from traject.api.auth import User
 from traject.api.problems import OPENAPI_ERRORS
-from traject.api.routes import PageNo, Size
+from traject.api.routes import PageNo, Size, state_answer
 from traject.designer import Designer
 
 DefinitionName = Annotated[str, Path(pattern=s.SLUG, max_length=64)]
@@ -99,7 +99,7 @@ def design_router() -> APIRouter:
     @api.post("/cases/{case_id}/revert-migration", response_model=s.StateOut)
     async def revert(case_id: str, user: User, request: Request) -> s.StateOut:
         """Undo a case's last migration, while it has not moved on since."""
-        return s.StateOut.of(await _designer(request).revert_migration(user, case_id))
+        return state_answer(request, user, await _designer(request).revert_migration(user, case_id))
 
     return api
 

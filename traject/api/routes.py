@@ -16,6 +16,7 @@ from traject.store.accounts import AccountError
 from traject.store.db import transaction
 from traject.store.models import User as UserRow
 from traject.store.queries import TaskView
+from workflows.messages import TrajectoryView
 
 PageNo = Annotated[int, Query(ge=1, le=100_000)]
 Size = Annotated[int, Query(ge=1, le=200)]
@@ -26,6 +27,11 @@ SlugQ = Annotated[str | None, Query(pattern=s.SLUG, max_length=64)]
 def _casework(request: Request) -> Casework:
     casework: Casework = request.app.state.casework
     return casework
+
+
+def state_answer(request: Request, user: accounts.Principal, view: TrajectoryView) -> s.StateOut:
+    """A change's answer: the workflow's view, and the ids of the open tasks the user may do."""
+    return s.StateOut.of(view, _casework(request).open_task_ids(user, view.case_id))
 
 
 def _page(items: list[Any], page: Any) -> dict[str, Any]:
@@ -172,14 +178,14 @@ def api_router() -> APIRouter:
     ) -> s.StateOut:
         """Something that happened outside Traject, e.g. `duo_beschikking` or `gehuisvest`."""
         view = await _casework(request).record_event(user, case_id, body.event, body.date)
-        return s.StateOut.of(view)
+        return state_answer(request, user, view)
 
     @api.post("/cases/{case_id}/ladder", tags=["cases"], response_model=s.StateOut)
     async def record_ladder(
         case_id: str, body: s.Ladder, user: User, request: Request
     ) -> s.StateOut:
         view = await _casework(request).record_ladder(user, case_id, body.step)
-        return s.StateOut.of(view)
+        return state_answer(request, user, view)
 
     @api.post(
         "/cases/{case_id}/termijnen/{name}/{change}", tags=["cases"], response_model=s.StateOut
@@ -197,7 +203,7 @@ def api_router() -> APIRouter:
         view = await _casework(request).change_termijn(
             user, case_id, name, change, body.reason, body.length
         )
-        return s.StateOut.of(view)
+        return state_answer(request, user, view)
 
     for decision in ("suspend", "resume", "cancel"):
         _decision_route(api, decision)
@@ -248,23 +254,27 @@ def api_router() -> APIRouter:
 
     @api.post("/tasks/{task_id}/claim", tags=["tasks"], response_model=s.StateOut)
     async def claim(task_id: TaskId, user: User, request: Request) -> s.StateOut:
-        return s.StateOut.of(await _casework(request).claim(user, task_id))
+        return state_answer(request, user, await _casework(request).claim(user, task_id))
 
     @api.post("/tasks/{task_id}/unclaim", tags=["tasks"], response_model=s.StateOut)
     async def unclaim(task_id: TaskId, user: User, request: Request) -> s.StateOut:
-        return s.StateOut.of(await _casework(request).release(user, task_id))
+        return state_answer(request, user, await _casework(request).release(user, task_id))
 
     @api.post("/tasks/{task_id}/assign", tags=["tasks"], response_model=s.StateOut)
     async def assign(task_id: TaskId, body: s.Assign, user: User, request: Request) -> s.StateOut:
         """Hand a task to a colleague in its group (coordinators)."""
-        return s.StateOut.of(await _casework(request).assign(user, task_id, body.user_id))
+        return state_answer(
+            request, user, await _casework(request).assign(user, task_id, body.user_id)
+        )
 
     @api.post("/tasks/{task_id}/complete", tags=["tasks"], response_model=s.StateOut)
     async def complete(
         task_id: TaskId, body: s.CompleteTask, user: User, request: Request
     ) -> s.StateOut:
         """Complete with the form's answers: 422 names each wrong field, 409 if it was done."""
-        return s.StateOut.of(await _casework(request).complete(user, task_id, body.data))
+        return state_answer(
+            request, user, await _casework(request).complete(user, task_id, body.data)
+        )
 
     @api.get("/users", tags=["tasks"], response_model=s.Page[s.UserOut])
     def users(
@@ -288,7 +298,7 @@ def api_router() -> APIRouter:
 def _decision_route(api: APIRouter, decision: str) -> None:
     async def decide(case_id: str, body: s.Decision, user: User, request: Request) -> s.StateOut:
         view = await _casework(request).decide(user, case_id, decision, body.reason, body.note)
-        return s.StateOut.of(view)
+        return state_answer(request, user, view)
 
     api.add_api_route(
         f"/cases/{{case_id}}/{decision}",

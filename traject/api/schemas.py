@@ -4,7 +4,7 @@ role may see; the OpenAPI document at /openapi.json is generated from these."""
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from datetime import date, datetime
 from typing import Annotated, Any, Generic, TypeVar
 
@@ -303,6 +303,11 @@ class CaseDetailOut(CaseOut):
 
 
 class OpenTaskOut(BaseModel):
+    id: int | None = Field(
+        default=None,
+        description="The task's id, to claim or complete it next (absent for a task the user "
+        "may not work on)",
+    )
     name: str
     state: str
     role: str
@@ -312,7 +317,8 @@ class OpenTaskOut(BaseModel):
 
 
 class StateOut(BaseModel):
-    """The trajectory's state right after a change, as the workflow answered."""
+    """The trajectory's state right after a change, as the workflow answered, with the ids of
+    the open tasks the user may work on next."""
 
     case_id: str
     active: list[str]
@@ -324,11 +330,11 @@ class StateOut(BaseModel):
     ladder: int | None
 
     @classmethod
-    def of(cls, view: TrajectoryView) -> StateOut:
+    def of(cls, view: TrajectoryView, ids: Mapping[str, int]) -> StateOut:
         return cls(
             case_id=view.case_id,
             active=view.active,
-            open_tasks=[OpenTaskOut(**t.model_dump()) for t in view.open_tasks],
+            open_tasks=[OpenTaskOut(id=ids.get(t.name), **t.model_dump()) for t in view.open_tasks],
             finished=view.finished,
             cancelled=view.cancelled,
             suspended=view.suspended,

@@ -231,6 +231,23 @@ def case_tasks(session: Session, case_id: str) -> Sequence[Task]:
     ).all()
 
 
+def open_task_ids(session: Session, scope: Scope, case_id: str) -> dict[str, int]:
+    """The store ids of a case's open tasks, by name, that `scope` may work on (a volunteer:
+    the ones they hold); none for a case of another municipality."""
+    query = (
+        select(Task.name, Task.id)
+        .join(Case, Case.id == Task.case_id)
+        .where(
+            Task.case_id == case_id,
+            Task.status == "open",
+            Case.municipality == scope.municipality,
+        )
+    )
+    if scope.volunteer_only:
+        query = query.where(Task.assignee == scope.user)
+    return {name: task_id for name, task_id in session.execute(query)}
+
+
 def timeline(session: Session, case_id: str, page: int = 1, size: int = 100) -> Page[TimelineEvent]:
     query = select(TimelineEvent).where(TimelineEvent.case_id == case_id)
     total, page, size = _page(session, query, page, size)
