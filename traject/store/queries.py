@@ -52,13 +52,20 @@ class Scope:
     volunteer_only: bool = False
 
 
-def _page(
-    session: Session, query: Select[*tuple[Any, ...]], page: int, size: int
-) -> tuple[int, int, int]:
-    size = min(max(size, 1), MAX_PAGE_SIZE)
-    page = max(page, 1)
-    total = session.scalar(select(func.count()).select_from(query.order_by(None).subquery())) or 0
-    return total, page, size
+def _bounds(page: int, size: int) -> tuple[int, int]:
+    """A page number and size within bounds."""
+    return max(page, 1), min(max(size, 1), MAX_PAGE_SIZE)
+
+
+def _total(
+    session: Session, query: Select[*tuple[Any, ...]], page: int, size: int, found: int
+) -> int:
+    """How many rows `query` has in all, `found` of them on this page: a page that is not full
+    and not past the end says so itself (most pages: a case's timeline, a short inbox), and
+    only a full page or one past the end costs a count."""
+    if 0 < found < size or (page == 1 and found == 0):
+        return (page - 1) * size + found
+    return session.scalar(select(func.count()).select_from(query.order_by(None).subquery())) or 0
 
 
 # ---------------------------------------------------------------------------------------- tasks
@@ -127,7 +134,7 @@ def tasks(
                 .where(DefinitionVersion.definition == definition)
             )
         )
-    total, page, size = _page(session, query, page, size)
+    page, size = _bounds(page, size)
     rows = session.execute(
         query.add_columns(CasePerson.first_name)
         .outerjoin(CasePerson, CasePerson.case_id == Task.case_id)
@@ -140,6 +147,7 @@ def tasks(
         .offset((page - 1) * size)
         .limit(size)
     ).all()
+    total = _total(session, query, page, size, len(rows))
     return Page([(row[0], row[1]) for row in rows], total, page, size)
 
 
@@ -195,13 +203,14 @@ def cases(
         query = query.where(or_(*matches))
     if state:  # a slug inside the JSON list's text: portable across SQLite and PostgreSQL
         query = query.where(cast(Case.current_states, Text).like(f'%"{state}"%'))
-    rows: list[tuple[Case, CasePerson | None, DefinitionVersion]] = []
-    total, page, size = _page(session, query, page, size)
-    for row in session.execute(
-        query.order_by(Case.started_at.desc(), Case.id).offset((page - 1) * size).limit(size)
-    ).all():
-        rows.append((row[0], row[1], row[2]))
-    return Page(rows, total, page, size)
+    page, size = _bounds(page, size)
+    rows: list[tuple[Case, CasePerson | None, DefinitionVersion]] = [
+        (row[0], row[1], row[2])
+        for row in session.execute(
+            query.order_by(Case.started_at.desc(), Case.id).offset((page - 1) * size).limit(size)
+        ).all()
+    ]
+    return Page(rows, _total(session, query, page, size, len(rows)), page, size)
 
 
 def case_termijnen(session: Session, case_id: str) -> Sequence[CaseTermijn]:
@@ -250,11 +259,11 @@ def open_task_ids(session: Session, scope: Scope, case_id: str) -> dict[str, int
 
 def timeline(session: Session, case_id: str, page: int = 1, size: int = 100) -> Page[TimelineEvent]:
     query = select(TimelineEvent).where(TimelineEvent.case_id == case_id)
-    total, page, size = _page(session, query, page, size)
+    page, size = _bounds(page, size)
     items = session.scalars(
         query.order_by(TimelineEvent.seq, TimelineEvent.id).offset((page - 1) * size).limit(size)
     ).all()
-    return Page(items, total, page, size)
+    return Page(items, _total(session, query, page, size, len(items)), page, size)
 
 
 def audit_log(
@@ -263,13 +272,13 @@ def audit_log(
     query = select(AuditEvent).where(AuditEvent.municipality == municipality)
     if case_id:
         query = query.where(AuditEvent.case_id == case_id)
-    total, page, size = _page(session, query, page, size)
+    page, size = _bounds(page, size)
     items = session.scalars(
         query.order_by(AuditEvent.at.desc(), AuditEvent.id.desc())
         .offset((page - 1) * size)
         .limit(size)
     ).all()
-    return Page(items, total, page, size)
+    return Page(items, _total(session, query, page, size, len(items)), page, size)
 
 
 def user_names(session: Session, refs: set[str]) -> dict[str, str]:
