@@ -311,17 +311,18 @@ class Casework:
 
     async def _first_step(self, case_id: str, patience: float = 5.0) -> None:
         """Wait (briefly) until the workflow has recorded its first step, so the caller sees the
-        case with its first tasks rather than 'starting'. After that, it is not an error. Looks
-        often at first (a step takes some tens of milliseconds), then less (under load)."""
-        waited, pause = 0.0, 0.005
+        case with its first tasks rather than 'starting'. After that, it is not an error. The
+        first look comes after about what a first step takes unloaded (the workflow has only just
+        been started), then less and less often: under load each look that finds nothing yet is
+        a query for nothing."""
+        waited, pause = 0.0, 0.01
         while waited < patience:
-            with self.traject.sessions() as session:
-                status = repo.case_status(session, case_id)
-            if status != "starting":
-                return
             await asyncio.sleep(pause)
             waited += pause
             pause = min(pause * 1.5, 0.05)
+            with self.traject.sessions() as session:
+                if repo.case_status(session, case_id) != "starting":
+                    return
 
     async def claim(self, user: Principal, task_id: int) -> TrajectoryView:
         task = self._task_for_work(user, task_id)
@@ -360,7 +361,7 @@ class Casework:
             raise Refused(
                 "claimed", "this task is claimed by someone else: ask them or a coordinator"
             )
-        return await self.traject.complete_task(task.id, data, user.ref, user.municipality)
+        return await self.traject.complete_task(task, data, user.ref, user.municipality)
 
     async def change_termijn(
         self,

@@ -148,13 +148,21 @@ class Traject:
 
     # ----------------------------------------------------------------------------------- tasks
     async def complete_task(
-        self, task_id: int, data: dict[str, Any], actor: str, municipality: str | None = None
+        self,
+        task_id: int | Task,
+        data: dict[str, Any],
+        actor: str,
+        municipality: str | None = None,
     ) -> TrajectoryView:
+        """Complete a task: by id, or the task a caller has just read and checked (not read again)."""
         with self.sessions() as session:
-            try:
-                task = repo.get_task(session, task_id, municipality)
-            except repo.NotFound as error:
-                raise Refused("not_found", str(error)) from None
+            if isinstance(task_id, Task):
+                task, task_id = task_id, task_id.id
+            else:
+                try:
+                    task = repo.get_task(session, task_id, municipality)
+                except repo.NotFound as error:
+                    raise Refused("not_found", str(error)) from None
             # Completed by this actor: maybe by this very completion, sent before, whose answer
             # was lost (a timeout, a crash). Then it is sent again (the workflow applies it once)
             # and what follows the update below is done once too.
