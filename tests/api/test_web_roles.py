@@ -139,3 +139,15 @@ async def test_the_audit_page_is_for_coordinators(api: Api) -> None:
         assert {r[2] for r in rows} >= {"case_started", "case_read"}
         assert all(case["id"] in r[3] for r in rows)
         assert not any(s in of_case.text for s in (case["bsn"], case["last_name"]))
+
+
+async def test_the_navigation_speaks_the_pages_language(api: Api) -> None:
+    """The menu is in the language the browser asks for, like the rest of the page."""
+    for lang, words in (
+        ("nl", ('aria-label="Hoofdmenu"', ">Zaken<", ">Nieuw traject<")),
+        ("en", ('aria-label="Main menu"', ">Cases<", ">New trajectory<", ">Sign out<")),
+    ):
+        async with browser(api, "klantmanager", lang) as page:
+            home = await page.http.get("/")
+            assert home.status_code == 200
+            assert all(word in home.text for word in words), (lang, words)

@@ -32,6 +32,8 @@ TEXT: dict[str, tuple[str, str]] = {  # key: (nl, en)
     "nav.cases": ("Zaken", "Cases"),
     "nav.new": ("Nieuw traject", "New trajectory"),
     "nav.audit": ("Auditlog", "Audit log"),
+    "nav.designer": ("Ontwerpen", "Design"),
+    "nav.label": ("Hoofdmenu", "Main menu"),
     "inbox.title": ("Mijn werkvoorraad", "My work"),
     "inbox.mine": ("Van mij", "Mine"),
     "inbox.team": ("Mijn team", "My team"),
