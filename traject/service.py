@@ -149,16 +149,17 @@ class Traject:
     # ----------------------------------------------------------------------------------- tasks
     async def complete_task(
         self,
-        task_id: int | Task,
+        task_or_id: Task | int,
         data: dict[str, Any],
         actor: str,
         municipality: str | None = None,
     ) -> TrajectoryView:
         """Complete a task: by id, or the task a caller has just read and checked (not read again)."""
         with self.sessions() as session:
-            if isinstance(task_id, Task):
-                task, task_id = task_id, task_id.id
+            if isinstance(task_or_id, Task):
+                task, task_id = task_or_id, task_or_id.id
             else:
+                task_id = task_or_id
                 try:
                     task = repo.get_task(session, task_id, municipality)
                 except repo.NotFound as error:

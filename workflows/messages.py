@@ -31,7 +31,8 @@ class Carried(Message):
     started_at: str
     manual_now: str | None = None
     # Whether the trajectory keeps its states in the TrajectState search attribute: runs
-    # continued before 2026-12-07 did (and say nothing here); today's runs leave it out.
+    # continued by an older release did (and say nothing here); runs since the v5 histories
+    # leave it out.
     states_searchable: bool = True
 
 

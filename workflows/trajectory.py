@@ -128,9 +128,9 @@ class TrajectoryWorkflow:
         self.before_migration: tuple[Any, Snapshot, dict[str, datetime | None]] | None = None
         self.recorded = self.records
         # What the search attributes say now, and which of them this trajectory keeps:
-        # - started by today's Traject (TrajectOverdue without TrajectState) or continued from
-        #   such a run: only TrajectOverdue, upserted when it changes;
-        # - started with TrajectState (2026-12-07's start_attributes): both, upserted when
+        # - started with TrajectOverdue and without TrajectState (start_attributes now; the v5
+        #   histories) or continued from such a run: only TrajectOverdue, upserted when it changes;
+        # - started with TrajectState too (the v4 histories): both, upserted when
         #   (states, overdue) changes;
         # - started with neither, or continued from a run that kept the states: both, upserted
         #   on the first step and then as "upsert-on-change" says (older histories).
