@@ -9,6 +9,7 @@ Another municipality's case or task does not exist for a user: it is "not found"
 from __future__ import annotations
 
 import asyncio
+from collections.abc import Sequence
 from dataclasses import dataclass, replace
 from datetime import UTC, date, datetime
 from typing import Any
@@ -88,6 +89,7 @@ class CaseRow:
     definition: str
     version: int
     title: str
+    states: tuple[str, ...] = ()  # the titles of the states the case is in, for people
 
 
 @dataclass(frozen=True)
@@ -188,7 +190,14 @@ class Casework:
         with transaction(self.traject.sessions) as session:
             found = queries.cases(session, scope_of(user), page=page, size=size, **filters)
             rows = [
-                CaseRow(case, Person.of(person, user), v.definition, v.version, v.title)
+                CaseRow(
+                    case,
+                    Person.of(person, user),
+                    v.definition,
+                    v.version,
+                    v.title,
+                    _state_titles(repo.compiled_of(v), case.current_states),
+                )
                 for case, person, v in found.items
             ]
             if rows:  # names of newcomers were shown: that is a read of personal data
@@ -452,6 +461,10 @@ class Casework:
         if task.status != "open":
             raise Refused("task_not_open", f"task {task_id} is {task.status}")
         return task
+
+
+def _state_titles(d: CompiledDefinition, names: Sequence[str]) -> tuple[str, ...]:
+    return tuple(d.states[n].title if n in d.states else n for n in names)
 
 
 def days_left(task: Task, today: datetime) -> int | None:

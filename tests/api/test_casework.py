@@ -274,6 +274,10 @@ async def test_the_case_list_page_filters_by_the_state_a_case_is_in(api: Api) ->
             "/cases", params={"definition": "zaanstad_pvt", "state": state}
         )
         assert case["id"] in inside.text and f'value="{state}" selected' in inside.text
+        # the list names the state by its title, as the filter does
+        title = inside.text.split(f'value="{state}" selected>', 1)[1].split("<", 1)[0]
+        row = inside.text.split(f'data-case="{case["id"]}"', 1)[1].split("</tr>", 1)[0]
+        assert title and title in row
         elsewhere = await page.http.get(
             "/cases", params={"definition": "zaanstad_pvt", "state": "afgerond"}
         )
