@@ -9,6 +9,7 @@ from datetime import UTC, date, datetime, timedelta
 from sqlalchemy import select
 
 from tests.api.conftest import Api
+from tests.api.test_tenancy_web import browser
 from traject.calendar_nl import DutchCalendar
 from traject.store.models import AuditEvent, CasePerson, Task
 
@@ -261,8 +262,6 @@ async def test_the_deadline_view_puts_the_nearest_termijn_first(api: Api) -> Non
 async def test_the_case_list_page_filters_by_the_state_a_case_is_in(api: Api) -> None:
     """Which states a case is in lives in Traject's read model (not in Temporal's visibility):
     the case list offers the chosen trajectory's states and lists the cases in one of them."""
-    from tests.api.test_tenancy_web import browser
-
     case = await api.start(reference=f"ZS-STAND-{uuid.uuid4().hex[:6]}")
     await api.open_task(case["id"], "aanwezigheid_kernwaarden")
     state = (await api.get("klantmanager", f"/api/cases/{case['id']}")).json()["states"][0]
