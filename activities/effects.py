@@ -279,7 +279,8 @@ def _action(step: StepRows, effect: ActionRun) -> None:
         step.timeline("intake_started", None, intake=action.kind)
     elif isinstance(action, ScheduleWorkshop):
         # what the step made so far is written first, as the seat's first read did when it
-        # flushed: on SQLite that takes the write lock before the session's seats are counted
+        # flushed; book_seat then counts the session's seats under the lock (on SQLite it
+        # takes the write lock itself when the step has written nothing yet)
         step.session.flush()
         seat = repo.book_seat(
             step.session,

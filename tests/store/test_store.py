@@ -17,7 +17,7 @@ from traject.definition import compile_file
 from traject.store import repositories as repo
 from traject.store.db import make_engine, session_factory
 from traject.store.migrate import downgrade, upgrade
-from traject.store.models import Base, LadderMeasurement, WorkshopSeat
+from traject.store.models import Base, DefinitionVersion, LadderMeasurement, WorkshopSeat
 
 NOW = datetime(2025, 1, 6, 9, tzinfo=UTC)
 
@@ -111,42 +111,55 @@ def test_ladder_steps_outside_one_to_six_are_refused(sessions: sessionmaker[Sess
         session.rollback()
 
 
-def test_two_bookings_for_the_last_seat_give_one_seat_and_one_waiting_place(
+def test_bookings_at_once_for_the_last_seats_never_overbook(
     database_url: str, migrated: str
 ) -> None:
-    if not database_url.startswith("postgresql"):
-        pytest.skip("row locks are a PostgreSQL matter; SQLite has a single writer")
+    """Steps booking at the same moment in transactions that have written nothing yet: on
+    PostgreSQL the sessions are locked FOR UPDATE; on SQLite such a transaction reads outside
+    the one write lock, so book_seat takes the lock first (without it, eight bookers for two
+    seats booked three to five of them)."""
     sessions = session_factory(make_engine(migrated))
+    bookers, capacity = 8, 2
     with sessions.begin() as session:
         repo.ensure_municipality(session, "enschede", "Enschede")
-        repo.add_session(
-            session,
-            "enschede",
-            "laatste_plek",
-            "Laatste plek",
-            NOW + timedelta(days=3),
-            "Enschede",
-            1,
-        )
-        version = repo.publish(
+        version_id = repo.publish(
             session, compile_file(DEFINITIONS / "enschede_mpact.yaml"), "s", by="d"
-        )
-        case_ids = [repo.create_case(session, version, first_name=f"p{i}").id for i in range(2)]
-    barrier = threading.Barrier(2)
+        ).id
+    for round_ in range(3):
+        workshop = f"laatste_plekken_{round_}"
+        with sessions.begin() as session:
+            version = session.get(DefinitionVersion, version_id)
+            assert version is not None
+            repo.add_session(
+                session,
+                "enschede",
+                workshop,
+                "Laatste plekken",
+                NOW + timedelta(days=3),
+                "Enschede",
+                capacity,
+            )
+            case_ids = [
+                repo.create_case(session, version, first_name=f"p{i}").id for i in range(bookers)
+            ]
+        results = _book_at_once(sessions, workshop, case_ids)
+        assert sorted(results) == ["booked"] * capacity + ["waitlisted"] * (bookers - capacity)
+
+
+def _book_at_once(sessions: sessionmaker[Session], workshop: str, case_ids: list[str]) -> list[str]:
+    """Each case books a seat in its own transaction, all let go at the same moment."""
+    barrier = threading.Barrier(len(case_ids))
     results: list[str] = []
 
-    def book(i: int) -> None:
+    def book(case_id: str) -> None:
         with sessions.begin() as session:
             barrier.wait()
-            results.append(
-                repo.book_seat(
-                    session, "enschede", "laatste_plek", case_ids[i], f"race{i}", NOW
-                ).status
-            )
+            seat = repo.book_seat(session, "enschede", workshop, case_id, f"race-{case_id}", NOW)
+            results.append(seat.status)
 
-    threads = [threading.Thread(target=book, args=(i,)) for i in range(2)]
+    threads = [threading.Thread(target=book, args=(case_id,)) for case_id in case_ids]
     for thread in threads:
         thread.start()
     for thread in threads:
         thread.join()
-    assert sorted(results) == ["booked", "waitlisted"]
+    return results

@@ -11,7 +11,7 @@ from collections.abc import Sequence
 from datetime import UTC, date, datetime
 from typing import Any, TypeVar
 
-from sqlalchemy import func, select
+from sqlalchemy import func, select, update
 from sqlalchemy.orm import Session, defer
 
 from traject.definition.compiled import CompiledDefinition
@@ -350,11 +350,19 @@ def book_seat(
     session: Session, municipality: str, workshop: str, case_id: str, key: str, at: datetime
 ) -> WorkshopSeat:
     """A seat in the earliest future session with room; else a place on the waiting list.
-    Sessions are locked while counting (FOR UPDATE on PostgreSQL; SQLite has one writer). Two
-    reads however many sessions are full: the sessions, then their booked seats counted."""
+    Sessions are locked while counting: FOR UPDATE on PostgreSQL; on SQLite, which has one
+    writer, by taking the write lock first (a transaction that has not written yet reads
+    outside it, and two steps booking at once would both find the last seat free). Two reads
+    however many sessions are full: the sessions, then their booked seats counted."""
     existing = session.scalar(select(WorkshopSeat).where(WorkshopSeat.key == key))
     if existing is not None:
         return existing
+    if session.get_bind().dialect.name == "sqlite":  # a write that changes nothing takes the lock
+        session.execute(
+            update(WorkshopSession)
+            .where(WorkshopSession.id == -1)
+            .values(capacity=WorkshopSession.capacity)
+        )
     sessions = session.execute(
         select(WorkshopSession.id, WorkshopSession.capacity)
         .where(
