@@ -48,7 +48,10 @@ class FileNotifier:
 
 
 def dispatch(sessions: sessionmaker[Session], notifier: Notifier, limit: int = 50) -> int:
-    """Send up to `limit` unsent messages; returns how many were sent."""
+    """Send up to `limit` unsent messages; returns how many were sent. Workers dispatching at
+    the same time (production runs several) take different messages: on PostgreSQL the ones a
+    dispatcher holds are locked until its commit and skipped by the others; the embedded
+    default runs one worker."""
     sent = 0
     with transaction(sessions) as session, session.no_autoflush:
         # Everything read first, the messages marked sent at the commit: on SQLite the store's
@@ -58,6 +61,7 @@ def dispatch(sessions: sessionmaker[Session], notifier: Notifier, limit: int = 5
             .where(OutboxMessage.sent_at.is_(None))
             .order_by(OutboxMessage.id)
             .limit(limit)
+            .with_for_update(skip_locked=True)
         ).all()
         names: dict[str, str] = {
             case_id: first_name

@@ -6,15 +6,20 @@ from __future__ import annotations
 
 import json
 import sqlite3
+import threading
+import time
 from datetime import UTC, datetime
 from pathlib import Path
 
+import pytest
 from sqlalchemy import select
 from sqlalchemy.orm import Session, sessionmaker
 
 from activities.outbox import FileNotifier, dispatch
+from tests.conftest import DEFINITIONS
+from traject.definition import compile_file
 from traject.store import repositories as repo
-from traject.store.db import transaction
+from traject.store.db import make_engine, session_factory, transaction
 from traject.store.models import OutboxMessage
 
 
@@ -110,3 +115,42 @@ def test_sending_leaves_the_store_free_for_writers(
     checking = Checking(tmp_path / "traject.db")
     assert dispatch(own_store, checking) == 4
     assert checking.sent == 4
+
+
+def test_workers_dispatching_at_once_send_each_message_once(
+    database_url: str, migrated: str
+) -> None:
+    """Production runs several workers, each with a dispatcher: at the same moment they take
+    different messages (locked rows are skipped), so none is sent twice."""
+    if not database_url.startswith("postgresql"):
+        pytest.skip("one worker dispatches on the embedded default (SQLite)")
+    sessions = session_factory(make_engine(migrated))
+    with transaction(sessions) as session:  # the definition the letters' cases run on
+        repo.ensure_municipality(session, "voorbeeldgemeente", "Voorbeeldgemeente")
+        pvt1 = DEFINITIONS / "pvt1.yaml"
+        repo.publish(session, compile_file(pvt1), pvt1.read_text(), by="test")
+    with sessions() as session:  # messages other tests of this database left unsent
+        before = set(session.scalars(select(OutboxMessage.key)).all())
+    letters(sessions, [f"Naam{n}" for n in range(10)])
+    sent: list[str] = []
+    lock = threading.Lock()
+    barrier = threading.Barrier(3)
+
+    class SlowNotifier:
+        def send(self, message: OutboxMessage, first_name: str | None) -> None:
+            time.sleep(0.02)  # a post room that takes its time: the dispatchers overlap
+            with lock:
+                sent.append(message.key)
+
+    def worker() -> None:
+        barrier.wait()
+        while dispatch(sessions, SlowNotifier(), limit=4):
+            pass
+
+    threads = [threading.Thread(target=worker) for _ in range(3)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    ours = [key for key in sent if key not in before]
+    assert len(ours) == 20 and len(set(ours)) == 20, sorted(ours)
