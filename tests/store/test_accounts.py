@@ -4,6 +4,9 @@
 from __future__ import annotations
 
 import io
+import secrets
+import threading
+from collections import Counter
 from pathlib import Path
 
 import pytest
@@ -14,6 +17,7 @@ from traject.cli import main
 from traject.store import accounts
 from traject.store import repositories as repo
 from traject.store.accounts import AccountError
+from traject.store.db import make_engine, session_factory, transaction
 from traject.store.migrate import upgrade
 from traject.store.models import ApiToken, LoginSession
 
@@ -60,6 +64,37 @@ def test_ten_wrong_passwords_lock_the_account(session: Session) -> None:
             accounts.authenticate(session, "leiden", "bo", "not the password")
     with pytest.raises(AccountError, match="locked"):
         accounts.authenticate(session, "leiden", "bo", PASSWORD)  # even the right one, for now
+
+
+def test_wrong_passwords_sent_at_once_lock_the_account_after_ten(migrated: str) -> None:
+    """Attempts at the same moment each count: no more than ten passwords are checked before the
+    account locks (counting after the check let every one of them through)."""
+    sessions = session_factory(make_engine(migrated))
+    name = f"snel{secrets.token_hex(3)}"
+    with transaction(sessions) as session:
+        repo.ensure_municipality(session, "leiden", "Gemeente Leiden")
+        accounts.create_user(session, "leiden", name, "Snel", ["caseworker"], [], PASSWORD)
+    attempts = 2 * accounts.MAX_FAILED_LOGINS
+    barrier = threading.Barrier(attempts)
+    answers: list[str] = []
+
+    def guess(n: int) -> None:
+        barrier.wait()
+        with transaction(sessions) as session:  # refused inside it, as the login routes do
+            try:
+                accounts.authenticate(session, "leiden", name, f"guess number {n}")
+            except AccountError as refused:
+                answers.append("locked" if "locked" in str(refused) else "wrong")
+
+    threads = [threading.Thread(target=guess, args=(n,)) for n in range(attempts)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    wrong = accounts.MAX_FAILED_LOGINS
+    assert Counter(answers) == {"wrong": wrong, "locked": attempts - wrong}
+    with transaction(sessions) as session, pytest.raises(AccountError, match="locked"):
+        accounts.authenticate(session, "leiden", name, PASSWORD)
 
 
 def test_the_users_command(

@@ -14,7 +14,7 @@ from datetime import datetime, timedelta
 
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
-from sqlalchemy import delete, select
+from sqlalchemy import delete, func, or_, select, update
 from sqlalchemy.orm import Session
 
 from traject.store import repositories
@@ -157,14 +157,33 @@ def authenticate(session: Session, municipality: str, username: str, password: s
         _verify(_DUMMY_HASH, password)
         raise refused
     at = now()
+    locked = AccountError("too many failed logins: this account is locked for a while")
     if user.locked_until is not None and _aware(user.locked_until) > at:
-        raise AccountError("too many failed logins: this account is locked for a while")
-    if not _verify(user.password_hash, password):
-        user.failed_logins = (user.failed_logins or 0) + 1
-        if user.failed_logins >= MAX_FAILED_LOGINS:
-            user.failed_logins, user.locked_until = 0, at + LOCK_TIME
+        raise locked
+    # The attempt is counted before the password is checked, in one statement that also sees a
+    # lock set since the read above: attempts sent at the same moment each get a number of their
+    # own, and no more than MAX_FAILED_LOGINS are checked before the account locks (reading the
+    # count, checking, then writing it back let them all through, each overwriting the others).
+    attempt = session.execute(
+        update(User)
+        .where(User.id == user.id, or_(User.locked_until.is_(None), User.locked_until <= at))
+        .values(failed_logins=func.coalesce(User.failed_logins, 0) + 1)
+        .returning(User.failed_logins)
+        .execution_options(synchronize_session=False)
+    ).scalar()
+    if attempt is None or attempt > MAX_FAILED_LOGINS:  # the tries were used up meanwhile
+        raise locked
+    right = _verify(user.password_hash, password)
+    if right or attempt >= MAX_FAILED_LOGINS:  # a success counts from 0 again; the last miss locks
+        session.execute(
+            update(User)
+            .where(User.id == user.id)
+            .values(failed_logins=0, locked_until=None if right else at + LOCK_TIME)
+            .execution_options(synchronize_session=False)
+        )
+    session.expire(user, ["failed_logins", "locked_until"])
+    if not right:
         raise refused
-    user.failed_logins, user.locked_until = 0, None
     if _hasher.check_needs_rehash(user.password_hash):
         user.password_hash = _hasher.hash(password)
     return user
