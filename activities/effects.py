@@ -277,11 +277,7 @@ def _action(step: StepRows, effect: ActionRun) -> None:
     action, key = effect.action, f"a{effect.key}"
     if isinstance(action, Intake):
         step.timeline("intake_started", None, intake=action.kind)
-    elif isinstance(action, ScheduleWorkshop):
-        # what the step made so far is written first, as the seat's first read did when it
-        # flushed; book_seat then counts the session's seats under the lock (on SQLite it
-        # takes the write lock itself when the step has written nothing yet)
-        step.session.flush()
+    elif isinstance(action, ScheduleWorkshop):  # book_seat counts the seats under the lock
         seat = repo.book_seat(
             step.session,
             step.case.municipality,
