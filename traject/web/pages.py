@@ -23,6 +23,7 @@ from traject.casework import STARTERS, Casework, require
 from traject.diagram import mermaid
 from traject.service import Refused
 from traject.store import accounts, queries
+from traject.store import repositories as repo
 from traject.store.accounts import AccountError, Principal
 from traject.store.db import transaction
 from traject.store.models import Municipality
@@ -243,7 +244,9 @@ def pages_router() -> APIRouter:
         definitions = casework.definitions(user)
         chosen = next((v for v in definitions if v.definition == definition), None)
         # the states of the chosen trajectory (its newest version), to filter by
-        states = [(n, s["title"]) for n, s in chosen.compiled["states"].items()] if chosen else []
+        states = (
+            [(n, s.title) for n, s in repo.compiled_of(chosen).states.items()] if chosen else []
+        )
         state = state if any(n == state for n, _ in states) else ""
         found = casework.cases(
             user,
