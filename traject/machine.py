@@ -11,10 +11,11 @@ never reach a workflow history.
 
 from __future__ import annotations
 
+import json
 import threading
-from collections.abc import Callable, Iterable, Mapping
+from collections.abc import Callable, Hashable, Iterable, Mapping
 from datetime import datetime
-from typing import Annotated, Any, Literal
+from typing import Annotated, Any, Literal, NamedTuple
 
 from pydantic import BaseModel, ConfigDict, Field, TypeAdapter
 from transitions.extensions import HierarchicalMachine
@@ -219,6 +220,53 @@ class TermijnRefused(MachineError):
 # ------------------------------------------------------------------------------------- machine
 _MACHINES: dict[str, Machine] = {}  # content hash → its machine, for `Machine.of`
 _MACHINES_MAX = 256
+_ROUTES_MAX = 1024  # per machine
+
+
+class _Route(NamedTuple):
+    """The way `transitions` took through the chart for one trigger: the callbacks it made, in
+    order (("enter", state), ("exit", state) or ("transition", CTransition)), and where it ended."""
+
+    calls: tuple[tuple[str, Any], ...]
+    active: tuple[str, ...]
+
+
+class _Reads(NamedTuple):
+    """What the chart's decisions can depend on besides the configuration and the trigger: the
+    form fields guards compare or record_ladder reads (a ladder guard may read what it set), the
+    dates date guards look for, and whether a guard looks at the open tasks or the ladder."""
+
+    fields: tuple[tuple[str, str], ...]
+    dates: tuple[str, ...]
+
+    @classmethod
+    def of(cls, d: CompiledDefinition) -> _Reads:
+        fields: set[tuple[str, str]] = set()
+        dates: set[str] = set()
+
+        def guard(g: Guard) -> None:
+            if isinstance(g, FieldCheck):
+                task, field = g.field.split(".", 1)
+                fields.add((task, field))
+            elif isinstance(g, DateKnown):
+                dates.add(g.date)
+            elif isinstance(g, AllOf | AnyOf):
+                for inner in g.of:
+                    guard(inner)
+            elif isinstance(g, Not):
+                guard(g.negated)
+
+        for state in d.states.values():
+            actions = [*state.on_entry, *state.on_exit]
+            for t in state.transitions:
+                actions.extend(t.actions)
+                if t.guard is not None:
+                    guard(t.guard)
+            for action in actions:
+                if isinstance(action, RecordLadder):
+                    task, field = action.field.split(".", 1)
+                    fields.add((task, field))
+        return cls(tuple(sorted(fields)), tuple(sorted(dates)))
 
 
 class Machine:
@@ -241,10 +289,13 @@ class Machine:
             _MACHINES[key] = found
         return found
 
-    def __init__(self, definition: CompiledDefinition) -> None:
+    def __init__(self, definition: CompiledDefinition, remember_routes: bool = True) -> None:
         self.d = definition
         self._lock = threading.Lock()
         self._work: _Work | None = None
+        # transitions' routes through the chart, by what they depend on (see `_route_key`)
+        self._routes: dict[Hashable, _Route] | None = {} if remember_routes else None
+        self._reads = _Reads.of(definition)
         self._model = _Model()
         self._hsm = _HSM(
             model=None,
@@ -377,16 +428,57 @@ class Machine:
             work = _Work(self.d, snapshot, at)
             work.effects.extend(pre)
             work.actions = sum(isinstance(e, ActionRun) for e in work.effects)
-            self._work = work
-            try:
-                self._hsm.set_state(_hsm_state(self.d, snapshot.active), self._model)
-                self._model.trigger(trigger)
-                self._complete_states()
-                active = _leaves(self._model.state)
-            finally:
-                self._work = None
+            key = self._route_key(snapshot, trigger)
+            route = self._routes.get(key) if self._routes is not None and key else None
+            if route is None:
+                route = self._route(work, snapshot.active, trigger)
+                if self._routes is not None and key:
+                    if len(self._routes) >= _ROUTES_MAX:
+                        self._routes.pop(next(iter(self._routes)))
+                    self._routes[key] = route
+            else:
+                work.replay(route.calls)
+        active = route.active
         step = work.finish(active, moved=active != snapshot.active)
         return self._follow_termijnen(snapshot, step, at, trigger) if self.d.termijnen else step
+
+    def _route(self, work: _Work, active: tuple[str, ...], trigger: str) -> _Route:
+        """Let `transitions` take `trigger` from `active`, the callbacks writing into `work`."""
+        work.calls = []
+        self._work = work
+        try:
+            self._hsm.set_state(_hsm_state(self.d, active), self._model)
+            self._model.trigger(trigger)
+            self._complete_states()
+            return _Route(tuple(work.calls), _leaves(self._model.state))
+        finally:
+            self._work = None
+
+    def _route_key(self, snapshot: Snapshot, trigger: str) -> Hashable | None:
+        """What `transitions`' route for `trigger` depends on: the configuration, and what the
+        guards can read as the route unfolds (the open tasks, the fields and dates they check,
+        the ladder). A route found before for an equal key is the route again: `transitions`
+        decides from nothing else, and the callbacks replayed write the step's own effects.
+        Building the route is most of a step's cost, and trajectories of one definition take the
+        same few routes over and over. None (do not remember) for a field value JSON cannot
+        write; JSON keeps `true`, `1` and `1.0` apart, which record_ladder tells apart too."""
+        reads = self._reads
+        fields = ""
+        if reads.fields:
+            completed = snapshot.completed
+            try:
+                fields = json.dumps([completed.get(t, {}).get(f) for t, f in reads.fields])
+            except (TypeError, ValueError):
+                return None
+        dates = tuple(d in snapshot.dates for d in reads.dates)
+        return (
+            snapshot.active,
+            trigger,
+            frozenset(snapshot.open_tasks),
+            fields,
+            dates,
+            snapshot.ladder,
+        )
 
     # ---------------------------------------------------------------------------- termijnen
     def _follow_termijnen(self, before: Snapshot, step: Step, at: str, trigger: str) -> Step:
@@ -561,12 +653,7 @@ class Machine:
             work = self._work
             if work is None:
                 raise RuntimeError("machine callback outside a step")
-            if kind == "enter":
-                work.enter(subject)
-            elif kind == "exit":
-                work.exit(subject)
-            else:
-                work.transition(subject)
+            work.call(kind, subject)
 
         return callback
 
@@ -603,6 +690,26 @@ class _Work:
         self.pending_outcome: str | None = None
         self.effects: list[Effect] = []
         self.actions = 0
+        self.calls: list[tuple[str, Any]] = []  # the route taken, as `transitions` calls back
+
+    def call(self, kind: str, subject: Any) -> None:
+        self.calls.append((kind, subject))
+        if kind == "enter":
+            self.enter(subject)
+        elif kind == "exit":
+            self.exit(subject)
+        else:
+            self.transition(subject)
+
+    def replay(self, calls: Iterable[tuple[str, Any]]) -> None:
+        """Take a remembered route again: the same callbacks, this step's snapshot and moment."""
+        for kind, subject in calls:
+            if kind == "enter":
+                self.enter(subject)
+            elif kind == "exit":
+                self.exit(subject)
+            else:
+                self.transition(subject)
 
     def snapshot_view(self) -> Snapshot:
         return Snapshot.model_construct(

@@ -62,3 +62,24 @@ def test_every_task_of_every_definition_is_reached_by_some_scenario() -> None:
         if len(never) > len(compiled.tasks) // 3:
             missing[path.stem] = sorted(never)
     assert not missing, f"tasks no scenario reaches: {missing}"
+
+
+@pytest.mark.parametrize("path", FILES, ids=[f.stem for f in FILES])
+def test_remembered_routes_run_every_scenario_as_transitions_does(path: Path) -> None:
+    """One machine remembering routes runs all of a definition's scenarios twice (the second time
+    on routes remembered from the first) and ends each as a machine that asks `transitions` at
+    every step: the same snapshot, actions, timers and tasks opened."""
+    compiled = compile_file(path)
+    remembering = Machine(compiled)
+    for _walk in range(2):
+        for file in scenario_files(path, compiled):
+            scenario = load_scenario(file)
+            asked = run_scenario(Machine(compiled, remember_routes=False), scenario)
+            run = run_scenario(remembering, scenario)
+            assert (run.snapshot, run.actions, run.due, run.opened_tasks) == (
+                asked.snapshot,
+                asked.actions,
+                asked.due,
+                asked.opened_tasks,
+            ), file.name
+    assert remembering._routes

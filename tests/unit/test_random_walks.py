@@ -441,3 +441,64 @@ def test_mutated_definitions_give_typed_errors_or_run(
         except InvalidForm:
             break
         check_invariants(compiled, snapshot)
+
+
+def _outcome(machine: Machine, snapshot: Snapshot, move: tuple[Any, ...]) -> Any:
+    """A move's Step, or the refusal it met (its type and message)."""
+    kind, *args = move
+    try:
+        if kind == "task":
+            return machine.complete_task(snapshot, args[0], args[1], AT)
+        if kind == "timer":
+            return machine.fire_timer(snapshot, args[0], AT)
+        return machine.record_event(snapshot, args[0], AT)
+    except MachineError as error:
+        return type(error), str(error)
+
+
+def _walk(machine: Machine, data: st.DataObject) -> tuple[list[tuple[Any, ...]], list[Any]]:
+    """A random walk from the start: its moves, and what the machine answered to each."""
+    d = machine.d
+    all_timers = sorted(t.id for s in d.states.values() for t in s.timers)
+    snapshot = machine.start(AT).snapshot
+    moves, answers = [], []
+    for _ in range(data.draw(st.integers(1, 25))):
+        kind = data.draw(st.sampled_from(["task", "task", "task", "timer", "event"]))
+        if kind == "task":
+            task = data.draw(st.sampled_from(sorted(snapshot.open_tasks) or sorted(d.tasks)))
+            move: tuple[Any, ...] = (kind, task, form_data(data, dict(d.tasks[task].form)))
+        elif kind == "timer":
+            timers = list(snapshot.armed) if snapshot.armed else all_timers
+            if not timers:
+                continue
+            move = (kind, data.draw(st.sampled_from(timers)))
+        else:
+            move = (kind, data.draw(st.sampled_from(["stop", "ping"])))
+        answer = _outcome(machine, snapshot, move)
+        moves.append(move)
+        answers.append(answer)
+        if not isinstance(answer, tuple):
+            snapshot = answer.snapshot
+    return moves, answers
+
+
+@SETTINGS
+@given(valid_definitions(), st.data())
+def test_remembered_routes_give_the_steps_transitions_gives(
+    definition: dict[str, Any], data: st.DataObject
+) -> None:
+    """A machine that remembers `transitions`' routes takes every step exactly as one that asks
+    `transitions` each time, effects, snapshots and refusals alike: over several walks (each
+    with its own moves and form data, so routes learnt on one are tried on the others) and over
+    each walk again (every route remembered)."""
+    compiled = compiled_from(definition)
+    walks = [_walk(Machine(compiled, remember_routes=False), data) for _ in range(4)]
+    remembering = Machine(compiled)
+    for moves, answers in [*walks, *walks]:
+        snapshot = remembering.start(AT).snapshot
+        for move, wanted in zip(moves, answers, strict=True):
+            answer = _outcome(remembering, snapshot, move)
+            assert answer == wanted, move
+            if not isinstance(answer, tuple):
+                snapshot = answer.snapshot
+    assert remembering._routes, "the walks remembered no route"
