@@ -6,12 +6,36 @@ definition marks `personal` are removed before a completion is sent (see `trajec
 
 from __future__ import annotations
 
-from typing import Any, Literal
+from typing import Annotated, Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, ValidatorFunctionWrapHandler, WrapValidator
 
 from traject.definition.compiled import CompiledDefinition
 from traject.machine import Effect, OpenTask, Snapshot
+
+_DEFINITIONS: dict[str, CompiledDefinition] = {}  # content hash → the definition, decoded
+_DEFINITIONS_MAX = 256
+
+
+def _decoded_once(value: Any, decode: ValidatorFunctionWrapHandler) -> CompiledDefinition:
+    """A definition a message carries, decoded once per process: every trajectory's input holds
+    its definition whole (4 KB for PVT1, more for the Wet inburgering route), and decoding it is
+    most of decoding a start. A published definition's content hash covers all of it, so one
+    decoded before under the same hash is the same definition; one without a hash (a designer's
+    unpublished draft) is decoded each time."""
+    if isinstance(value, dict) and (digest := value.get("content_hash")):
+        found = _DEFINITIONS.get(digest)
+        if found is not None:
+            return found
+    definition: CompiledDefinition = decode(value)
+    if definition.content_hash:
+        if len(_DEFINITIONS) >= _DEFINITIONS_MAX:
+            _DEFINITIONS.pop(next(iter(_DEFINITIONS)), None)
+        _DEFINITIONS[definition.content_hash] = definition
+    return definition
+
+
+CarriedDefinition = Annotated[CompiledDefinition, WrapValidator(_decoded_once)]
 
 
 class Message(BaseModel):
@@ -38,7 +62,7 @@ class Carried(Message):
 
 class TrajectoryInput(Message):
     case_id: str
-    definition: CompiledDefinition
+    definition: CarriedDefinition
     dates: dict[str, str] = {}
     carried: Carried | None = None
     history_limit: int = Field(default=4_000, ge=10)
@@ -69,7 +93,7 @@ class AssignTask(Message):
 class Migrate(Message):
     """Move this trajectory to a later version of its definition (see traject.migration)."""
 
-    definition: CompiledDefinition
+    definition: CarriedDefinition
     mapping: dict[str, str] = {}  # current state → state in the new version (same name: implied)
     actor: str
 

@@ -32,7 +32,6 @@ with workflow.unsafe.imports_passed_through():
         MachineError,
         Snapshot,
         Step,
-        TaskClosed,
         track_timers,
     )
     from traject.migration import plan as plan_migration
@@ -231,7 +230,7 @@ class TrajectoryWorkflow:
             self.before_migration = None
         self.snapshot = step.snapshot
         for effect in step.effects:  # a task that opens again later starts unclaimed
-            if isinstance(effect, TaskClosed):
+            if effect.kind == "task_closed":
                 self.assigned.pop(effect.task, None)
         if not self.suspended:  # a suspended trajectory's clock stands still (see resume)
             track_timers(
@@ -241,10 +240,10 @@ class TrajectoryWorkflow:
         overdue = any(t.overdue for t in step.snapshot.open_tasks.values())
         self._index(step.snapshot.active, overdue)
         self.records += 1
-        completed = {
+        completed = {  # (effects by kind: isinstance is slow in the sandbox)
             e.task: step.snapshot.completed.get(e.task, {})
             for e in step.effects
-            if isinstance(e, TaskClosed) and e.reason == "completed"
+            if e.kind == "task_closed" and e.reason == "completed"
         }
         record = StepRecord(
             case_id=self.params.case_id,

@@ -212,3 +212,37 @@ def test_a_compiled_definition_is_immutable(compiled: CompiledDefinition) -> Non
         compiled.version = 4  # type: ignore[misc]
     with pytest.raises(ValueError, match="frozen"):
         compiled.states["intake"].title = "Anders"  # type: ignore[misc]
+
+
+def test_a_carried_definition_is_decoded_once_per_content() -> None:
+    """A trajectory's input carries its definition whole; the worker decodes each published
+    definition once and hands every later input the same object. A different content (another
+    hash) or a draft without a hash is decoded from its own JSON."""
+    from workflows.messages import TrajectoryInput
+
+    compiled = compile_text(EVERYTHING)
+    assert compiled.content_hash
+    first = TrajectoryInput.model_validate_json(
+        TrajectoryInput(case_id="case-a", definition=compiled).model_dump_json()
+    )
+    again = TrajectoryInput.model_validate_json(
+        TrajectoryInput(case_id="case-b", definition=compiled).model_dump_json()
+    )
+    assert first.definition == compiled
+    assert again.definition is first.definition
+    assert again.case_id == "case-b"
+
+    other = compile_text(EVERYTHING.replace("version: 3", "version: 4"))
+    decoded = TrajectoryInput.model_validate_json(
+        TrajectoryInput(case_id="case-c", definition=other).model_dump_json()
+    )
+    assert decoded.definition == other and decoded.definition.version == 4
+
+    draft = compiled.model_copy(update={"content_hash": ""})
+    one, two = (
+        TrajectoryInput.model_validate_json(
+            TrajectoryInput(case_id="case-d", definition=draft).model_dump_json()
+        )
+        for _ in range(2)
+    )
+    assert one.definition == draft and one.definition is not two.definition

@@ -8,6 +8,7 @@ simulator and for comparing durations.
 from __future__ import annotations
 
 import calendar
+import functools
 import re
 from dataclasses import dataclass
 from datetime import datetime, timedelta
@@ -36,7 +37,13 @@ class Duration:
 
     @classmethod
     def parse(cls, text: str) -> Duration:
-        match = _ISO.match(text.strip().upper()) if isinstance(text, str) else None
+        if not isinstance(text, str):
+            raise DurationError(f"{text!r} is not an ISO-8601 duration (a text such as P10W)")
+        return _parse(text)
+
+    @classmethod
+    def _parse(cls, text: str) -> Duration:
+        match = _ISO.match(text.strip().upper())
         if match is None:
             raise DurationError(
                 f"{text!r} is not an ISO-8601 duration (examples: P10W, P3M, P1Y, P2DT12H, PT30S)"
@@ -90,6 +97,11 @@ class Duration:
             minutes=self.minutes,
             seconds=self.seconds,
         )
+
+
+# A duration is immutable and a definition's few texts are parsed at every timer a trajectory
+# arms: parse each once (a refusal is not remembered, and raises again).
+_parse = functools.lru_cache(maxsize=1024)(Duration._parse)
 
 
 def normalise(text: str) -> str:
