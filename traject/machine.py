@@ -232,9 +232,10 @@ class _Route(NamedTuple):
 
 
 class _Reads(NamedTuple):
-    """What the chart's decisions can depend on besides the configuration and the trigger: the
-    form fields guards compare or record_ladder reads (a ladder guard may read what it set), the
-    dates date guards look for, and whether a guard looks at the open tasks or the ladder."""
+    """What of a snapshot's data the chart's decisions can depend on, besides its configuration,
+    its open tasks and its ladder: the form fields guards compare or record_ladder reads (a
+    ladder guard may read what record_ladder set in the same step), and the dates date guards
+    look for."""
 
     fields: tuple[tuple[str, str], ...]
     dates: tuple[str, ...]
@@ -270,7 +271,12 @@ class _Reads(NamedTuple):
 
 
 class Machine:
-    """One compiled definition as a machine. Thread-safe: steps are serialised by a lock."""
+    """One compiled definition as a machine. Thread-safe: steps are serialised by a lock.
+
+    `transitions` finds each step's way through the chart; the machine remembers it (up to
+    1,024 per definition), keyed by all that way depends on, and takes a remembered way again
+    without asking (see `_route_key`). `remember_routes=False` asks every time, which the
+    property tests compare against."""
 
     @classmethod
     def of(cls, definition: CompiledDefinition) -> Machine:
@@ -429,13 +435,14 @@ class Machine:
             work.effects.extend(pre)
             work.actions = sum(isinstance(e, ActionRun) for e in work.effects)
             key = self._route_key(snapshot, trigger)
-            route = self._routes.get(key) if self._routes is not None and key else None
+            routes = self._routes if key is not None else None
+            route = routes.get(key) if routes is not None else None
             if route is None:
                 route = self._route(work, snapshot.active, trigger)
-                if self._routes is not None and key:
-                    if len(self._routes) >= _ROUTES_MAX:
-                        self._routes.pop(next(iter(self._routes)))
-                    self._routes[key] = route
+                if routes is not None:
+                    if len(routes) >= _ROUTES_MAX:
+                        routes.pop(next(iter(routes)))
+                    routes[key] = route
             else:
                 work.replay(route.calls)
         active = route.active
