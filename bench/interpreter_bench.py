@@ -316,7 +316,7 @@ Measured {datetime.now(UTC):%Y-%m-%d %H:%M} UTC on {platform.machine()}, {os.cpu
 Python {platform.python_version()}, {platform.system()} {platform.release()}.
 Embedded default: bundled Temporal dev server with `--db-filename` (SQLite, WAL, synchronous=normal),
 one worker process, {args.trajectories} trajectories per variant in {args.rounds} alternating rounds at
-concurrency {args.concurrency}; the step recorder is a no-op in both, so this compares orchestration.
+concurrency {args.concurrency}; the step recorder is a no-op in every variant, so this compares orchestration.
 Command: `.venv/bin/python bench/interpreter_bench.py --trajectories {args.trajectories} --rounds {args.rounds} --concurrency {args.concurrency}`
 
 | figure | generic interpreter | hand-written | target |
@@ -337,8 +337,8 @@ Command: `.venv/bin/python bench/interpreter_bench.py --trajectories {args.traje
 | task completion through the service, real store (SQLite) p99 | {r["store_p99"]:.1f} ms | | < 500 ms |
 
 Unloaded round trips: {int(r["samples"])} task completions per variant, one trajectory at a time.
-Both run one local activity per step and one workflow task per human step; the interpreter arms
-one durable wake-up for the earliest timer (the hand-written code one timer per task). What the
+All run one local activity per step and one workflow task per human step; the interpreter arms
+one durable wake-up for the earliest timer (the bare hand-written code one timer per task). What the
 interpreter does on top: it starts with the search attributes ops find cases by (definition,
 version, municipality, overdue: set at the start, upserted only when a case turns overdue, which
 never happens on this path), carries the compiled definition in its input (4 KB here), checks
