@@ -75,6 +75,9 @@ class Settings:
         )
     )
 
+    # Python's garbage collector in the API and the worker: "tuned" (traject/heap.py) or "default"
+    gc: str = field(default_factory=lambda: _env("GC", "tuned").lower())
+
     def __post_init__(self) -> None:
         if not self.database_url:
             url = _env("DATABASE_URL", f"sqlite:///{self.data_dir / 'traject.db'}")

@@ -9,7 +9,7 @@ import asyncio
 import uvicorn
 from fastapi import FastAPI
 
-from traject import logs
+from traject import heap, logs
 from traject.api.app import create_app
 from traject.api.codec import codec_router
 from traject.api.oidc import OidcLogin, OidcSettings
@@ -54,8 +54,10 @@ def api_main() -> int:
     logs.configure(settings.log_format, settings.log_level)
 
     async def serve() -> None:
+        app = await build_api(settings)
+        heap.settle(settings.gc)
         config = uvicorn.Config(
-            await build_api(settings),
+            app,
             host=settings.api_host,
             port=settings.api_port,
             log_level="warning",

@@ -19,7 +19,7 @@ import structlog
 import uvicorn
 from fastapi.middleware.cors import CORSMiddleware
 
-from traject import devserver, logs
+from traject import devserver, heap, logs
 from traject.api.app import create_app
 from traject.api.codec import codec_router
 from traject.api.oidc import OidcLogin, OidcSettings
@@ -114,6 +114,7 @@ async def _serve(settings: Settings) -> None:
             lifespan="off",
         )
     )
+    heap.settle(settings.gc)
     tasks = [
         asyncio.create_task(run_worker(stop)),
         asyncio.create_task(api.serve()),

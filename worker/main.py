@@ -22,7 +22,7 @@ from temporalio.worker.workflow_sandbox import SandboxRestrictions
 
 from activities.outbox import FileNotifier, dispatch
 from activities.record import StepRecorder
-from traject import logs, metrics
+from traject import heap, logs, metrics
 from traject.codec import EncryptionCodec, data_converter, local_keys, parse_keys
 from traject.config import Settings
 from traject.store.db import make_engine, session_factory
@@ -84,6 +84,7 @@ async def run(settings: Settings, stop: asyncio.Event) -> None:
         log.info("worker_metrics", port=settings.metrics_port)
     with ThreadPoolExecutor(max_workers=8, thread_name_prefix="activity") as executor:
         worker = build_worker(client, settings, executor)
+        heap.settle(settings.gc)
         log.info(
             "worker_started", task_queue=settings.task_queue, temporal=settings.temporal_target
         )
