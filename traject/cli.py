@@ -8,6 +8,7 @@ import sys
 from collections.abc import Iterator, Sequence
 from pathlib import Path
 
+from traject import process
 from traject.definition import CompiledDefinition, DefinitionError, compile_file
 from traject.definition.schema import json_schema
 from traject.diagram import mermaid
@@ -214,5 +215,11 @@ def main(argv: Sequence[str] | None = None) -> int:
     return code
 
 
+def entry() -> None:
+    """The `traject` program: `main`, then the end of the process without the interpreter's
+    teardown, which a Temporal client's threads can abort (traject/process.py)."""
+    process.finish(main())
+
+
 if __name__ == "__main__":
-    sys.exit(main())
+    entry()

@@ -22,7 +22,7 @@ from temporalio.worker.workflow_sandbox import SandboxRestrictions
 
 from activities.outbox import FileNotifier, dispatch
 from activities.record import StepRecorder
-from traject import heap, logs, metrics
+from traject import heap, logs, metrics, process
 from traject.codec import EncryptionCodec, data_converter, local_keys, parse_keys
 from traject.config import Settings
 from traject.store.db import make_engine, session_factory
@@ -134,3 +134,4 @@ def main() -> None:
 
 if __name__ == "__main__":
     main()
+    process.finish(0)

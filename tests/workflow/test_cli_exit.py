@@ -1,0 +1,61 @@
+"""`traject` commands that use a Temporal client end with their own exit status, every time.
+
+Python's teardown after such a command aborted it now and then (SIGABRT, status 134) after it had
+done its work: the client's Rust threads took the GIL during the teardown (traject/process.py).
+Run against the real dev server with a real worker process, as a case worker runs them."""
+
+from __future__ import annotations
+
+import os
+import signal
+import subprocess
+import sys
+from pathlib import Path
+
+from temporalio.testing import WorkflowEnvironment
+
+ROOT = Path(__file__).parents[2]
+RUNS = 8
+
+
+def traject(env: dict[str, str], *args: str) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(
+        [sys.executable, "-m", "traject.cli", *args],
+        cwd=ROOT,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+
+
+async def test_commands_that_use_temporal_end_with_their_own_status(
+    temporal_env: WorkflowEnvironment, tmp_path: Path, task_queue: str
+) -> None:
+    env = {
+        **os.environ,
+        "TRAJECT_TEMPORAL_ADDRESS": temporal_env.client.service_client.config.target_host,
+        "TRAJECT_TASK_QUEUE": task_queue,
+        "TRAJECT_DATA_DIR": str(tmp_path),
+        "TRAJECT_DATABASE_URL": f"sqlite:///{tmp_path / 'traject.db'}",
+        "TRAJECT_DEFINITIONS_DIR": str(ROOT / "definitions"),
+        "TRAJECT_LOG_FORMAT": "json",
+    }
+    migrated = traject(env, "migrate")
+    assert migrated.returncode == 0, migrated.stderr
+    log = (tmp_path / "worker.log").open("w")
+    worker = subprocess.Popen(
+        [sys.executable, "-m", "worker.main"], cwd=ROOT, env=env, stdout=log, stderr=log
+    )
+    try:
+        for run in range(RUNS):
+            started = traject(env, "cases", "start", "pvt1", "--first-name", f"Amina{run}")
+            assert (started.returncode, started.stderr[-2000:]) == (0, "")
+            assert started.stdout.startswith("started case-"), started.stdout
+        refused = traject(env, "cases", "start", "no_such_definition", "--first-name", "Amina")
+        assert refused.returncode not in (0, -signal.SIGABRT, 134), refused.stderr
+        assert refused.stderr.strip()  # the refusal is said, and flushed before the exit
+    finally:
+        worker.send_signal(signal.SIGTERM)
+        assert worker.wait(timeout=60) == 0, (tmp_path / "worker.log").read_text()[-2000:]
+        log.close()
