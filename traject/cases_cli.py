@@ -71,9 +71,22 @@ def add_commands(commands: Any) -> None:
     events.set_defaults(run=_run)
 
 
+class Unreachable(Exception):
+    """The Temporal server does not answer: nothing was sent."""
+
+    def __init__(self, target: str, error: Exception) -> None:
+        super().__init__(
+            f"Temporal does not answer at {target} ({error}); is Traject running "
+            "(`make up`, or TRAJECT_TEMPORAL_ADDRESS)? Nothing was changed."
+        )
+
+
 def _run(args: argparse.Namespace) -> int:
     try:
         return asyncio.run(_dispatch(args))
+    except Unreachable as unreachable:
+        print(f"traject: {unreachable}", file=sys.stderr)
+        return 3
     except Refused as refused:
         print(f"refused ({refused.code}): {refused}", file=sys.stderr)
         for field, message in refused.errors.items():
@@ -120,7 +133,11 @@ async def _dispatch(args: argparse.Namespace) -> int:
         return 0
     from worker.main import connect
 
-    traject = Traject(sessions, await connect(settings), settings.task_queue)
+    try:
+        client = await connect(settings)
+    except RuntimeError as error:  # the SDK's bridge says "Failed client connect: …"
+        raise Unreachable(settings.temporal_target, error) from None
+    traject = Traject(sessions, client, settings.task_queue)
     if args.command == "cases":
         return await _cases(traject, args)
     if args.command == "tasks":

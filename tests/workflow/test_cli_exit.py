@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import os
 import signal
+import socket
 import subprocess
 import sys
 from pathlib import Path
@@ -59,3 +60,25 @@ async def test_commands_that_use_temporal_end_with_their_own_status(
         worker.send_signal(signal.SIGTERM)
         assert worker.wait(timeout=60) == 0, (tmp_path / "worker.log").read_text()[-2000:]
         log.close()
+
+
+def test_a_command_when_temporal_does_not_answer_says_so_and_changes_nothing(
+    tmp_path: Path,
+) -> None:
+    with socket.socket() as probe:  # a port nothing listens on
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    env = {
+        **os.environ,
+        "TRAJECT_TEMPORAL_ADDRESS": f"127.0.0.1:{port}",
+        "TRAJECT_DATA_DIR": str(tmp_path),
+        "TRAJECT_DATABASE_URL": f"sqlite:///{tmp_path / 'traject.db'}",
+        "TRAJECT_DEFINITIONS_DIR": str(ROOT / "definitions"),
+    }
+    assert traject(env, "migrate").returncode == 0
+    started = traject(env, "cases", "start", "pvt1", "--first-name", "Amina")
+    assert started.returncode == 3
+    assert f"Temporal does not answer at 127.0.0.1:{port}" in started.stderr
+    assert "Traceback" not in started.stderr
+    listed = traject(env, "cases", "list")
+    assert (listed.returncode, listed.stdout) == (0, "")
