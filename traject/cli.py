@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import signal
 import sys
 from collections.abc import Iterator, Sequence
 from pathlib import Path
@@ -218,7 +219,13 @@ def main(argv: Sequence[str] | None = None) -> int:
 def entry() -> None:
     """The `traject` program: `main`, then the end of the process without the interpreter's
     teardown, which a Temporal client's threads can abort (traject/process.py)."""
-    process.finish(main())
+    try:
+        code = main()
+    except (
+        BrokenPipeError
+    ):  # the reader left (`traject tasks list | head`): stop as a pipe's writer does
+        code = 128 + signal.SIGPIPE
+    process.finish(code)
 
 
 if __name__ == "__main__":

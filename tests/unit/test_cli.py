@@ -3,6 +3,9 @@
 from __future__ import annotations
 
 import json
+import signal
+import subprocess
+import sys
 from pathlib import Path
 
 import jsonschema
@@ -118,3 +121,19 @@ def test_up_on_a_taken_port_says_so_in_one_line(
             structlog.configure(**before)
     err = capsys.readouterr().err
     assert "is taken" in err and "Traceback" not in err
+
+
+def test_output_into_a_pipe_whose_reader_left_ends_quietly_as_a_pipe_writer_does() -> None:
+    """`traject tasks list | head`: the reader goes away; no traceback, the status of SIGPIPE."""
+    program = subprocess.Popen(
+        [sys.executable, "-m", "traject.cli", "schema"],
+        cwd=ROOT,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
+    assert program.stdout is not None and program.stderr is not None
+    program.stdout.close()  # the only reader: every write of the program now fails
+    errors = program.stderr.read()
+    assert program.wait(timeout=60) == 128 + signal.SIGPIPE
+    assert "Traceback" not in errors and "BrokenPipeError" not in errors, errors
