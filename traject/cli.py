@@ -221,9 +221,8 @@ def entry() -> None:
     teardown, which a Temporal client's threads can abort (traject/process.py)."""
     try:
         code = main()
-    except (
-        BrokenPipeError
-    ):  # the reader left (`traject tasks list | head`): stop as a pipe's writer does
+    except BrokenPipeError:
+        # the reader left (`traject tasks list | head`): stop as a pipe's writer does
         code = 128 + signal.SIGPIPE
     process.finish(code)
 
