@@ -24,3 +24,16 @@ def rejected(tmp_path: Path) -> Callable[..., list[Problem]]:
         return list(error.value.problems)
 
     return compile_broken
+
+
+@pytest.fixture
+def setting(monkeypatch: pytest.MonkeyPatch) -> Callable[[str, str | None], None]:
+    """`setting("GC", "default")`: set TRAJECT_GC for the test; `None` leaves it unset."""
+
+    def put(name: str, value: str | None) -> None:
+        if value is None:
+            monkeypatch.delenv(f"TRAJECT_{name}", raising=False)
+        else:
+            monkeypatch.setenv(f"TRAJECT_{name}", value)
+
+    return put

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import gc
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 
 import pytest
 
@@ -58,10 +58,7 @@ def test_an_unknown_mode_is_refused_and_changes_nothing() -> None:
     ("value", "mode"), [(None, "tuned"), ("default", "default"), ("TUNED", "tuned")]
 )
 def test_the_setting_is_tuned_unless_told(
-    monkeypatch: pytest.MonkeyPatch, value: str | None, mode: str
+    setting: Callable[[str, str | None], None], value: str | None, mode: str
 ) -> None:
-    if value is None:
-        monkeypatch.delenv("TRAJECT_GC", raising=False)
-    else:
-        monkeypatch.setenv("TRAJECT_GC", value)
+    setting("GC", value)
     assert Settings().gc == mode

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 import pytest
 from temporalio.worker import UnsandboxedWorkflowRunner
 from temporalio.worker.workflow_sandbox import SandboxedWorkflowRunner
@@ -15,12 +17,9 @@ from worker.main import workflow_runner
     [(None, True), ("on", True), ("off", False), ("false", False), ("0", False), ("ON", True)],
 )
 def test_the_sandbox_is_on_unless_turned_off(
-    monkeypatch: pytest.MonkeyPatch, value: str | None, sandboxed: bool
+    setting: Callable[[str, str | None], None], value: str | None, sandboxed: bool
 ) -> None:
-    if value is None:
-        monkeypatch.delenv("TRAJECT_WORKFLOW_SANDBOX", raising=False)
-    else:
-        monkeypatch.setenv("TRAJECT_WORKFLOW_SANDBOX", value)
+    setting("WORKFLOW_SANDBOX", value)
     settings = Settings()
     assert settings.workflow_sandbox is sandboxed
     runner = workflow_runner(settings.workflow_sandbox)
