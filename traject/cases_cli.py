@@ -8,7 +8,11 @@ import asyncio
 import json
 import sys
 from datetime import UTC, date, datetime
+from pathlib import Path
 from typing import Any
+
+from sqlalchemy import inspect, make_url
+from sqlalchemy.exc import OperationalError
 
 from traject.config import Settings
 from traject.service import Refused, Traject
@@ -71,21 +75,41 @@ def add_commands(commands: Any) -> None:
     events.set_defaults(run=_run)
 
 
-class Unreachable(Exception):
-    """The Temporal server does not answer: nothing was sent."""
+class Unavailable(Exception):
+    """The store or the Temporal server is not there: nothing was read, sent or written."""
 
-    def __init__(self, target: str, error: Exception) -> None:
-        super().__init__(
-            f"Temporal does not answer at {target} ({error}); is Traject running "
-            "(`make up`, or TRAJECT_TEMPORAL_ADDRESS)? Nothing was changed."
+
+HINT = (
+    "is this where Traject runs (`make up` keeps its data in .data/), or are TRAJECT_DATA_DIR, "
+    "TRAJECT_DATABASE_URL and TRAJECT_TEMPORAL_ADDRESS set?"
+)
+
+
+def _require_store(settings: Settings) -> None:
+    """Refuse before touching anything when there is no migrated store: an SQLite file is
+    looked for, not made (connecting to a missing one would create it)."""
+    url = make_url(settings.database_url)
+    if url.get_backend_name() == "sqlite" and not Path(url.database or "").is_file():
+        raise Unavailable(f"no Traject store at {url.database}; {HINT}")
+    engine = make_engine(settings.database_url)
+    try:
+        with engine.connect() as connection:
+            migrated = inspect(connection).has_table("cases")
+    except OperationalError as error:
+        raise Unavailable(f"the store does not answer ({error.orig}); {HINT}") from None
+    finally:
+        engine.dispose()
+    if not migrated:
+        raise Unavailable(
+            f"the store at {url.render_as_string()} has no tables; run `traject migrate`"
         )
 
 
 def _run(args: argparse.Namespace) -> int:
     try:
         return asyncio.run(_dispatch(args))
-    except Unreachable as unreachable:
-        print(f"traject: {unreachable}", file=sys.stderr)
+    except Unavailable as unavailable:
+        print(f"traject: {unavailable}", file=sys.stderr)
         return 3
     except Refused as refused:
         print(f"refused ({refused.code}): {refused}", file=sys.stderr)
@@ -96,6 +120,7 @@ def _run(args: argparse.Namespace) -> int:
 
 async def _dispatch(args: argparse.Namespace) -> int:
     settings = Settings()
+    _require_store(settings)
     sessions = session_factory(make_engine(settings.database_url))
     if args.command == "tasks" and args.action == "list":
         with sessions() as session:
@@ -136,7 +161,9 @@ async def _dispatch(args: argparse.Namespace) -> int:
     try:
         client = await connect(settings)
     except RuntimeError as error:  # the SDK's bridge says "Failed client connect: …"
-        raise Unreachable(settings.temporal_target, error) from None
+        raise Unavailable(
+            f"Temporal does not answer at {settings.temporal_target} ({error}); {HINT}"
+        ) from None
     traject = Traject(sessions, client, settings.task_queue)
     if args.command == "cases":
         return await _cases(traject, args)

@@ -82,3 +82,19 @@ def test_a_command_when_temporal_does_not_answer_says_so_and_changes_nothing(
     assert "Traceback" not in started.stderr
     listed = traject(env, "cases", "list")
     assert (listed.returncode, listed.stdout) == (0, "")
+
+
+def test_a_command_without_a_store_says_so_and_leaves_nothing_behind(tmp_path: Path) -> None:
+    """Run where Traject's data is not (another folder, a missing setting): refused before any
+    file, key or connection is made."""
+    env = {
+        **os.environ,
+        "TRAJECT_DATA_DIR": str(tmp_path / "data"),
+        "TRAJECT_DATABASE_URL": f"sqlite:///{tmp_path / 'data' / 'traject.db'}",
+    }
+    for command in (["cases", "start", "pvt1", "--first-name", "Amina"], ["tasks", "list"]):
+        answer = traject(env, *command)
+        assert answer.returncode == 3, answer.stderr
+        assert "no Traject store at" in answer.stderr
+        assert "Traceback" not in answer.stderr
+    assert list(tmp_path.iterdir()) == []
