@@ -11,7 +11,7 @@ from datetime import UTC, date, datetime
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import inspect, make_url
+from sqlalchemy import Engine, inspect, make_url
 from sqlalchemy.exc import OperationalError
 
 from traject.config import Settings
@@ -85,9 +85,9 @@ HINT = (
 )
 
 
-def _require_store(settings: Settings) -> None:
-    """Refuse before touching anything when there is no migrated store: an SQLite file is
-    looked for, not made (connecting to a missing one would create it)."""
+def _store(settings: Settings) -> Engine:
+    """The store's engine, once it is there and migrated; refused before touching anything
+    otherwise (an SQLite file is looked for, not made: connecting to a missing one creates it)."""
     url = make_url(settings.database_url)
     if url.get_backend_name() == "sqlite" and not Path(url.database or "").is_file():
         raise Unavailable(f"no Traject store at {url.database}; {HINT}")
@@ -96,13 +96,14 @@ def _require_store(settings: Settings) -> None:
         with engine.connect() as connection:
             migrated = inspect(connection).has_table("cases")
     except OperationalError as error:
-        raise Unavailable(f"the store does not answer ({error.orig}); {HINT}") from None
-    finally:
         engine.dispose()
+        raise Unavailable(f"the store does not answer ({error.orig}); {HINT}") from None
     if not migrated:
+        engine.dispose()
         raise Unavailable(
             f"the store at {url.render_as_string()} has no tables; run `traject migrate`"
         )
+    return engine
 
 
 def _run(args: argparse.Namespace) -> int:
@@ -120,8 +121,7 @@ def _run(args: argparse.Namespace) -> int:
 
 async def _dispatch(args: argparse.Namespace) -> int:
     settings = Settings()
-    _require_store(settings)
-    sessions = session_factory(make_engine(settings.database_url))
+    sessions = session_factory(_store(settings))
     if args.command == "tasks" and args.action == "list":
         with sessions() as session:
             for task in repo.list_tasks(session, case_id=args.case, role=args.role):
