@@ -8,16 +8,15 @@ import asyncio
 import json
 import sys
 from datetime import UTC, date, datetime
-from pathlib import Path
 from typing import Any
 
-from sqlalchemy import Engine, inspect, make_url
-from sqlalchemy.exc import OperationalError
+from sqlalchemy import Engine
 
 from traject.config import Settings
 from traject.service import Refused, Traject
 from traject.store import repositories as repo
-from traject.store.db import make_engine, session_factory, transaction
+from traject.store.db import session_factory, transaction
+from traject.store.migrate import StoreUnavailable, migrated_engine
 from traject.store.records import apply_retention, export_person
 
 ACTOR = "cli"
@@ -86,24 +85,12 @@ HINT = (
 
 
 def _store(settings: Settings) -> Engine:
-    """The store's engine, once it is there and migrated; refused before touching anything
-    otherwise (an SQLite file is looked for, not made: connecting to a missing one creates it)."""
-    url = make_url(settings.database_url)
-    if url.get_backend_name() == "sqlite" and not Path(url.database or "").is_file():
-        raise Unavailable(f"no Traject store at {url.database}; {HINT}")
-    engine = make_engine(settings.database_url)
+    """The store's engine, once it is there at the code's migration; refused before touching
+    anything otherwise (see `migrated_engine`)."""
     try:
-        with engine.connect() as connection:
-            migrated = inspect(connection).has_table("cases")
-    except OperationalError as error:
-        engine.dispose()
-        raise Unavailable(f"the store does not answer ({error.orig}); {HINT}") from None
-    if not migrated:
-        engine.dispose()
-        raise Unavailable(
-            f"the store at {url.render_as_string()} has no tables; run `traject migrate`"
-        )
-    return engine
+        return migrated_engine(settings.database_url)
+    except StoreUnavailable as missing:
+        raise Unavailable(f"{missing}; {HINT}") from None
 
 
 def _run(args: argparse.Namespace) -> int:

@@ -6,15 +6,12 @@ import asyncio
 from collections.abc import Callable
 from dataclasses import dataclass
 
-from alembic.runtime.migration import MigrationContext
-from alembic.script import ScriptDirectory
-from sqlalchemy import text
+from sqlalchemy import make_url
 
 from traject.codec import CodecError, EncryptionCodec, local_keys, parse_keys
 from traject.config import Settings
 from traject.definition import DefinitionError, compile_file
-from traject.store.db import make_engine
-from traject.store.migrate import config as alembic_config
+from traject.store.migrate import head, migrated_engine
 from workflows.trajectory import SEARCH_ATTRIBUTES
 
 
@@ -43,19 +40,9 @@ def _guard(name: str, check: Callable[[], str]) -> Finding:
 
 
 def _store(settings: Settings) -> str:
-    engine = make_engine(settings.database_url)
-    try:
-        with engine.connect() as connection:
-            connection.execute(text("SELECT 1"))
-            current = MigrationContext.configure(connection).get_current_revision()
-        head = ScriptDirectory.from_config(alembic_config(settings.database_url)).get_current_head()
-    finally:
-        engine.dispose()
-    if current != head:
-        raise RuntimeError(
-            f"schema at {current or 'nothing'}, code expects {head}: run `traject up` or migrations"
-        )
-    return f"{engine.url.render_as_string(hide_password=True)} at migration {head}"
+    migrated_engine(settings.database_url).dispose()
+    shown = make_url(settings.database_url).render_as_string(hide_password=True)
+    return f"{shown} at migration {head()}"
 
 
 def _keys(settings: Settings) -> str:

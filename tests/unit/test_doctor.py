@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import socket
+import sqlite3
 from pathlib import Path
 
 import pytest
@@ -37,14 +38,24 @@ def by_check(tmp_path: Path, **env: str) -> dict[str, tuple[bool, str]]:
 
 
 def test_an_unmigrated_store_missing_keys_and_no_temporal_are_each_reported(tmp_path: Path) -> None:
+    sqlite3.connect(tmp_path / "traject.db").close()  # a store that was never migrated
     found = by_check(tmp_path)
-    assert found["store"][0] is False and "schema at nothing" in found["store"][1]
+    assert found["store"][0] is False and "at migration nothing" in found["store"][1]
     assert (
         found["encryption keys"][0] is False
         and "TRAJECT_ENCRYPTION_KEYS" in found["encryption keys"][1]
     )
     assert found["definitions"] == (True, f"9 valid in {ROOT / 'definitions'}")
     assert found["temporal"][0] is False
+
+
+def test_a_missing_store_is_reported_and_not_made(tmp_path: Path) -> None:
+    found = by_check(tmp_path)
+    assert found["store"] == (
+        False,
+        f"StoreUnavailable: no Traject store at {tmp_path / 'traject.db'}",
+    )
+    assert not (tmp_path / "traject.db").exists()
 
 
 def test_a_migrated_store_and_valid_keys_pass(tmp_path: Path) -> None:
