@@ -15,54 +15,7 @@ from traject.cli import main
 from traject.definition import compile_file
 from traject.definition.loader import parse_yaml
 
-PRAGMA = """\
-definition: pragma_test
-title: Pragma test
-municipality: pragma
-version: 1
-roles: {vrijwilliger: V, coach: C, coordinator: K}
-case_dates: {vestigingsdatum: Datum vestiging}
-outcomes:
-  betaalde_baan: {title: Betaalde baan, expected: P18M}
-  vrijwilligerswerk: {title: Vrijwilligerswerk, expected: P9M}
-initial: eerste_opvang
-states:
-  eerste_opvang:
-    kpi: {expected: P3W}
-    tasks:
-      welkom:
-        title: Welkom
-        role: vrijwilliger
-        due: P1W
-        remind: [P5D]
-        escalate: {after: P2W, to: coordinator}
-        form:
-          huisvesting_geregeld: {type: bool, required: true}
-          trede: {type: ladder, required: true}
-    on:
-      welkom.done:
-        target: traject
-        actions: [{record_ladder: welkom.trede}]
-  traject:
-    initial: zelfredzaamheid
-    tasks:
-      uitstroom: {title: Uitstroom, role: coach, form: {uitkomst: {type: choice, options: [betaalde_baan, vrijwilligerswerk]}}}
-    on:
-      uitstroom.done:
-        - {target: uitgestroomd, guard: {field: uitstroom.uitkomst, equals: betaalde_baan}, outcome: betaalde_baan}
-        - {target: uitgestroomd, outcome: vrijwilligerswerk}
-    states:
-      zelfredzaamheid:
-        parallel:
-          weten: {checklist: [zorgverzekering, huisarts], role: vrijwilliger}
-          kunnen: {checklist: [bankzaken], role: vrijwilliger}
-        on: {done: spreekuur}
-        timers:
-          - {name: jaar, after: P12M, guard: {ladder_below: 3}, actions: [{notify: coordinator}]}
-      spreekuur: {tasks: {afsluiten: {title: Afsluiten, role: coordinator}}, on: {afsluiten.done: klaar}}
-      klaar: {final: true}
-  uitgestroomd: {final: true, outcomes: [betaalde_baan, vrijwilligerswerk]}
-"""
+PRAGMA = (Path(__file__).parent / "pragma_test.yaml").read_text()
 BROKEN = PRAGMA.replace("on: {done: spreekuur}", "on: {done: spreekuu}").replace(
     "role: coach", "role: kaoch"
 )

@@ -5,6 +5,7 @@ guard. Every expectation is worked out by hand from the definition below."""
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -32,55 +33,7 @@ from traject.machine import (
 
 AT = "2025-01-06T09:00:00+00:00"
 LATER = "2025-03-03T10:30:00+00:00"
-PRAGMA = """
-definition: pragma_test
-title: Pragma test
-municipality: pragma
-version: 1
-roles: {vrijwilliger: V, coach: C, coordinator: K}
-case_dates: {vestigingsdatum: Datum vestiging}
-outcomes:
-  betaalde_baan: {title: Betaalde baan, expected: P18M}
-  vrijwilligerswerk: {title: Vrijwilligerswerk, expected: P9M}
-initial: eerste_opvang
-states:
-  eerste_opvang:
-    kpi: {expected: P3W}
-    tasks:
-      welkom:
-        title: Welkom
-        role: vrijwilliger
-        due: P1W
-        remind: [P5D]
-        escalate: {after: P2W, to: coordinator}
-        form:
-          huisvesting_geregeld: {type: bool, required: true}
-          trede: {type: ladder, required: true}
-          adres: {type: text, personal: true}
-    on:
-      welkom.done:
-        target: traject
-        actions: [{record_ladder: welkom.trede}]
-  traject:
-    initial: zelfredzaamheid
-    tasks:
-      uitstroom: {title: Uitstroom, role: coach, form: {uitkomst: {type: choice, options: [betaalde_baan, vrijwilligerswerk]}}}
-    on:
-      uitstroom.done:
-        - {target: uitgestroomd, guard: {field: uitstroom.uitkomst, equals: betaalde_baan}, outcome: betaalde_baan}
-        - {target: uitgestroomd, outcome: vrijwilligerswerk}
-    states:
-      zelfredzaamheid:
-        parallel:
-          weten: {checklist: [zorgverzekering, huisarts], role: vrijwilliger}
-          kunnen: {checklist: [bankzaken], role: vrijwilliger}
-        on: {done: spreekuur}
-        timers:
-          - {name: jaar, after: P12M, guard: {ladder_below: 3}, actions: [{notify: coordinator}]}
-      spreekuur: {tasks: {afsluiten: {title: Afsluiten, role: coordinator}}, on: {afsluiten.done: klaar}}
-      klaar: {final: true}
-  uitgestroomd: {final: true, outcomes: [betaalde_baan, vrijwilligerswerk]}
-"""
+PRAGMA = (Path(__file__).parent / "pragma_test.yaml").read_text()
 WELKOM = {"huisvesting_geregeld": True, "trede": 2}
 WELKOM_TIMERS = (
     "eerste_opvang.welkom.remind1",

@@ -15,7 +15,7 @@ from traject.store.migrate import StoreUnavailable, head, migrated_engine, upgra
 
 def test_a_missing_sqlite_store_is_refused_and_not_made(tmp_path: Path) -> None:
     url = f"sqlite:///{tmp_path / 'data' / 'traject.db'}"
-    with pytest.raises(StoreUnavailable, match="no Traject store at .*traject.db"):
+    with pytest.raises(StoreUnavailable, match=r"no Traject store at .*traject\.db"):
         migrated_engine(url)
     assert list(tmp_path.iterdir()) == []  # neither the file nor its folder
 
