@@ -211,7 +211,12 @@ class Casework:
                 )
         return queries.Page(rows, found.total, found.page, found.size)
 
-    def case(self, user: Principal, case_id: str, timeline_page: int = 1) -> CaseDetail:
+    def case(
+        self, user: Principal, case_id: str, timeline_page: int = 1, *, audited: bool = True
+    ) -> CaseDetail:
+        """The case as its reader may see it, the read written to the audit log. `audited=False`
+        only for the answer to a start: what its caller has just given, which the start's own
+        row (case_started) already records."""
         require(user, *CASE_READERS)
         with transaction(self.traject.sessions) as session:
             case = self._case(session, user, case_id)
@@ -235,8 +240,8 @@ class Casework:
                 for row in queries.case_termijnen(session, case.id)
             ]
             names = queries.user_names(session, refs)
-            # last: on SQLite a write holds the store's one write lock until the commit
-            repo.audit(session, case.municipality, user.ref, "case_read", case.id)
+            if audited:  # last: on SQLite a write holds the store's one write lock until commit
+                repo.audit(session, case.municipality, user.ref, "case_read", case.id)
             return CaseDetail(
                 case=case,
                 person=person,

@@ -315,3 +315,24 @@ async def test_a_change_answers_with_the_ids_of_the_tasks_to_do_next(api: Api) -
     released = await api.post("vrijwilliger", f"/api/tasks/{first}/unclaim")
     assert released.status_code == 200, released.text
     assert [t["id"] for t in released.json()["open_tasks"]] == [None]  # no longer theirs
+
+
+async def test_a_start_is_audited_once_and_each_later_read_again(api: Api) -> None:
+    """The answer to a start shows its caller what they have just given: the start's own audit
+    row records it. Every later read of the case is a row of its own."""
+
+    def actions(case_id: str) -> list[str]:
+        with api.sessions() as session:
+            return list(
+                session.scalars(
+                    select(AuditEvent.action)
+                    .where(AuditEvent.case_id == case_id)
+                    .order_by(AuditEvent.id)
+                )
+            )
+
+    case = await api.start(first_name="Eenmaal")
+    assert case["person"]["first_name"] == "Eenmaal"
+    assert actions(case["id"]) == ["case_started"]
+    assert (await api.get("klantmanager", f"/api/cases/{case['id']}")).status_code == 200
+    assert actions(case["id"]) == ["case_started", "case_read"]

@@ -134,7 +134,7 @@ def api_router() -> APIRouter:
             body.reference,
             body.dates,
         )
-        return s.CaseDetailOut.of_detail(casework.case(user, case.id))
+        return s.CaseDetailOut.of_detail(casework.case(user, case.id, audited=False))
 
     @api.get("/cases", tags=["cases"], response_model=s.Page[s.CaseOut])
     def list_cases(
