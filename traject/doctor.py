@@ -76,7 +76,12 @@ async def _temporal(settings: Settings) -> str:
 
     from worker.main import connect
 
-    client = await asyncio.wait_for(connect(settings), timeout=5)
+    try:
+        client = await asyncio.wait_for(connect(settings), timeout=5)
+    except (RuntimeError, TimeoutError) as error:  # the bridge: "Failed client connect: …"
+        raise RuntimeError(
+            f"Temporal does not answer at {settings.temporal_target} ({error or 'not in 5 s'})"
+        ) from None
     listed = await client.operator_service.list_search_attributes(
         ListSearchAttributesRequest(namespace=settings.temporal_namespace)
     )

@@ -47,6 +47,7 @@ def test_an_unmigrated_store_missing_keys_and_no_temporal_are_each_reported(tmp_
     )
     assert found["definitions"] == (True, f"9 valid in {ROOT / 'definitions'}")
     assert found["temporal"][0] is False
+    assert found["temporal"][1].startswith("RuntimeError: Temporal does not answer at 127.0.0.1:")
 
 
 def test_a_missing_store_is_reported_and_not_made(tmp_path: Path) -> None:
