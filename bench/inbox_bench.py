@@ -553,8 +553,8 @@ def generate(
         for group in ("klantmanager", "trainer"):  # the bench user holds tasks like a colleague
             home_people.by_group[group].append(f"user:{me.id}")
         home_people.everyone.append(f"user:{me.id}")
-        token = accounts.create_token(session, me, "bench")
-        coordinator_token = accounts.create_token(session, boss, "bench")
+        token = accounts.create_token(session, me, "bench")[1]
+        coordinator_token = accounts.create_token(session, boss, "bench")[1]
         cookie, _ = accounts.open_session(session, me)
         coordinator_cookie, _ = accounts.open_session(session, boss)
         principal = accounts.principal_of(me, "token")

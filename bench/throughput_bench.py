@@ -341,7 +341,7 @@ def make_token(database_url: str) -> str:
             ["caseworker"],
             ["klantmanager", "trainer", "coordinator"],
         )
-        return accounts.create_token(session, user, "throughput bench")
+        return accounts.create_token(session, user, "throughput bench")[1]
 
 
 # ------------------------------------------------------------------------------ the clients

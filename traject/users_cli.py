@@ -11,7 +11,10 @@ from typing import Any
 from traject.config import Settings
 from traject.store import accounts
 from traject.store.accounts import AccountError
-from traject.store.db import make_engine, session_factory, transaction
+from traject.store.db import session_factory, transaction
+from traject.store.migrate import StoreUnavailable, migrated_engine
+
+ACTOR = "cli"  # who the audit log says made or revoked a token from here
 
 
 def add_commands(commands: Any) -> None:
@@ -36,6 +39,13 @@ def add_commands(commands: Any) -> None:
     token.add_argument("municipality")
     token.add_argument("username")
     token.add_argument("--name", required=True, help="what the token is for")
+    tokens = sub.add_parser("tokens", help="a user's API tokens: made, last used, revoked")
+    tokens.add_argument("municipality")
+    tokens.add_argument("username")
+    revoke = sub.add_parser("revoke-token", help="revoke one of a user's API tokens")
+    revoke.add_argument("municipality")
+    revoke.add_argument("username")
+    revoke.add_argument("token_id", type=int, help="its number, as `traject users tokens` lists")
     listing = sub.add_parser("list", help="the users of a municipality")
     listing.add_argument("municipality")
     users.set_defaults(run=run)
@@ -51,7 +61,12 @@ def _password() -> str:
 
 
 def run(args: argparse.Namespace) -> int:
-    sessions = session_factory(make_engine(Settings().database_url))
+    try:  # a store that is not there is not made here (see migrated_engine)
+        engine = migrated_engine(Settings().database_url)
+    except StoreUnavailable as missing:
+        print(f"traject users: {missing}", file=sys.stderr)
+        return 3
+    sessions = session_factory(engine)
     try:
         with transaction(sessions) as session:
             if args.action == "add":
@@ -79,8 +94,19 @@ def run(args: argparse.Namespace) -> int:
             if args.action == "password":
                 accounts.set_password(session, user, _password())
                 print("password set; the user's sessions are closed")
+            elif args.action == "tokens":
+                for t in accounts.tokens_of(session, user):
+                    used = f"{t.last_used_at:%Y-%m-%d %H:%M}" if t.last_used_at else "never"
+                    revoked = f"revoked {t.revoked_at:%Y-%m-%d %H:%M}" if t.revoked_at else "active"
+                    print(
+                        f"{t.id:>5}  {t.name:<32} made {t.created_at:%Y-%m-%d %H:%M}  used {used}  {revoked}"
+                    )
+            elif args.action == "revoke-token":
+                row = accounts.revoke_token(session, user, args.token_id, ACTOR)
+                assert row.revoked_at is not None  # now, or when it was revoked before
+                print(f"token {row.id} ({row.name}) revoked {row.revoked_at:%Y-%m-%d %H:%M}")
             else:
-                print(accounts.create_token(session, user, args.name))
+                print(accounts.create_token(session, user, args.name, ACTOR)[1])
     except AccountError as error:
         print(f"traject users: {error}", file=sys.stderr)
         return 2

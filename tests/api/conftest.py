@@ -9,6 +9,7 @@ import asyncio
 import secrets
 from collections.abc import AsyncIterator, Iterator
 from concurrent.futures import ThreadPoolExecutor
+from contextlib import asynccontextmanager
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -130,5 +131,21 @@ async def api(temporal_env: Any, api_sessions: sessionmaker[Session]) -> AsyncIt
                     for name, (municipality, _, _) in USERS.items():
                         user = accounts.find_user(session, municipality, name)
                         assert user is not None
-                        result.tokens[name] = accounts.create_token(session, user, "tests")
+                        result.tokens[name] = accounts.create_token(session, user, "tests")[1]
                 yield result
+
+
+@asynccontextmanager
+async def signed_in(api: Api, user: str) -> AsyncIterator[str]:
+    """A browser session of `user` (its cookie in `api.http`); yields the CSRF token."""
+    signed = await api.http.post(
+        "/api/session",
+        json={"municipality": USERS[user][0], "username": user, "password": PASSWORD},
+    )
+    assert signed.status_code == 200, signed.text
+    csrf: str = signed.json()["csrf_token"]
+    try:
+        yield csrf
+    finally:
+        await api.http.delete("/api/session", headers={"X-CSRF-Token": csrf})
+        api.http.cookies.clear()

@@ -8,13 +8,11 @@ from __future__ import annotations
 
 import html
 import re
-from collections.abc import AsyncIterator
-from contextlib import asynccontextmanager
 from typing import Any
 
 from sqlalchemy import select
 
-from tests.api.conftest import PASSWORD, USERS, Api
+from tests.api.conftest import USERS, Api, signed_in
 from tests.conftest import DEFINITIONS
 from traject.definition.loader import MAX_FILE_BYTES
 from traject.store import accounts
@@ -30,22 +28,6 @@ def copy_of_pvt1(name: str, version: int = 1, municipality: str = "voorbeeldgeme
         .replace("version: 1", f"version: {version}", 1)
         .replace("municipality: voorbeeldgemeente", f"municipality: {municipality}", 1)
     )
-
-
-@asynccontextmanager
-async def signed_in(api: Api, user: str) -> AsyncIterator[str]:
-    """A browser session of `user` (its cookie in `api.http`); yields the CSRF token."""
-    signed = await api.http.post(
-        "/api/session",
-        json={"municipality": USERS[user][0], "username": user, "password": PASSWORD},
-    )
-    assert signed.status_code == 200, signed.text
-    csrf: str = signed.json()["csrf_token"]
-    try:
-        yield csrf
-    finally:
-        await api.http.delete("/api/session", headers={"X-CSRF-Token": csrf})
-        api.http.cookies.clear()
 
 
 async def publish(api: Api, csrf: str, name: str, source: str, draft: str = "") -> None:

@@ -37,6 +37,7 @@ UNSCOPED = {
     "/api/session",  # signs in to the municipality named in the body
     "/api/me",
     "/api/tokens",
+    "/api/tokens/{token_id}",  # a user's own tokens only (tests/api/test_tokens.py)
     "/api/definitions",
     "/api/cases",
     "/api/tasks",

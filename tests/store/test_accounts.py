@@ -19,7 +19,7 @@ from traject.store import repositories as repo
 from traject.store.accounts import AccountError
 from traject.store.db import make_engine, session_factory, transaction
 from traject.store.migrate import upgrade
-from traject.store.models import ApiToken, LoginSession
+from traject.store.models import ApiToken, AuditEvent, LoginSession
 
 PASSWORD = "a long enough secret"
 
@@ -49,7 +49,7 @@ def test_passwords_sessions_and_tokens(session: Session) -> None:
         and principal.csrf_token == csrf
         and principal.ref == f"user:{user.id}"
     )
-    token = accounts.create_token(session, user, "zaaksysteem")
+    _, token = accounts.create_token(session, user, "zaaksysteem")
     assert session.scalar(select(ApiToken.token_hash)) != token
     assert accounts.token_principal(session, token) is not None
     accounts.set_password(session, user, "another long secret")  # closes the sessions
@@ -114,3 +114,57 @@ def test_the_users_command(
     assert capsys.readouterr().out.splitlines()[-1].startswith(accounts.TOKEN_PREFIX)
     assert main(["users", "token", "zaanstad", "nobody", "--name", "x"]) == 2
     assert "no user 'nobody'" in capsys.readouterr().err
+
+
+def test_the_users_command_lists_and_revokes_tokens(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """Ops revoke an integration's token from the command line: it is refused from then on,
+    revoking it again changes nothing, and another user's token is not theirs to revoke."""
+    url = f"sqlite:///{tmp_path / 'traject.db'}"
+    upgrade(url)
+    monkeypatch.setenv("TRAJECT_DATABASE_URL", url)
+    sessions = session_factory(make_engine(url))
+    with transaction(sessions) as session:
+        repo.ensure_municipality(session, "zaanstad", "Gemeente Zaanstad")
+    for name in ("j.jansen", "p.pietersen"):
+        assert main(["users", "add", "zaanstad", name, "--name", name, "--no-password"]) == 0
+    assert main(["users", "token", "zaanstad", "j.jansen", "--name", "zaaksysteem"]) == 0
+    token = capsys.readouterr().out.splitlines()[-1]
+    assert main(["users", "token", "zaanstad", "p.pietersen", "--name", "koppeling"]) == 0
+    theirs = capsys.readouterr().out.splitlines()[-1]
+
+    assert main(["users", "tokens", "zaanstad", "j.jansen"]) == 0
+    (line,) = capsys.readouterr().out.splitlines()
+    token_id = int(line.split()[0])
+    assert "zaaksysteem" in line and "used never" in line and line.endswith("active")
+    assert token not in line
+
+    assert main(["users", "revoke-token", "zaanstad", "j.jansen", str(token_id)]) == 0
+    revoked = capsys.readouterr().out.strip()
+    assert revoked.startswith(f"token {token_id} (zaaksysteem) revoked ")
+    with transaction(sessions) as session:
+        assert accounts.token_principal(session, token) is None
+        assert accounts.token_principal(session, theirs) is not None
+    assert main(["users", "revoke-token", "zaanstad", "j.jansen", str(token_id)]) == 0
+    assert capsys.readouterr().out.strip() == revoked  # the first revocation stands
+
+    with transaction(sessions) as session:
+        other = session.scalar(select(ApiToken.id).where(ApiToken.id != token_id))
+        actions = session.scalars(
+            select(AuditEvent.action).where(AuditEvent.actor == "cli").order_by(AuditEvent.id)
+        ).all()
+    assert main(["users", "revoke-token", "zaanstad", "j.jansen", str(other)]) == 2
+    assert f"no token {other}" in capsys.readouterr().err
+    assert actions == ["token_created", "token_created", "token_revoked"]
+    assert main(["users", "tokens", "zaanstad", "j.jansen"]) == 0
+    assert "revoked" in capsys.readouterr().out
+
+
+def test_the_users_command_makes_no_store(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    monkeypatch.setenv("TRAJECT_DATABASE_URL", f"sqlite:///{tmp_path / 'data' / 'traject.db'}")
+    assert main(["users", "list", "zaanstad"]) == 3
+    assert "no Traject store at" in capsys.readouterr().err
+    assert list(tmp_path.iterdir()) == []

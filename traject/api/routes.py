@@ -14,6 +14,7 @@ from traject.casework import Casework
 from traject.store import accounts
 from traject.store.accounts import AccountError
 from traject.store.db import transaction
+from traject.store.models import ApiToken
 from traject.store.models import User as UserRow
 from traject.store.queries import TaskView
 from workflows.messages import TrajectoryView
@@ -41,6 +42,16 @@ def _page(items: list[Any], page: Any) -> dict[str, Any]:
         "page": page.page,
         "size": page.size,
         "pages": page.pages,
+    }
+
+
+def _token_info(row: ApiToken) -> dict[str, Any]:
+    return {
+        "id": row.id,
+        "name": row.name,
+        "created_at": row.created_at,
+        "last_used_at": row.last_used_at,
+        "revoked_at": row.revoked_at,
     }
 
 
@@ -89,15 +100,43 @@ def api_router() -> APIRouter:
     def me(user: User) -> s.Me:
         return _me(user)
 
+    def _signed_in(request: Request) -> None:
+        if bearer(request) is not None:
+            raise Problem("forbidden", "a token cannot manage tokens: sign in to do so")
+
     @api.post("/tokens", tags=["auth"], response_model=s.TokenOut, status_code=201)
     def new_token(body: s.NewToken, user: User, request: Request) -> s.TokenOut:
         """An API token for an integration acting as you (with your roles)."""
-        if bearer(request) is not None:
-            raise Problem("forbidden", "a token cannot make tokens: sign in to make one")
+        _signed_in(request)
         with transaction(request.app.state.auth.sessions) as session:
             row = session.get(UserRow, user.user_id)
             assert row is not None
-            return s.TokenOut(token=accounts.create_token(session, row, body.name))
+            made, token = accounts.create_token(session, row, body.name)
+            return s.TokenOut.model_validate({**_token_info(made), "token": token})
+
+    @api.get("/tokens", tags=["auth"], response_model=s.Page[s.TokenInfo])
+    def my_tokens(
+        user: User, request: Request, page: PageNo = 1, size: Size = 25
+    ) -> dict[str, Any]:
+        """Your API tokens, revoked ones too, newest first: when each was made and last used."""
+        _signed_in(request)
+        with request.app.state.auth.sessions() as session:
+            row = session.get(UserRow, user.user_id)
+            assert row is not None
+            return s.page_of([_token_info(t) for t in accounts.tokens_of(session, row)], page, size)
+
+    @api.delete("/tokens/{token_id}", tags=["auth"], status_code=204)
+    def revoke_token(token_id: int, user: User, request: Request) -> None:
+        """Revoke one of your API tokens: refused from its next request on. Revoking it again
+        changes nothing; another user's token is not found."""
+        _signed_in(request)
+        with transaction(request.app.state.auth.sessions) as session:
+            row = session.get(UserRow, user.user_id)
+            assert row is not None
+            try:
+                accounts.revoke_token(session, row, token_id)
+            except AccountError as error:
+                raise Problem("not_found", str(error)) from None
 
     # ------------------------------------------------------------------------------- cases
     @api.get("/definitions", tags=["cases"], response_model=s.Page[s.DefinitionOut])

@@ -123,7 +123,17 @@ class Me(BaseModel):
     csrf_token: str | None = None
 
 
-class TokenOut(BaseModel):
+class TokenInfo(BaseModel):
+    """An API token as its user sees it later: never its text."""
+
+    id: int
+    name: str
+    created_at: datetime
+    last_used_at: datetime | None = Field(description="To the minute")
+    revoked_at: datetime | None
+
+
+class TokenOut(TokenInfo):
     token: str = Field(description="Shown once; send it as 'Authorization: Bearer …'")
 
 

@@ -244,12 +244,28 @@ def close_session(session: Session, token: str) -> None:
 
 
 # ---------------------------------------------------------------------------------------- tokens
-def create_token(session: Session, user: User, name: str) -> str:
-    """A new API token for `user`; the only time its text is seen."""
+def create_token(
+    session: Session, user: User, name: str, actor: str | None = None
+) -> tuple[ApiToken, str]:
+    """A new API token for `user`: (its row, its text). The only time the text is seen: the
+    store keeps its SHA-256. `actor` made it (default: the user), as the audit log says."""
     token = TOKEN_PREFIX + secrets.token_urlsafe(32)
-    session.add(ApiToken(token_hash=digest(token), user_id=user.id, name=name, created_at=now()))
+    row = ApiToken(token_hash=digest(token), user_id=user.id, name=name, created_at=now())
+    session.add(row)
     session.flush()
-    return token
+    _audit_token(session, user, actor, "token_created", row)
+    return row, token
+
+
+def tokens_of(session: Session, user: User) -> list[ApiToken]:
+    """The user's tokens, revoked ones too, newest first."""
+    return list(
+        session.scalars(
+            select(ApiToken)
+            .where(ApiToken.user_id == user.id)
+            .order_by(ApiToken.created_at.desc(), ApiToken.id.desc())
+        )
+    )
 
 
 def token_principal(session: Session, token: str) -> Principal | None:
@@ -269,8 +285,28 @@ def token_principal(session: Session, token: str) -> Principal | None:
     return principal_of(user, "token")
 
 
-def revoke_token(session: Session, user: User, token_id: int) -> None:
+def revoke_token(session: Session, user: User, token_id: int, actor: str | None = None) -> ApiToken:
+    """Revoke one of the user's tokens: refused from the next request on. A token revoked
+    before stays as it was (the first revocation is the one on record)."""
     row = session.get(ApiToken, token_id)
     if row is None or row.user_id != user.id:
         raise AccountError(f"no token {token_id}")
-    row.revoked_at = now()
+    if row.revoked_at is None:
+        row.revoked_at = now()
+        _audit_token(session, user, actor, "token_revoked", row)
+    return row
+
+
+def _audit_token(
+    session: Session, user: User, actor: str | None, action: str, row: ApiToken
+) -> None:
+    repositories.audit(
+        session,
+        user.municipality,
+        actor or f"user:{user.id}",
+        action,
+        None,
+        token_id=row.id,
+        name=row.name,
+        user=f"user:{user.id}",
+    )
