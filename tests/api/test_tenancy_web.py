@@ -29,6 +29,7 @@ from traject import kpi
 from traject.store import accounts
 from traject.store.db import transaction
 from traject.store.models import (
+    ApiToken,
     AuditEvent,
     Case,
     CasePerson,
@@ -38,6 +39,7 @@ from traject.store.models import (
     LadderMeasurement,
     Task,
     TimelineEvent,
+    User,
 )
 
 CALLER = "procesontwerper"  # voorbeeldgemeente: designer, caseworker and coordinator
@@ -382,6 +384,12 @@ PAGES: dict[tuple[str, str], list[Probe]] = {
         )
         for key in ("states", "tasks", "escalations", "weekly")
     ],
+    # API tokens: a user's own only; another's token is not theirs to revoke
+    ("GET", "/tokens"): [Probe("/tokens", 200, lists=True)],
+    ("POST", "/tokens"): [Probe("/tokens", 200, form={"name": "koppeling"}, says="trj_")],
+    ("POST", "/tokens/{token_id}/revoke"): [
+        missing("/tokens/{token}/revoke", "token", form={}),
+    ],
     # signing in and out: a name of the other municipality does not sign in here
     ("GET", "/login"): [Probe("/login", NO_TENANT_DATA)],
     ("POST", "/login"): [
@@ -421,6 +429,7 @@ class Ids:
     colleague: int
     intruder: str
     draft: str  # a line only zaanstad's saved draft of its definition has
+    token: int  # an API token of a zaanstad user
 
     def fill(self, text: str, login_token: str = "") -> str:
         values = {
@@ -435,6 +444,7 @@ class Ids:
             "source": OTHER_SOURCE,
             "pseudonym": kpi.pseudonym(self.case),
             "login_token": login_token,
+            "token": str(self.token),
         }
         return re.sub(r"\{(\w+)\}", lambda m: values[m.group(1)], text)
 
@@ -462,6 +472,10 @@ async def setup(api: Api) -> Ids:
         colleague = accounts.find_user(session, "voorbeeldgemeente", "leiden")
         assert colleague is not None and "trainer" in colleague.groups
         colleague_id = colleague.id
+        theirs = session.scalar(
+            select(ApiToken.id).join(User).where(User.municipality == "zaanstad")
+        )
+        assert theirs is not None
     return Ids(
         case["id"],
         task,
@@ -473,6 +487,7 @@ async def setup(api: Api) -> Ids:
         colleague_id,
         f"Indringer{tag}",
         f"# concept van zaanstad {tag}",
+        theirs,
     )
 
 
@@ -515,6 +530,12 @@ def snapshot(api: Api, ids: Ids) -> dict[str, Any]:
                     DefinitionDraft.source,
                     DefinitionDraft.saved_at,
                 ).order_by(DefinitionDraft.id)
+            ).all(),
+            "tokens": session.execute(
+                select(ApiToken.id, ApiToken.revoked_at)
+                .join(User)
+                .where(User.municipality == "zaanstad")
+                .order_by(ApiToken.id)
             ).all(),
             "intruder_cases": session.scalar(
                 select(func.count()).where(CasePerson.first_name == ids.intruder)

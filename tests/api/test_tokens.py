@@ -13,6 +13,8 @@ from traject.store.models import ApiToken, AuditEvent
 async def test_a_user_lists_and_revokes_their_own_tokens(api: Api) -> None:
     async with signed_in(api, "collega") as csrf:
         change = {"X-CSRF-Token": csrf}
+        bad = await api.http.post("/api/tokens", json={"name": "tab\tin"}, headers=change)
+        assert bad.status_code == 422 and "name" in bad.json()["errors"], bad.text
         made = await api.http.post("/api/tokens", json={"name": "zaaksysteem"}, headers=change)
         assert made.status_code == 201, made.text
         body = made.json()

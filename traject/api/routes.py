@@ -111,7 +111,10 @@ def api_router() -> APIRouter:
         with transaction(request.app.state.auth.sessions) as session:
             row = session.get(UserRow, user.user_id)
             assert row is not None
-            made, token = accounts.create_token(session, row, body.name)
+            try:
+                made, token = accounts.create_token(session, row, body.name)
+            except AccountError as error:
+                raise Problem("invalid", str(error), {"name": str(error)}) from None
             return s.TokenOut.model_validate({**_token_info(made), "token": token})
 
     @api.get("/tokens", tags=["auth"], response_model=s.Page[s.TokenInfo])

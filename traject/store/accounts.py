@@ -249,12 +249,21 @@ def create_token(
 ) -> tuple[ApiToken, str]:
     """A new API token for `user`: (its row, its text). The only time the text is seen: the
     store keeps its SHA-256. `actor` made it (default: the user), as the audit log says."""
+    name = token_name(name)
     token = TOKEN_PREFIX + secrets.token_urlsafe(32)
     row = ApiToken(token_hash=digest(token), user_id=user.id, name=name, created_at=now())
     session.add(row)
     session.flush()
     _audit_token(session, user, actor, "token_created", row)
     return row, token
+
+
+def token_name(name: str) -> str:
+    """What a token is for, as its user named it: 1 to 100 characters of plain text."""
+    cleaned = name.strip()
+    if not 1 <= len(cleaned) <= 100 or any(ord(c) < 32 or ord(c) == 127 for c in cleaned):
+        raise AccountError("a token's name is 1 to 100 characters of plain text")
+    return cleaned
 
 
 def tokens_of(session: Session, user: User) -> list[ApiToken]:
