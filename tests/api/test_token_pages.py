@@ -11,7 +11,9 @@ from sqlalchemy import func, select
 
 from tests.api.conftest import Api
 from tests.api.test_tenancy_web import browser
+from traject.store.accounts import digest
 from traject.store.models import ApiToken
+from traject.web.pages import local
 
 
 def made_token(page: str) -> str:
@@ -49,6 +51,12 @@ async def test_a_user_makes_and_revokes_a_token_on_the_page(api: Api) -> None:
         assert token not in listed.text  # shown once
         row = re.search(r"<tr>\s*<td>zaaksysteem</td>(.*?)</tr>", listed.text, re.S)
         assert row and "active" in row.group(1)
+        with api.sessions() as session:
+            made_at = session.scalar(
+                select(ApiToken.created_at).where(ApiToken.token_hash == digest(token))
+            )
+        assert made_at is not None  # stored in UTC, shown on Dutch clocks
+        assert f"<td>{local(made_at):%d-%m-%Y %H:%M}</td>" in row.group(1)
         revoke = re.search(r'action="/tokens/(\d+)/revoke"', row.group(1))
         assert revoke
         url = f"/tokens/{revoke.group(1)}/revoke"

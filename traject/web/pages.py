@@ -6,10 +6,11 @@ from __future__ import annotations
 
 import secrets
 from collections.abc import Awaitable, Callable
-from datetime import date
+from datetime import UTC, date, datetime
 from pathlib import Path
 from typing import Any
 from urllib.parse import quote
+from zoneinfo import ZoneInfo
 
 from fastapi import APIRouter, FastAPI, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
@@ -33,6 +34,18 @@ from traject.web.formdata import answers, shown
 HERE = Path(__file__).parent
 STATIC = HERE / "static"
 templates = Jinja2Templates(directory=HERE / "templates")
+NL = ZoneInfo("Europe/Amsterdam")
+
+
+def local(value: Any) -> Any:
+    """A stored moment (UTC; naive as the store gives it back) as the time on the clocks of the
+    municipality, which the pages show; a date is a date already and stays as it is."""
+    if not isinstance(value, datetime):
+        return value
+    return (value if value.tzinfo else value.replace(tzinfo=UTC)).astimezone(NL)
+
+
+templates.env.filters["local"] = local
 FLASH_COOKIE = "traject_flash"
 LOGIN_CSRF_COOKIE = "traject_login"
 Page = Callable[..., Awaitable[Response]]
