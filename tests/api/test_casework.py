@@ -333,6 +333,7 @@ async def test_a_start_is_audited_once_and_each_later_read_again(api: Api) -> No
 
     case = await api.start(first_name="Eenmaal")
     assert case["person"]["first_name"] == "Eenmaal"
+    assert case["started_at"].endswith("Z")  # the API's moments say they are UTC
     assert actions(case["id"]) == ["case_started"]
     assert (await api.get("klantmanager", f"/api/cases/{case['id']}")).status_code == 200
     assert actions(case["id"]) == ["case_started", "case_read"]

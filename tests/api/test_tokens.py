@@ -20,6 +20,7 @@ async def test_a_user_lists_and_revokes_their_own_tokens(api: Api) -> None:
         body = made.json()
         token, token_id = body["token"], body["id"]
         assert body["name"] == "zaaksysteem" and body["revoked_at"] is None
+        assert body["created_at"].endswith("Z")  # a moment in UTC, and it says so
         bearer = {"Authorization": f"Bearer {token}"}
         assert (await api.http.get("/api/me", headers=bearer)).status_code == 200
 
@@ -60,9 +61,9 @@ async def test_a_user_lists_and_revokes_their_own_tokens(api: Api) -> None:
 
     with api.sessions() as session:
         rows = session.execute(
-            select(AuditEvent.action, AuditEvent.detail).where(
-                AuditEvent.action.in_(("token_created", "token_revoked"))
-            )
+            select(AuditEvent.action, AuditEvent.detail)
+            .where(AuditEvent.action.in_(("token_created", "token_revoked")))
+            .order_by(AuditEvent.id)
         ).all()
     of_this = [action for action, detail in rows if detail.get("token_id") == token_id]
     assert of_this == [

@@ -5,10 +5,10 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Mapping, Sequence
-from datetime import date, datetime
+from datetime import UTC, date, datetime
 from typing import Annotated, Any, Generic, TypeVar
 
-from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, field_validator
+from pydantic import AfterValidator, BaseModel, BeforeValidator, ConfigDict, Field, field_validator
 
 from traject.casework import CaseDetail, CaseRow, Person, TaskDetail, bsn_ok
 from traject.store.models import AuditEvent, Task, TimelineEvent
@@ -17,6 +17,14 @@ from workflows.messages import TrajectoryView
 T = TypeVar("T")
 SLUG = r"^[a-z][a-z0-9_]*$"
 TEXT = r"^[^\x00]*$"  # PostgreSQL stores no NUL
+
+
+def _utc(moment: datetime) -> datetime:
+    """The store keeps UTC without saying so; the API says so (an ISO 8601 moment ending in Z)."""
+    return moment if moment.tzinfo else moment.replace(tzinfo=UTC)
+
+
+Moment = Annotated[datetime, AfterValidator(_utc)]
 
 
 def _not_bool(value: Any) -> Any:
@@ -128,9 +136,9 @@ class TokenInfo(BaseModel):
 
     id: int
     name: str
-    created_at: datetime
-    last_used_at: datetime | None = Field(description="To the minute")
-    revoked_at: datetime | None
+    created_at: Moment
+    last_used_at: Moment | None = Field(description="To the minute")
+    revoked_at: Moment | None
 
 
 class TokenOut(TokenInfo):
@@ -157,8 +165,8 @@ class CaseOut(BaseModel):
     outcome: str | None
     overdue: bool
     reference: str | None
-    started_at: datetime
-    finished_at: datetime | None
+    started_at: Moment
+    finished_at: Moment | None
     person: PersonOut
 
     @classmethod
@@ -189,10 +197,10 @@ class TaskOut(BaseModel):
     role: str
     status: str
     assignee: str | None
-    due_at: datetime | None
+    due_at: Moment | None
     overdue: bool
     escalated: bool
-    completed_at: datetime | None
+    completed_at: Moment | None
     first_name: str | None = None
     termijn_status: str | None = Field(default=None, description="the case's most urgent termijn")
     termijn_due_on: date | None = None
@@ -249,7 +257,7 @@ class TaskDetailOut(TaskOut):
 
 
 class TimelineOut(BaseModel):
-    at: datetime
+    at: Moment
     kind: str
     subject: str | None
     detail: dict[str, Any]
@@ -354,7 +362,7 @@ class StateOut(BaseModel):
 
 
 class AuditOut(BaseModel):
-    at: datetime
+    at: Moment
     actor: str
     action: str
     case_id: str | None
@@ -376,7 +384,7 @@ class DefinitionOut(BaseModel):
     version: int
     title: str
     content_hash: str
-    published_at: datetime | None
+    published_at: Moment | None
     case_dates: list[str]
     events: list[str]
 
