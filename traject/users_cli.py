@@ -14,7 +14,7 @@ from traject.store.accounts import AccountError
 from traject.store.db import session_factory, transaction
 from traject.store.migrate import StoreUnavailable, migrated_engine
 
-ACTOR = "cli"  # who the audit log says made or revoked a token from here
+ACTOR = "cli"  # who the audit log says made or revoked a token, or (de)activated a user, here
 
 
 def add_commands(commands: Any) -> None:
@@ -46,7 +46,14 @@ def add_commands(commands: Any) -> None:
     revoke.add_argument("municipality")
     revoke.add_argument("username")
     revoke.add_argument("token_id", type=int, help="its number, as `traject users tokens` lists")
-    listing = sub.add_parser("list", help="the users of a municipality")
+    for action, text in (
+        ("deactivate", "keep a user out: no sign-in, sessions closed, API tokens refused"),
+        ("activate", "let a deactivated user in again"),
+    ):
+        switch = sub.add_parser(action, help=text)
+        switch.add_argument("municipality")
+        switch.add_argument("username")
+    listing = sub.add_parser("list", help="the users of a municipality (deactivated ones marked)")
     listing.add_argument("municipality")
     users.set_defaults(run=run)
 
@@ -83,9 +90,10 @@ def run(args: argparse.Namespace) -> int:
                 print(f"user {created.id} {created.username} in {created.municipality}")
                 return 0
             if args.action == "list":
-                for u in accounts.users_of(session, args.municipality):
+                for u in accounts.users_of(session, args.municipality, inactive=True):
                     print(
                         f"{u.id:>5}  {u.username:<24} {','.join(u.roles):<24} {','.join(u.groups)}"
+                        + ("" if u.active else "  (deactivated)")
                     )
                 return 0
             user = accounts.find_user(session, args.municipality, args.username)
@@ -94,6 +102,16 @@ def run(args: argparse.Namespace) -> int:
             if args.action == "password":
                 accounts.set_password(session, user, _password())
                 print("password set; the user's sessions are closed")
+            elif args.action in ("deactivate", "activate"):
+                changed = accounts.set_active(session, user, args.action == "activate", ACTOR)
+                state = "active" if user.active else "deactivated"
+                print(f"{user.username} {'is now' if changed else 'was already'} {state}")
+                held = accounts.held_tasks(session, user)
+                if held and not user.active:
+                    print(
+                        f"{held} open task(s) are still claimed by them: a coordinator hands "
+                        "them over on each task's page (or `POST /api/tasks/{id}/assign`)"
+                    )
             elif args.action == "tokens":
                 for t in accounts.tokens_of(session, user):
                     used = f"{t.last_used_at:%Y-%m-%d %H:%M}" if t.last_used_at else "never"

@@ -7,19 +7,22 @@ import io
 import secrets
 import threading
 from collections import Counter
+from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from tests.conftest import DEFINITIONS
 from traject.cli import main
+from traject.definition import compile_text
 from traject.store import accounts
 from traject.store import repositories as repo
 from traject.store.accounts import AccountError
 from traject.store.db import make_engine, session_factory, transaction
 from traject.store.migrate import upgrade
-from traject.store.models import ApiToken, AuditEvent, LoginSession
+from traject.store.models import ApiToken, AuditEvent, LoginSession, Task
 
 PASSWORD = "a long enough secret"
 
@@ -168,3 +171,74 @@ def test_the_users_command_makes_no_store(
     assert main(["users", "list", "zaanstad"]) == 3
     assert "no Traject store at" in capsys.readouterr().err
     assert list(tmp_path.iterdir()) == []
+
+
+def test_a_deactivated_user_is_kept_out_everywhere_until_activated(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """Someone leaves the municipality: ops deactivate the account. Password, open sessions and
+    API tokens stop working at once; the tasks they still hold are named; activating lets them
+    in again. Each change is audited once."""
+    url = f"sqlite:///{tmp_path / 'traject.db'}"
+    upgrade(url)
+    monkeypatch.setenv("TRAJECT_DATABASE_URL", url)
+    sessions = session_factory(make_engine(url))
+    with transaction(sessions) as session:
+        repo.ensure_municipality(session, "zaanstad", "Gemeente Zaanstad")
+        user = accounts.create_user(
+            session, "zaanstad", "vertrekt", "Vertrekt", ["caseworker"], [], PASSWORD
+        )
+        cookie, _ = accounts.open_session(session, user)
+        _, token = accounts.create_token(session, user, "koppeling")
+        ref = f"user:{user.id}"
+    source = (
+        (DEFINITIONS / "pvt1.yaml")
+        .read_text()
+        .replace("municipality: voorbeeldgemeente", "municipality: zaanstad")
+    )
+    with transaction(sessions) as session:
+        version = repo.publish(session, compile_text(source, "pvt1.yaml"), source, by="test")
+        case_id = repo.create_case(session, version, "Amina").id
+    held = Task(
+        key="held",
+        case_id=case_id,
+        municipality="zaanstad",
+        name="intake",
+        state="intake",
+        title="Intake",
+        role="klantmanager",
+        status="open",
+        created_at=datetime.now(UTC),
+        assignee=ref,
+    )
+    with transaction(sessions) as session:  # a task they hold
+        session.add(held)
+
+    assert main(["users", "deactivate", "zaanstad", "vertrekt"]) == 0
+    said = capsys.readouterr().out
+    assert "vertrekt is now deactivated" in said and "1 open task(s) are still claimed" in said
+    with transaction(sessions) as session:
+        with pytest.raises(AccountError):
+            accounts.authenticate(session, "zaanstad", "vertrekt", PASSWORD)
+        assert accounts.session_principal(session, cookie) is None
+        assert accounts.token_principal(session, token) is None
+        assert "vertrekt" not in {u.username for u in accounts.users_of(session, "zaanstad")}
+    assert main(["users", "deactivate", "zaanstad", "vertrekt"]) == 0
+    assert "vertrekt was already deactivated" in capsys.readouterr().out
+    assert main(["users", "list", "zaanstad"]) == 0
+    assert "(deactivated)" in capsys.readouterr().out
+
+    assert main(["users", "activate", "zaanstad", "vertrekt"]) == 0
+    assert "vertrekt is now active" in capsys.readouterr().out
+    with transaction(sessions) as session:
+        assert accounts.authenticate(session, "zaanstad", "vertrekt", PASSWORD).active
+        assert accounts.session_principal(session, cookie) is None  # closed for good
+        assert accounts.token_principal(session, token) is not None
+        actions = session.scalars(
+            select(AuditEvent.action)
+            .where(AuditEvent.action.in_(("user_deactivated", "user_activated")))
+            .order_by(AuditEvent.id)
+        ).all()
+    assert actions == ["user_deactivated", "user_activated"]
+    assert main(["users", "deactivate", "zaanstad", "niemand"]) == 2
+    assert "no user 'niemand'" in capsys.readouterr().err

@@ -18,7 +18,7 @@ from sqlalchemy import delete, func, or_, select, update
 from sqlalchemy.orm import Session
 
 from traject.store import repositories
-from traject.store.models import ApiToken, LoginSession, Municipality, User
+from traject.store.models import ApiToken, LoginSession, Municipality, Task, User
 from traject.store.repositories import StoreError, now
 
 ROLES = ("designer", "caseworker", "volunteer", "coordinator", "admin")
@@ -135,13 +135,46 @@ def set_password(session: Session, user: User, password: str) -> None:
     session.execute(delete(LoginSession).where(LoginSession.user_id == user.id))
 
 
-def users_of(session: Session, municipality: str, group: str | None = None) -> list[User]:
-    users = session.scalars(
-        select(User)
-        .where(User.municipality == municipality, User.active.is_(True))
-        .order_by(User.display_name)
-    ).all()
+def users_of(
+    session: Session, municipality: str, group: str | None = None, inactive: bool = False
+) -> list[User]:
+    """The municipality's active users (with `inactive`, the others too), by name."""
+    query = select(User).where(User.municipality == municipality)
+    if not inactive:
+        query = query.where(User.active.is_(True))
+    users = session.scalars(query.order_by(User.display_name)).all()
     return [u for u in users if group is None or group in u.groups]
+
+
+def set_active(session: Session, user: User, active: bool, actor: str) -> bool:
+    """Let a user in again, or keep them out: a deactivated user cannot sign in (password or
+    OIDC), their sessions are closed and their API tokens refused while they stay so. False
+    when the user already was so (nothing changes, nothing is audited)."""
+    if user.active == active:
+        return False
+    user.active = active
+    if not active:
+        session.execute(delete(LoginSession).where(LoginSession.user_id == user.id))
+    repositories.audit(
+        session,
+        user.municipality,
+        actor,
+        "user_activated" if active else "user_deactivated",
+        None,
+        user=f"user:{user.id}",
+        username=user.username,
+    )
+    return True
+
+
+def held_tasks(session: Session, user: User) -> int:
+    """How many open tasks the user holds (claimed or handed to them)."""
+    found = session.scalar(
+        select(func.count())
+        .select_from(Task)
+        .where(Task.assignee == f"user:{user.id}", Task.status == "open")
+    )
+    return int(found or 0)
 
 
 # ---------------------------------------------------------------------------------------- login
