@@ -17,11 +17,13 @@ from traject.store.db import transaction
 from traject.store.models import ApiToken
 from traject.store.models import User as UserRow
 from traject.store.queries import TaskView
+from traject.store.repositories import MAX_ID
 from workflows.messages import TrajectoryView
 
 PageNo = Annotated[int, Query(ge=1, le=100_000)]
 Size = Annotated[int, Query(ge=1, le=200)]
-TaskId = Annotated[int, Path(ge=1, le=2**31 - 1)]
+TaskId = Annotated[int, Path(ge=1, le=MAX_ID)]
+TokenId = Annotated[int, Path(ge=1, le=MAX_ID)]
 SlugQ = Annotated[str | None, Query(pattern=s.SLUG, max_length=64)]
 
 
@@ -129,7 +131,7 @@ def api_router() -> APIRouter:
             return s.page_of([_token_info(t) for t in accounts.tokens_of(session, row)], page, size)
 
     @api.delete("/tokens/{token_id}", tags=["auth"], status_code=204)
-    def revoke_token(token_id: int, user: User, request: Request) -> None:
+    def revoke_token(token_id: TokenId, user: User, request: Request) -> None:
         """Revoke one of your API tokens: refused from its next request on. Revoking it again
         changes nothing; another user's token is not found."""
         _signed_in(request)

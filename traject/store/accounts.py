@@ -330,7 +330,7 @@ def token_principal(session: Session, token: str) -> Principal | None:
 def revoke_token(session: Session, user: User, token_id: int, actor: str | None = None) -> ApiToken:
     """Revoke one of the user's tokens: refused from the next request on. A token revoked
     before stays as it was (the first revocation is the one on record)."""
-    row = session.get(ApiToken, token_id)
+    row = session.get(ApiToken, token_id) if repositories.is_key(token_id) else None
     if row is None or row.user_id != user.id:
         raise AccountError(f"no token {token_id}")
     if row.revoked_at is None:

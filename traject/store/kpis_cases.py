@@ -12,6 +12,7 @@ from sqlalchemy.orm import Session
 
 from traject.store.kpis import OPEN, Scope, in_scope
 from traject.store.models import Case, Task
+from traject.store.queries import bounded
 
 
 @dataclass(frozen=True)
@@ -84,7 +85,7 @@ def scoreboard(session: Session, scope: Scope, page: int, size: int) -> tuple[in
         select(Case.id, Case.started_at, Case.current_states, Case.status, Case.ladder_step)
         .where(*where)
         .order_by(Case.started_at, Case.id)
-        .offset((page - 1) * size)
+        .offset((bounded(page) - 1) * size)
         .limit(size)
     )
     found = {

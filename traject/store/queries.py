@@ -27,6 +27,7 @@ TaskView = Literal["mine", "team", "unassigned", "overdue", "deadline", "all"]
 TASK_VIEWS: tuple[TaskView, ...] = ("mine", "team", "unassigned", "overdue", "deadline", "all")
 DEADLINE_SOON = timedelta(days=14)  # the `deadline` view: a termijn ends within two weeks
 MAX_PAGE_SIZE = 200
+MAX_PAGE = 100_000  # pages past it are past the end of any list here (and of the database's offset)
 
 
 @dataclass(frozen=True)
@@ -54,7 +55,12 @@ class Scope:
 
 def _bounds(page: int, size: int) -> tuple[int, int]:
     """A page number and size within bounds."""
-    return max(page, 1), min(max(size, 1), MAX_PAGE_SIZE)
+    return bounded(page), min(max(size, 1), MAX_PAGE_SIZE)
+
+
+def bounded(page: int) -> int:
+    """A page number asked for (from an address, by hand) as one the store can page to."""
+    return min(max(page, 1), MAX_PAGE)
 
 
 def _total(

@@ -42,6 +42,15 @@ class DefinitionConflict(StoreError):
     pass
 
 
+MAX_ID = 2**31 - 1  # the largest integer key the store holds (PostgreSQL's integer)
+
+
+def is_key(value: int) -> bool:
+    """Whether `value` can be an integer key here: a number from a URL or form outside this
+    range names nothing (and would overflow the database's integer, not find nothing)."""
+    return 1 <= value <= MAX_ID
+
+
 class NotFound(StoreError):
     pass
 
@@ -129,6 +138,8 @@ def latest_version(
 def get_version(
     session: Session, municipality: str, definition: str, version: int
 ) -> DefinitionVersion:
+    if not is_key(version):
+        raise NotFound(f"no published version {version} of '{definition}'")
     found = session.scalar(
         select(DefinitionVersion).where(
             DefinitionVersion.municipality == municipality,
@@ -283,7 +294,7 @@ def case_dates(session: Session, case_id: str) -> Sequence[CaseDate]:
 
 
 def get_user(session: Session, user_id: int, municipality: str) -> User | None:
-    user = session.get(User, user_id)
+    user = session.get(User, user_id) if is_key(user_id) else None
     return user if user is not None and user.municipality == municipality else None
 
 
@@ -317,7 +328,7 @@ def list_tasks(
 
 
 def get_task(session: Session, task_id: int, municipality: str | None = None) -> Task:
-    task = session.get(Task, task_id)
+    task = session.get(Task, task_id) if is_key(task_id) else None
     if task is None or (municipality is not None and task.municipality != municipality):
         raise NotFound(f"no task {task_id}")
     return task

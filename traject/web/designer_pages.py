@@ -180,7 +180,8 @@ def designer_router() -> APIRouter:
         mapping = _mapping(str(form.get("mapping", "")))
         case_ids = [str(c) for c in form.getlist("case")]
         dry_run = form.get("apply") is None
-        to_version = int(str(form.get("to_version", "0")) or 0)
+        asked = str(form.get("to_version", "")).strip()
+        to_version = int(asked) if asked.isdigit() else 0  # 0: no such version, said so
         results: list[dict[str, Any]] = []
         problem = None
         if not case_ids:

@@ -1,0 +1,59 @@
+"""Numbers past what the store can hold, typed into a page's address or form or sent to the API
+(a task, page, version or user number), name nothing: an answer that says so, never a server
+error (the database's integer would overflow rather than find nothing)."""
+
+from __future__ import annotations
+
+import pytest
+
+from tests.api.conftest import Api
+from tests.api.test_tenancy_web import browser
+
+HUGE = ("2147483648", "9223372036854775808", "1" + "0" * 30)
+
+
+@pytest.mark.parametrize("number", HUGE)
+async def test_big_numbers_in_page_addresses_and_forms_are_refused_cleanly(
+    api: Api, number: str
+) -> None:
+    case = await api.start(first_name="Groot")
+    async with browser(api, "teamleider") as b:
+        answers = {
+            f"GET /tasks/{number}": await b.http.get(f"/tasks/{number}"),
+            f"POST /tasks/{number}": await b.post(f"/tasks/{number}", {"aanwezig": "true"}),
+            f"POST /tasks/{number}/claim": await b.post(f"/tasks/{number}/claim"),
+            f"POST /tasks/{number}/assign": await b.post(
+                f"/tasks/{number}/assign", {"user_id": "1"}
+            ),
+            f"POST /tokens/{number}/revoke": await b.post(f"/tokens/{number}/revoke"),
+            "GET /?page=": await b.http.get(f"/?page={number}"),
+            "GET /cases?page=": await b.http.get(f"/cases?page={number}"),
+            "GET /audit?page=": await b.http.get(f"/audit?page={number}"),
+            "GET /cases/{id}?timeline_page=": await b.http.get(
+                f"/cases/{case['id']}?timeline_page={number}"
+            ),
+            "POST /cases/{id}/ladder": await b.post(
+                f"/cases/{case['id']}/ladder", {"step": number}
+            ),
+            "GET /designer/pvt1/diff": await b.http.get(
+                f"/designer/zaanstad_pvt/diff?a={number}&b=1"
+            ),
+        }
+        task = await api.open_task(case["id"], "aanwezigheid_kernwaarden")
+        answers["POST /tasks/{id}/assign user"] = await b.post(
+            f"/tasks/{task}/assign", {"user_id": number}
+        )
+    async with browser(api, "ontwerper") as designer:
+        answers["GET /designer/…/diff"] = await designer.http.get(
+            f"/designer/zaanstad_pvt/diff?a={number}&b=1"
+        )
+        for version in (number, "zeven", "-1"):
+            answers[f"POST /designer/…/migrate {version}"] = await designer.post(
+                "/designer/zaanstad_pvt/migrate", {"case": case["id"], "to_version": version}
+            )
+    body = {"to_version": int(number), "case_ids": [case["id"]], "dry_run": True}
+    answers["POST /api/definitions/…/migrations"] = await api.post(
+        "ontwerper", "/api/definitions/zaanstad_pvt/migrations", body
+    )
+    crashed = {what: r.status_code for what, r in answers.items() if r.status_code >= 500}
+    assert crashed == {}
