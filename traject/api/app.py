@@ -47,6 +47,7 @@ def create_app(
     problems.install(app)
     problems.document(app)
     app.state.metrics = metrics = ApiMetrics(sessions)
+    app.add_middleware(problems.NoNulInAddress)
     app.add_middleware(LatencyMiddleware, metrics=metrics)
 
     @app.get("/metrics", include_in_schema=False)

@@ -13,6 +13,7 @@ from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse, Response
 from starlette.exceptions import HTTPException as StarletteHTTPException
+from starlette.types import ASGIApp, Receive, Scope, Send
 
 from traject.service import Refused
 
@@ -125,3 +126,21 @@ def document(app: FastAPI) -> None:
         return app.openapi_schema
 
     app.openapi = openapi  # type: ignore[method-assign]
+
+
+class NoNulInAddress:
+    """Pure ASGI middleware: an address with a NUL character in its path or query names nothing
+    (the store cannot hold NUL in any text, and PostgreSQL refuses to look for one), so it is
+    404 before any route sees it. Bodies are the routes' to check: their fields say which."""
+
+    def __init__(self, app: ASGIApp) -> None:
+        self.app = app
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] == "http" and (
+            "\x00" in scope["path"] or b"%00" in scope["query_string"].lower()
+        ):
+            answer = problem(404, "not_found", "nothing here: the address holds a NUL character")
+            await answer(scope, receive, send)
+            return
+        await self.app(scope, receive, send)
