@@ -13,7 +13,7 @@ from typing import Any
 
 from sqlalchemy import func, select
 
-from tests.api.conftest import PASSWORD, Api
+from tests.api.conftest import PASSWORD, Api, signed_in
 from tests.api.test_tenancy_web import Browser, browser
 from traject.store import accounts
 from traject.store.models import Case, CasePerson, LadderMeasurement, Task
@@ -162,3 +162,14 @@ async def test_a_dutch_browser_is_told_in_dutch(api: Api) -> None:
         refused = await b.post("/logout", {}, csrf="x" * 43)
         assert refused.status_code == 403
         assert DUTCH in refused.text and MESSAGE not in refused.text
+
+
+async def test_a_csrf_token_with_non_ascii_characters_is_refused_not_a_crash(api: Api) -> None:
+    async with signed_in(api, "collega"):
+        for forged in ("é", "\u200b", "😀"):
+            answer = await api.http.post(
+                "/api/tokens",
+                json={"name": "x"},
+                headers={"X-CSRF-Token": forged.encode()},
+            )
+            assert answer.status_code == 403, answer.text

@@ -117,3 +117,26 @@ def _query(value: str) -> dict[str, str]:
 def _unescaped(answer: httpx.Response) -> Any:
     kind = answer.headers.get("content-type", "")
     return "html" in kind and MARKUP.search(answer.text)
+
+
+async def test_signed_out_every_page_and_the_login_form_take_hostile_values(api: Api) -> None:
+    transport = httpx.ASGITransport(app=app_of(api))
+    failures: list[str] = []
+    async with httpx.AsyncClient(transport=transport, base_url="http://traject") as http:
+        for method, path in sorted(web_routes(app_of(api))):
+            for value in HOSTILE:
+                url = urls(path, value)
+                try:
+                    if method == "GET":
+                        answer = await http.get(url, params=_query(value))
+                    else:
+                        form = dict.fromkeys(
+                            (*FIELDS, "username", "password", "municipality"), value
+                        )
+                        answer = await http.post(url, data={**form, "login_token": value})
+                except Exception as error:
+                    failures.append(f"{method} {path} {value[:20]!r}: {type(error).__name__}")
+                    continue
+                if answer.status_code >= 500 or _unescaped(answer):
+                    failures.append(f"{method} {path} {value[:20]!r}: {answer.status_code}")
+    assert failures == [], "\n".join(failures)

@@ -45,8 +45,16 @@ def test_a_token_holder_sees_the_payload() -> None:
     assert base64.b64decode(payload["data"]) == b'{"task": "intake"}'
 
 
-@pytest.mark.parametrize("headers", [{}, {"Authorization": "Bearer wrong"}, {"Origin": UI}])
-def test_without_the_token_nothing_is_decoded(headers: dict[str, str]) -> None:
+@pytest.mark.parametrize(
+    "headers",
+    [
+        {},
+        {"Authorization": "Bearer wrong"},
+        {"Authorization": "Bearer s3crét".encode()},
+        {"Origin": UI},
+    ],
+)
+def test_without_the_token_nothing_is_decoded(headers: dict[str, str | bytes]) -> None:
     response = client("s3cret").post("/codec/decode", json=sealed_body(), headers=headers)
     assert response.status_code == 401 and "token" in response.json()["detail"]
 

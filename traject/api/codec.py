@@ -9,13 +9,13 @@ without one — the embedded default only — just the local Web UI's origin is 
 from __future__ import annotations
 
 import base64
-import hmac
 from typing import Any
 
 from fastapi import APIRouter, Header, HTTPException, Request
 from pydantic import BaseModel
 from temporalio.api.common.v1 import Payload
 
+from traject.api.auth import same_secret
 from traject.codec import CodecError, EncryptionCodec
 
 
@@ -34,7 +34,7 @@ def codec_router(codec: EncryptionCodec, token: str | None, local_origin: str) -
     def authorise(request: Request, authorization: str | None) -> None:
         if token:
             presented = (authorization or "").removeprefix("Bearer ").strip()
-            if not hmac.compare_digest(presented, token):
+            if not same_secret(presented, token):
                 raise HTTPException(401, "a valid bearer token is needed to decode payloads")
         elif request.headers.get("origin") != local_origin:
             raise HTTPException(403, f"without TRAJECT_CODEC_TOKEN only {local_origin} may decode")

@@ -28,7 +28,7 @@ from joserfc.jwk import KeySet
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from traject.api.auth import SESSION_COOKIE
+from traject.api.auth import SESSION_COOKIE, same_secret
 from traject.api.problems import Problem
 from traject.config import Settings
 from traject.store import accounts
@@ -215,7 +215,7 @@ def oidc_router(login: OidcLogin, secure_cookies: bool) -> APIRouter:
             flow = json.loads(base64.urlsafe_b64decode(request.cookies.get(FLOW_COOKIE, "")))
         except ValueError:
             flow = {}
-        if not code or not flow or not secrets.compare_digest(state, str(flow.get("state", ""))):
+        if not code or not flow or not same_secret(state, str(flow.get("state", ""))):
             raise Problem("unauthenticated", "this sign-in is stale or forged: start again")
         claims = await login.finish(code, flow)
         with transaction(request.app.state.auth.sessions) as session:

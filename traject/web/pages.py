@@ -18,7 +18,7 @@ from fastapi.staticfiles import StaticFiles
 from fastapi.templating import Jinja2Templates
 from sqlalchemy import select
 
-from traject.api.auth import SESSION_COOKIE, check_csrf, optional_user
+from traject.api.auth import SESSION_COOKIE, check_csrf, optional_user, same_secret
 from traject.api.problems import Problem
 from traject.casework import STARTERS, Casework, require
 from traject.diagram import mermaid
@@ -147,7 +147,7 @@ def pages_router() -> APIRouter:
         form = await request.form()
         sent, kept = str(form.get("login_token", "")), request.cookies.get(LOGIN_CSRF_COOKIE, "")
         nxt = _local(str(form.get("next", "/")))
-        if not kept or not secrets.compare_digest(sent, kept):
+        if not kept or not same_secret(sent, kept):
             return _login_form(request, nxt, "login.failed", 403)
         config = request.app.state.auth
         error = ""
