@@ -22,7 +22,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session, sessionmaker
 
 from traject.api.app import create_app
-from traject.api.oidc import OidcLogin, OidcSettings
+from traject.api.oidc import FLOW_COOKIE, OidcLogin, OidcSettings
 from traject.casework import Casework
 from traject.service import Traject
 from traject.store.models import AuditEvent
@@ -172,6 +172,11 @@ async def test_forged_or_unverifiable_sign_ins_are_refused(site: Site) -> None:
     state = parse_qs(urlsplit(begin.headers["location"]).query)["state"][0]
     forged = await site.http.get("/login/oidc/callback", params={"code": "x", "state": state + "x"})
     assert forged.status_code == 401
+    for cookie in ("WzFd", "bnVsbA==", "%%%"):  # JSON that is not the flow ([1], null), junk
+        site.http.cookies.set(FLOW_COOKIE, cookie, path="/login/oidc")
+        odd = await site.http.get("/login/oidc/callback", params={"code": "x", "state": "é"})
+        assert odd.status_code == 401, (cookie, odd.status_code)
+        site.http.cookies.delete(FLOW_COOKIE, path="/login/oidc")
     site.idp.claims = {"sub": "x2", "preferred_username": "nobody-x2"}  # unknown, no roles
     refused = await site.sign_in()
     assert refused.status_code == 403

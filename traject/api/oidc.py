@@ -215,6 +215,8 @@ def oidc_router(login: OidcLogin, secure_cookies: bool) -> APIRouter:
             flow = json.loads(base64.urlsafe_b64decode(request.cookies.get(FLOW_COOKIE, "")))
         except ValueError:
             flow = {}
+        if not isinstance(flow, dict):  # a cookie that is JSON, but not this flow's
+            flow = {}
         if not code or not flow or not same_secret(state, str(flow.get("state", ""))):
             raise Problem("unauthenticated", "this sign-in is stale or forged: start again")
         claims = await login.finish(code, flow)
