@@ -57,3 +57,17 @@ async def test_big_numbers_in_page_addresses_and_forms_are_refused_cleanly(
     )
     crashed = {what: r.status_code for what, r in answers.items() if r.status_code >= 500}
     assert crashed == {}
+
+
+async def test_a_page_address_with_a_non_number_where_a_number_goes_is_a_page_not_json(
+    api: Api,
+) -> None:
+    async with browser(api, "teamleider") as b:
+        for url, status in (("/tasks/abc", 404), ("/tasks/1.5", 404), ("/?page=abc", 422)):
+            answer = await b.http.get(url)
+            assert answer.status_code == status, (url, answer.status_code)
+            assert answer.headers["content-type"].startswith("text/html"), url
+            assert "<h1>" in answer.text
+    api_answer = await api.get("teamleider", "/api/tasks/abc")  # the API keeps its problem+json
+    assert api_answer.status_code == 422
+    assert api_answer.headers["content-type"] == "application/problem+json"

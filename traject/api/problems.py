@@ -67,8 +67,15 @@ def install(app: FastAPI) -> None:
         return problem(status_of(error), error.code, str(error), error.errors)
 
     @app.exception_handler(RequestValidationError)
-    async def invalid(_request: Request, error: RequestValidationError) -> JSONResponse:
+    async def invalid(request: Request, error: RequestValidationError) -> Response:
         errors = {_field(tuple(e["loc"])): e["msg"] for e in error.errors()}
+        page = getattr(app.state, "error_page", None)
+        if page is not None and not request.url.path.startswith(("/api/", "/codec")):
+            # a page's address with a wrong number in it (typed or cut short): the page it would
+            # name is not there; a wrong value in its query is a request to fix
+            wrong_path = any(e["loc"][:1] == ("path",) for e in error.errors())
+            detail = "; ".join(f"{k}: {v}" for k, v in errors.items())
+            return page(request, 404 if wrong_path else 422, detail)  # type: ignore[no-any-return]
         return problem(422, "invalid", "the request has wrong or missing values", errors)
 
     @app.exception_handler(StarletteHTTPException)
