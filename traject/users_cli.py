@@ -4,11 +4,15 @@ from the terminal (or stdin), never from the command line, where `ps` and shell 
 from __future__ import annotations
 
 import argparse
+import asyncio
 import getpass
 import sys
 from typing import Any
 
+from sqlalchemy.orm import Session, sessionmaker
+
 from traject.config import Settings
+from traject.service import Refused, Traject
 from traject.store import accounts
 from traject.store.accounts import AccountError
 from traject.store.db import session_factory, transaction
@@ -53,6 +57,12 @@ def add_commands(commands: Any) -> None:
         switch = sub.add_parser(action, help=text)
         switch.add_argument("municipality")
         switch.add_argument("username")
+        if action == "deactivate":
+            switch.add_argument(
+                "--release-tasks",
+                action="store_true",
+                help="hand the open tasks they hold back to their groups (needs Temporal)",
+            )
     listing = sub.add_parser("list", help="the users of a municipality (deactivated ones marked)")
     listing.add_argument("municipality")
     users.set_defaults(run=run)
@@ -74,6 +84,7 @@ def run(args: argparse.Namespace) -> int:
         print(f"traject users: {missing}", file=sys.stderr)
         return 3
     sessions = session_factory(engine)
+    held: list[int] = []
     try:
         with transaction(sessions) as session:
             if args.action == "add":
@@ -106,11 +117,12 @@ def run(args: argparse.Namespace) -> int:
                 changed = accounts.set_active(session, user, args.action == "activate", ACTOR)
                 state = "active" if user.active else "deactivated"
                 print(f"{user.username} {'is now' if changed else 'was already'} {state}")
-                held = accounts.held_tasks(session, user)
-                if held and not user.active:
+                held = accounts.held_tasks(session, user) if not user.active else []
+                if held and not getattr(args, "release_tasks", False):
                     print(
-                        f"{held} open task(s) are still claimed by them: a coordinator hands "
-                        "them over on each task's page (or `POST /api/tasks/{id}/assign`)"
+                        f"{len(held)} open task(s) are still claimed by them: --release-tasks "
+                        "hands them back to their groups, or a coordinator hands them over on "
+                        "each task's page"
                     )
             elif args.action == "tokens":
                 for t in accounts.tokens_of(session, user):
@@ -128,4 +140,32 @@ def run(args: argparse.Namespace) -> int:
     except AccountError as error:
         print(f"traject users: {error}", file=sys.stderr)
         return 2
+    if getattr(args, "release_tasks", False) and held:  # once the deactivation is committed
+        return asyncio.run(_release(sessions, held, args.municipality))
+    return 0
+
+
+async def _release(sessions: sessionmaker[Session], held: list[int], municipality: str) -> int:
+    """Hand each task back to its group through its workflow (which refuses a task that closed
+    meanwhile: said, and the others go on)."""
+    from worker.main import connect
+
+    settings = Settings()
+    try:
+        client = await connect(settings)
+    except RuntimeError as error:  # the SDK's bridge says "Failed client connect: …"
+        print(
+            f"traject users: Temporal does not answer at {settings.temporal_target} ({error}); "
+            "the user is deactivated, the tasks are still theirs: run this again",
+            file=sys.stderr,
+        )
+        return 3
+    traject = Traject(sessions, client, settings.task_queue)
+    for task_id in held:
+        try:
+            await traject.assign_task(task_id, None, ACTOR, municipality, override=True)
+        except Refused as refused:
+            print(f"task {task_id}: not released ({refused.code}: {refused})")
+        else:
+            print(f"task {task_id}: back with its group")
     return 0

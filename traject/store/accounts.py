@@ -167,14 +167,15 @@ def set_active(session: Session, user: User, active: bool, actor: str) -> bool:
     return True
 
 
-def held_tasks(session: Session, user: User) -> int:
-    """How many open tasks the user holds (claimed or handed to them)."""
-    found = session.scalar(
-        select(func.count())
-        .select_from(Task)
-        .where(Task.assignee == f"user:{user.id}", Task.status == "open")
+def held_tasks(session: Session, user: User) -> list[int]:
+    """The open tasks the user holds (claimed or handed to them), by number."""
+    return list(
+        session.scalars(
+            select(Task.id)
+            .where(Task.assignee == f"user:{user.id}", Task.status == "open")
+            .order_by(Task.id)
+        )
     )
-    return int(found or 0)
 
 
 # ---------------------------------------------------------------------------------------- login
