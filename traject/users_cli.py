@@ -24,9 +24,14 @@ ACTOR = "cli"  # who the audit log says made or revoked a token, or (de)activate
 def add_commands(commands: Any) -> None:
     users = commands.add_parser("users", help="accounts, passwords and API tokens")
     sub = users.add_subparsers(dest="action", required=True)
-    add = sub.add_parser("add", help="create a user (asks for a password unless --no-password)")
-    add.add_argument("municipality")
-    add.add_argument("username")
+
+    def of_a_user(action: str, text: str) -> argparse.ArgumentParser:
+        parser: argparse.ArgumentParser = sub.add_parser(action, help=text)
+        parser.add_argument("municipality")
+        parser.add_argument("username")
+        return parser
+
+    add = of_a_user("add", "create a user (asks for a password unless --no-password)")
     add.add_argument("--name", required=True, help="display name")
     add.add_argument("--role", action="append", default=[], choices=accounts.ROLES)
     add.add_argument(
@@ -36,33 +41,21 @@ def add_commands(commands: Any) -> None:
         help="candidate group (a role of the definitions: klantmanager, trainer, coach, ...)",
     )
     add.add_argument("--no-password", action="store_true", help="signs in through OIDC only")
-    password = sub.add_parser("password", help="set a user's password")
-    password.add_argument("municipality")
-    password.add_argument("username")
-    token = sub.add_parser("token", help="make an API token for an integration acting as a user")
-    token.add_argument("municipality")
-    token.add_argument("username")
+    of_a_user("password", "set a user's password")
+    token = of_a_user("token", "make an API token for an integration acting as a user")
     token.add_argument("--name", required=True, help="what the token is for")
-    tokens = sub.add_parser("tokens", help="a user's API tokens: made, last used, revoked")
-    tokens.add_argument("municipality")
-    tokens.add_argument("username")
-    revoke = sub.add_parser("revoke-token", help="revoke one of a user's API tokens")
-    revoke.add_argument("municipality")
-    revoke.add_argument("username")
+    of_a_user("tokens", "a user's API tokens: made, last used, revoked")
+    revoke = of_a_user("revoke-token", "revoke one of a user's API tokens")
     revoke.add_argument("token_id", type=int, help="its number, as `traject users tokens` lists")
-    for action, text in (
-        ("deactivate", "keep a user out: no sign-in, sessions closed, API tokens refused"),
-        ("activate", "let a deactivated user in again"),
-    ):
-        switch = sub.add_parser(action, help=text)
-        switch.add_argument("municipality")
-        switch.add_argument("username")
-        if action == "deactivate":
-            switch.add_argument(
-                "--release-tasks",
-                action="store_true",
-                help="hand the open tasks they hold back to their groups (needs Temporal)",
-            )
+    deactivate = of_a_user(
+        "deactivate", "keep a user out: no sign-in, sessions closed, API tokens refused"
+    )
+    deactivate.add_argument(
+        "--release-tasks",
+        action="store_true",
+        help="hand the open tasks they hold back to their groups (needs Temporal)",
+    )
+    of_a_user("activate", "let a deactivated user in again")
     listing = sub.add_parser("list", help="the users of a municipality (deactivated ones marked)")
     listing.add_argument("municipality")
     users.set_defaults(run=run)

@@ -12,7 +12,7 @@ from pathlib import Path
 
 import pytest
 from sqlalchemy import select
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, sessionmaker
 
 from tests.conftest import DEFINITIONS
 from traject.cli import main
@@ -119,17 +119,23 @@ def test_the_users_command(
     assert "no user 'nobody'" in capsys.readouterr().err
 
 
-def test_the_users_command_lists_and_revokes_tokens(
-    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
-) -> None:
-    """Ops revoke an integration's token from the command line: it is refused from then on,
-    revoking it again changes nothing, and another user's token is not theirs to revoke."""
+def zaanstad_store(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> sessionmaker[Session]:
+    """A migrated SQLite store with zaanstad in it, where `traject users` looks."""
     url = f"sqlite:///{tmp_path / 'traject.db'}"
     upgrade(url)
     monkeypatch.setenv("TRAJECT_DATABASE_URL", url)
     sessions = session_factory(make_engine(url))
     with transaction(sessions) as session:
         repo.ensure_municipality(session, "zaanstad", "Gemeente Zaanstad")
+    return sessions
+
+
+def test_the_users_command_lists_and_revokes_tokens(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """Ops revoke an integration's token from the command line: it is refused from then on,
+    revoking it again changes nothing, and another user's token is not theirs to revoke."""
+    sessions = zaanstad_store(tmp_path, monkeypatch)
     for name in ("j.jansen", "p.pietersen"):
         assert main(["users", "add", "zaanstad", name, "--name", name, "--no-password"]) == 0
     assert main(["users", "token", "zaanstad", "j.jansen", "--name", "zaaksysteem"]) == 0
@@ -179,12 +185,8 @@ def test_a_deactivated_user_is_kept_out_everywhere_until_activated(
     """Someone leaves the municipality: ops deactivate the account. Password, open sessions and
     API tokens stop working at once; the tasks they still hold are named; activating lets them
     in again. Each change is audited once."""
-    url = f"sqlite:///{tmp_path / 'traject.db'}"
-    upgrade(url)
-    monkeypatch.setenv("TRAJECT_DATABASE_URL", url)
-    sessions = session_factory(make_engine(url))
+    sessions = zaanstad_store(tmp_path, monkeypatch)
     with transaction(sessions) as session:
-        repo.ensure_municipality(session, "zaanstad", "Gemeente Zaanstad")
         user = accounts.create_user(
             session, "zaanstad", "vertrekt", "Vertrekt", ["caseworker"], [], PASSWORD
         )

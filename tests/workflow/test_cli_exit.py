@@ -30,10 +30,11 @@ def traject(env: dict[str, str], *args: str) -> subprocess.CompletedProcess[str]
     )
 
 
-async def test_commands_that_use_temporal_end_with_their_own_status(
+def environment(
     temporal_env: WorkflowEnvironment, tmp_path: Path, task_queue: str
-) -> None:
-    env = {
+) -> dict[str, str]:
+    """A Traject of its own in `tmp_path` on the session's dev server, for commands and a worker."""
+    return {
         **os.environ,
         "TRAJECT_TEMPORAL_ADDRESS": temporal_env.client.service_client.config.target_host,
         "TRAJECT_TASK_QUEUE": task_queue,
@@ -42,6 +43,12 @@ async def test_commands_that_use_temporal_end_with_their_own_status(
         "TRAJECT_DEFINITIONS_DIR": str(ROOT / "definitions"),
         "TRAJECT_LOG_FORMAT": "json",
     }
+
+
+async def test_commands_that_use_temporal_end_with_their_own_status(
+    temporal_env: WorkflowEnvironment, tmp_path: Path, task_queue: str
+) -> None:
+    env = environment(temporal_env, tmp_path, task_queue)
     migrated = traject(env, "migrate")
     assert migrated.returncode == 0, migrated.stderr
     log = (tmp_path / "worker.log").open("w")

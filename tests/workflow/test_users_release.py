@@ -5,7 +5,6 @@ unassigned again. Real dev server, real worker process, the commands as ops run 
 from __future__ import annotations
 
 import asyncio
-import os
 import signal
 import sqlite3
 import subprocess
@@ -14,7 +13,7 @@ from pathlib import Path
 
 from temporalio.testing import WorkflowEnvironment
 
-from tests.workflow.test_cli_exit import ROOT, traject
+from tests.workflow.test_cli_exit import ROOT, environment, traject
 from traject.config import Settings
 from traject.service import Traject
 from traject.store import repositories as repo
@@ -41,15 +40,7 @@ async def open_task(tmp_path: Path, case_id: str) -> int:
 async def test_deactivating_with_release_hands_the_tasks_back(
     temporal_env: WorkflowEnvironment, tmp_path: Path, task_queue: str
 ) -> None:
-    env = {
-        **os.environ,
-        "TRAJECT_TEMPORAL_ADDRESS": temporal_env.client.service_client.config.target_host,
-        "TRAJECT_TASK_QUEUE": task_queue,
-        "TRAJECT_DATA_DIR": str(tmp_path),
-        "TRAJECT_DATABASE_URL": f"sqlite:///{tmp_path / 'traject.db'}",
-        "TRAJECT_DEFINITIONS_DIR": str(ROOT / "definitions"),
-        "TRAJECT_LOG_FORMAT": "json",
-    }
+    env = environment(temporal_env, tmp_path, task_queue)
     assert traject(env, "migrate").returncode == 0
     added = traject(
         env, "users", "add", "voorbeeldgemeente", "vertrekt", "--name", "Vertrekt",
