@@ -397,6 +397,13 @@ def _paths(value: Any, path: tuple[Any, ...] = ()) -> list[tuple[Any, ...]]:
     return found
 
 
+def _fresh(value: Any) -> Any:
+    """A copy of a drawn value: MUTATION_VALUES holds one [] and one {} for every example, and a
+    later mutation that adds to it would change what every following example draws (Hypothesis
+    then refuses the run as inconsistent when it replays one)."""
+    return copy.deepcopy(value)
+
+
 def _mutate(data: dict[str, Any], draw: st.DataObject) -> dict[str, Any]:
     mutated = copy.deepcopy(data)
     for _ in range(draw.draw(st.integers(1, 3))):
@@ -409,9 +416,9 @@ def _mutate(data: dict[str, Any], draw: st.DataObject) -> dict[str, Any]:
         if action == "delete" and isinstance(holder, dict):
             del holder[last]
         elif action == "add" and isinstance(holder[last], dict):
-            holder[last][draw.draw(MUTATION_KEYS)] = draw.draw(MUTATION_VALUES)
+            holder[last][draw.draw(MUTATION_KEYS)] = _fresh(draw.draw(MUTATION_VALUES))
         else:
-            holder[last] = draw.draw(MUTATION_VALUES)
+            holder[last] = _fresh(draw.draw(MUTATION_VALUES))
     return mutated
 
 
