@@ -254,11 +254,20 @@ def csv_text(header: Sequence[str], rows: Iterable[Sequence[object]]) -> str:
     return out.getvalue()
 
 
+FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
+
+
 def cell(value: object) -> str:
+    """A value as a CSV cell. Text that a spreadsheet would take for a formula (a title or
+    reason starting with =, +, -, @) gets a leading apostrophe, so opening the download runs
+    nothing (OWASP's CSV injection); numbers and moments are written as they are."""
     if value is None:
         return ""
+    if isinstance(value, bool):
+        return str(value)
     if isinstance(value, float):
         return f"{value:.4f}".rstrip("0").rstrip(".") if not value.is_integer() else str(int(value))
-    if isinstance(value, datetime | date):
-        return value.isoformat()
-    return str(value)
+    if isinstance(value, int | datetime | date):
+        return value.isoformat() if isinstance(value, datetime | date) else str(value)
+    text = str(value)
+    return "'" + text if text.startswith(FORMULA_START) else text

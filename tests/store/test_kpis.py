@@ -572,6 +572,23 @@ def test_percentiles_periods_and_calendar_months_by_hand() -> None:
     assert kpi.csv_text(["a", "b"], [[1.5, None], ["x,y", 2.0]]) == 'a,b\r\n1.5,\r\n"x,y",2\r\n'
 
 
+def test_a_csv_download_runs_no_formula_in_a_spreadsheet() -> None:
+    """A title or reason a designer or case worker typed that starts like a formula is written
+    as text (leading apostrophe); numbers, negative ones too, and moments stay as they are."""
+    rows = [
+        ['=HYPERLINK("http://x")', -3, -2.5],
+        ["+31 6", "@SUM(A1)", "-1+1"],
+        ["\tTab", "gewoon", date(2026, 12, 7)],
+        [True, 0, "a=b"],
+    ]
+    assert kpi.csv_text(["a", "b", "c"], rows).split("\r\n")[1:-1] == [
+        '"\'=HYPERLINK(""http://x"")",-3,-2.5',
+        "'+31 6,'@SUM(A1),'-1+1",
+        "'\tTab,gewoon,2026-12-07",
+        "True,0,a=b",
+    ]
+
+
 def test_state_rollup_heatmap_and_stuck_limits_of_a_real_definition() -> None:
     pragma = compile_file(DEFINITIONS / "pragma.yaml")
     combos = {("weten_open", "kunnen_done", "coaching_loopt"): 3, ("eerste_opvang",): 2}
