@@ -18,6 +18,7 @@ from traject.store.accounts import AccountError
 from traject.store.db import session_factory, transaction
 from traject.store.migrate import StoreUnavailable, migrated_engine
 
+UTC_MINUTE = "%Y-%m-%d %H:%M UTC"  # the store's moments, as ops read them in logs
 ACTOR = "cli"  # who the audit log says made or revoked a token, or (de)activated a user, here
 
 
@@ -119,15 +120,14 @@ def run(args: argparse.Namespace) -> int:
                     )
             elif args.action == "tokens":
                 for t in accounts.tokens_of(session, user):
-                    used = f"{t.last_used_at:%Y-%m-%d %H:%M}" if t.last_used_at else "never"
-                    revoked = f"revoked {t.revoked_at:%Y-%m-%d %H:%M}" if t.revoked_at else "active"
-                    print(
-                        f"{t.id:>5}  {t.name:<32} made {t.created_at:%Y-%m-%d %H:%M}  used {used}  {revoked}"
-                    )
+                    used = f"{t.last_used_at:{UTC_MINUTE}}" if t.last_used_at else "never"
+                    revoked = f"revoked {t.revoked_at:{UTC_MINUTE}}" if t.revoked_at else "active"
+                    made = f"{t.created_at:{UTC_MINUTE}}"
+                    print(f"{t.id:>5}  {t.name:<32} made {made}  used {used}  {revoked}")
             elif args.action == "revoke-token":
                 row = accounts.revoke_token(session, user, args.token_id, ACTOR)
                 assert row.revoked_at is not None  # now, or when it was revoked before
-                print(f"token {row.id} ({row.name}) revoked {row.revoked_at:%Y-%m-%d %H:%M}")
+                print(f"token {row.id} ({row.name}) revoked {row.revoked_at:{UTC_MINUTE}}")
             else:
                 print(accounts.create_token(session, user, args.name, ACTOR)[1])
     except AccountError as error:

@@ -4,6 +4,7 @@
 from __future__ import annotations
 
 import io
+import re
 import secrets
 import threading
 from collections import Counter
@@ -147,6 +148,7 @@ def test_the_users_command_lists_and_revokes_tokens(
     (line,) = capsys.readouterr().out.splitlines()
     token_id = int(line.split()[0])
     assert "zaaksysteem" in line and "used never" in line and line.endswith("active")
+    assert re.search(r"made \d{4}-\d\d-\d\d \d\d:\d\d UTC", line)  # says which clock
     assert token not in line
 
     assert main(["users", "revoke-token", "zaanstad", "j.jansen", str(token_id)]) == 0
