@@ -15,7 +15,6 @@ from traject.store import accounts
 from traject.store.accounts import AccountError
 from traject.store.db import transaction
 from traject.store.models import ApiToken
-from traject.store.models import User as UserRow
 from traject.store.queries import TaskView
 from traject.store.repositories import MAX_ID
 from workflows.messages import TrajectoryView
@@ -111,10 +110,10 @@ def api_router() -> APIRouter:
         """An API token for an integration acting as you (with your roles)."""
         _signed_in(request)
         with transaction(request.app.state.auth.sessions) as session:
-            row = session.get(UserRow, user.user_id)
-            assert row is not None
             try:
-                made, token = accounts.create_token(session, row, body.name)
+                made, token = accounts.create_token(
+                    session, accounts.account_of(session, user), body.name
+                )
             except AccountError as error:
                 raise Problem("invalid", str(error), {"name": str(error)}) from None
             return s.TokenOut.model_validate({**_token_info(made), "token": token})
@@ -126,9 +125,8 @@ def api_router() -> APIRouter:
         """Your API tokens, revoked ones too, newest first: when each was made and last used."""
         _signed_in(request)
         with request.app.state.auth.sessions() as session:
-            row = session.get(UserRow, user.user_id)
-            assert row is not None
-            return s.page_of([_token_info(t) for t in accounts.tokens_of(session, row)], page, size)
+            tokens = accounts.tokens_of(session, accounts.account_of(session, user))
+            return s.page_of([_token_info(t) for t in tokens], page, size)
 
     @api.delete("/tokens/{token_id}", tags=["auth"], status_code=204)
     def revoke_token(token_id: TokenId, user: User, request: Request) -> None:
@@ -136,10 +134,8 @@ def api_router() -> APIRouter:
         changes nothing; another user's token is not found."""
         _signed_in(request)
         with transaction(request.app.state.auth.sessions) as session:
-            row = session.get(UserRow, user.user_id)
-            assert row is not None
             try:
-                accounts.revoke_token(session, row, token_id)
+                accounts.revoke_token(session, accounts.account_of(session, user), token_id)
             except AccountError as error:
                 raise Problem("not_found", str(error)) from None
 

@@ -277,6 +277,13 @@ def close_session(session: Session, token: str) -> None:
     session.execute(delete(LoginSession).where(LoginSession.token_hash == digest(token)))
 
 
+def account_of(session: Session, principal: Principal) -> User:
+    """The signed-in user's own row (a principal is made from it, so it is there)."""
+    row = session.get(User, principal.user_id)
+    assert row is not None
+    return row
+
+
 # ---------------------------------------------------------------------------------------- tokens
 def create_token(
     session: Session, user: User, name: str, actor: str | None = None

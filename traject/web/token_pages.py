@@ -6,13 +6,11 @@ from __future__ import annotations
 
 from fastapi import APIRouter, Request
 from fastapi.responses import Response
-from sqlalchemy.orm import Session
 
 from traject.service import Refused
 from traject.store import accounts
 from traject.store.accounts import AccountError, Principal
 from traject.store.db import transaction
-from traject.store.models import User
 from traject.web.pages import posted, redirect, render, signed_in
 
 
@@ -29,7 +27,7 @@ def tokens_router() -> APIRouter:
         name = str(form.get("name", ""))
         with transaction(request.app.state.auth.sessions) as session:
             try:
-                _, token = accounts.create_token(session, _row(session, user), name)
+                _, token = accounts.create_token(session, accounts.account_of(session, user), name)
             except AccountError as refused:
                 error = str(refused)
             else:
@@ -43,7 +41,7 @@ def tokens_router() -> APIRouter:
         user, _form = await posted(request)
         with transaction(request.app.state.auth.sessions) as session:
             try:
-                accounts.revoke_token(session, _row(session, user), token_id)
+                accounts.revoke_token(session, accounts.account_of(session, user), token_id)
             except AccountError as refused:
                 raise Refused("not_found", str(refused)) from None
         return redirect("/tokens", "tokens.revoked")
@@ -51,13 +49,7 @@ def tokens_router() -> APIRouter:
     return web
 
 
-def _row(session: Session, user: Principal) -> User:
-    row = session.get(User, user.user_id)
-    assert row is not None
-    return row
-
-
 def _page(request: Request, user: Principal, status: int = 200, **context: object) -> Response:
     with request.app.state.auth.sessions() as session:
-        rows = accounts.tokens_of(session, _row(session, user))
+        rows = accounts.tokens_of(session, accounts.account_of(session, user))
     return render(request, "tokens.html", user, status, tokens=rows, **context)
