@@ -143,14 +143,12 @@ async def _dispatch(args: argparse.Namespace) -> int:
                     f"{case.id}  {case.municipality:<18} {case.status:<10} {', '.join(case.current_states)}"
                 )
         return 0
-    from worker.main import connect
+    from worker.main import TemporalUnavailable, connect
 
     try:
         client = await connect(settings)
-    except RuntimeError as error:  # the SDK's bridge says "Failed client connect: …"
-        raise Unavailable(
-            f"Temporal does not answer at {settings.temporal_target} ({error}); {HINT}"
-        ) from None
+    except TemporalUnavailable as unanswered:
+        raise Unavailable(f"{unanswered}; {HINT}") from None
     traject = Traject(sessions, client, settings.task_queue)
     if args.command == "cases":
         return await _cases(traject, args)

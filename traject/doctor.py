@@ -74,13 +74,15 @@ def _definitions(settings: Settings) -> str:
 async def _temporal(settings: Settings) -> str:
     from temporalio.api.operatorservice.v1 import ListSearchAttributesRequest
 
-    from worker.main import connect
+    from worker.main import TemporalUnavailable, connect
 
     try:
         client = await asyncio.wait_for(connect(settings), timeout=5)
-    except (RuntimeError, TimeoutError) as error:  # the bridge: "Failed client connect: …"
+    except TemporalUnavailable as unanswered:
+        raise RuntimeError(str(unanswered)) from None
+    except TimeoutError:
         raise RuntimeError(
-            f"Temporal does not answer at {settings.temporal_target} ({error or 'not in 5 s'})"
+            f"Temporal does not answer at {settings.temporal_target} (not in 5 s)"
         ) from None
     listed = await client.operator_service.list_search_attributes(
         ListSearchAttributesRequest(namespace=settings.temporal_namespace)

@@ -141,15 +141,15 @@ def run(args: argparse.Namespace) -> int:
 async def _release(sessions: sessionmaker[Session], held: list[int], municipality: str) -> int:
     """Hand each task back to its group through its workflow (which refuses a task that closed
     meanwhile: said, and the others go on)."""
-    from worker.main import connect
+    from worker.main import TemporalUnavailable, connect
 
     settings = Settings()
     try:
         client = await connect(settings)
-    except RuntimeError as error:  # the SDK's bridge says "Failed client connect: …"
+    except TemporalUnavailable as unanswered:
         print(
-            f"traject users: Temporal does not answer at {settings.temporal_target} ({error}); "
-            "the user is deactivated, the tasks are still theirs: run this again",
+            f"traject users: {unanswered}; the user is deactivated, the tasks are still "
+            "theirs: run this again",
             file=sys.stderr,
         )
         return 3

@@ -40,14 +40,25 @@ def keys(settings: Settings) -> list[tuple[str, bytes]]:
     return parse_keys(settings.encryption_keys) or local_keys(settings.data_dir / "keys.json")
 
 
+class TemporalUnavailable(RuntimeError):
+    """The Temporal server does not answer at the configured address."""
+
+
 async def connect(settings: Settings) -> Client:
-    """A client whose payloads are encrypted."""
-    return await Client.connect(
-        settings.temporal_target,
-        namespace=settings.temporal_namespace,
-        tls=settings.temporal_tls(),
-        data_converter=data_converter(EncryptionCodec(keys(settings))),
-    )
+    """A client whose payloads are encrypted; TemporalUnavailable, naming the address, when the
+    server does not answer."""
+    converter = data_converter(EncryptionCodec(keys(settings)))
+    try:
+        return await Client.connect(
+            settings.temporal_target,
+            namespace=settings.temporal_namespace,
+            tls=settings.temporal_tls(),
+            data_converter=converter,
+        )
+    except RuntimeError as error:  # the SDK's bridge says "Failed client connect: …"
+        raise TemporalUnavailable(
+            f"Temporal does not answer at {settings.temporal_target} ({error})"
+        ) from error
 
 
 def workflow_runner(sandbox: bool = True) -> WorkflowRunner:
