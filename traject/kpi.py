@@ -263,11 +263,11 @@ def cell(value: object) -> str:
     nothing (OWASP's CSV injection); numbers and moments are written as they are."""
     if value is None:
         return ""
-    if isinstance(value, bool):
-        return str(value)
     if isinstance(value, float):
         return f"{value:.4f}".rstrip("0").rstrip(".") if not value.is_integer() else str(int(value))
-    if isinstance(value, int | datetime | date):
-        return value.isoformat() if isinstance(value, datetime | date) else str(value)
+    if isinstance(value, datetime | date):
+        return value.isoformat()
+    if isinstance(value, int):  # and bool
+        return str(value)
     text = str(value)
     return "'" + text if text.startswith(FORMULA_START) else text

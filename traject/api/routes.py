@@ -15,12 +15,12 @@ from traject.store import accounts
 from traject.store.accounts import AccountError
 from traject.store.db import transaction
 from traject.store.models import ApiToken
-from traject.store.queries import TaskView
+from traject.store.queries import MAX_PAGE, MAX_PAGE_SIZE, TaskView
 from traject.store.repositories import MAX_ID
 from workflows.messages import TrajectoryView
 
-PageNo = Annotated[int, Query(ge=1, le=100_000)]
-Size = Annotated[int, Query(ge=1, le=200)]
+PageNo = Annotated[int, Query(ge=1, le=MAX_PAGE)]
+Size = Annotated[int, Query(ge=1, le=MAX_PAGE_SIZE)]
 TaskId = Annotated[int, Path(ge=1, le=MAX_ID)]
 TokenId = Annotated[int, Path(ge=1, le=MAX_ID)]
 SlugQ = Annotated[str | None, Query(pattern=s.SLUG, max_length=64)]
