@@ -12,11 +12,12 @@ from typing import Any
 from sqlalchemy.orm import Session, sessionmaker
 
 from traject.config import Settings
-from traject.service import Refused, Traject
+from traject.service import Traject
 from traject.store import accounts
 from traject.store.accounts import AccountError
 from traject.store.db import session_factory, transaction
 from traject.store.migrate import StoreUnavailable, migrated_engine
+from traject.team import release_held
 
 UTC_MINUTE = "%Y-%m-%d %H:%M UTC"  # the store's moments, as ops read them in logs
 ACTOR = "cli"  # who the audit log says made or revoked a token, or (de)activated a user, here
@@ -154,11 +155,10 @@ async def _release(sessions: sessionmaker[Session], held: list[int], municipalit
         )
         return 3
     traject = Traject(sessions, client, settings.task_queue)
+    released = await release_held(traject, held, ACTOR, municipality)
     for task_id in held:
-        try:
-            await traject.assign_task(task_id, None, ACTOR, municipality, override=True)
-        except Refused as refused:
-            print(f"task {task_id}: not released ({refused.code}: {refused})")
+        if task_id in released.kept:
+            print(f"task {task_id}: not released ({released.kept[task_id]})")
         else:
             print(f"task {task_id}: back with its group")
     return 0

@@ -7,6 +7,7 @@ from __future__ import annotations
 from typing import Any
 
 from tests.api.conftest import Api
+from traject.store import accounts
 
 # Bodies that would be valid for the owner, so only tenancy can refuse them.
 BODIES: dict[str, dict[str, Any]] = {
@@ -18,6 +19,7 @@ BODIES: dict[str, dict[str, Any]] = {
     "/api/tasks/{task_id}/complete": {"data": {"aanwezig": True}},
     "/api/tasks/{task_id}/assign": {"user_id": 1},
     "/api/cases/{case_id}/termijnen/{name}/{change}": {"reason": "ziek"},
+    "/api/team/{user_id}/deactivate": {"release_tasks": True},
 }
 # Endpoints named by a definition: another municipality's definition does not exist for you.
 # Asked by a designer of the caller's own municipality (so the role lets it through) about real
@@ -42,6 +44,7 @@ UNSCOPED = {
     "/api/cases",
     "/api/tasks",
     "/api/users",
+    "/api/team",
     "/api/audit",
 }
 
@@ -66,6 +69,10 @@ async def test_every_endpoint_hides_another_municipalitys_case_and_task(api: Api
     case = await api.start(last_name="Haddad", bsn="111222333")
     task_id = await api.open_task(case["id"], "aanwezigheid_kernwaarden")
     before = (await api.get("klantmanager", f"/api/cases/{case['id']}")).json()
+    with api.sessions() as session:  # a colleague in zaanstad, with the task claimed
+        member = accounts.find_user(session, "zaanstad", "collega")
+        assert member is not None
+        member_id = member.id
     checked = []
     for method, path in routes(api):
         if path in UNSCOPED:
@@ -90,8 +97,11 @@ async def test_every_endpoint_hides_another_municipalitys_case_and_task(api: Api
                 assert "Amina" not in response.text and "111222333" not in response.text
             checked.append(path)
             continue
-        assert "{case_id}" in path or "{task_id}" in path, f"classify {method} {path}"
+        assert "{case_id}" in path or "{task_id}" in path or "{user_id}" in path, (
+            f"classify {method} {path}"
+        )
         url = path.replace("{case_id}", case["id"]).replace("{task_id}", str(task_id))
+        url = url.replace("{user_id}", str(member_id))
         url = url.replace("{name}", "pip_termijn").replace("{change}", "suspend")
         response = await api.http.request(
             method, url, headers=api.headers("leiden"), json=BODIES.get(path)
@@ -113,6 +123,9 @@ async def test_every_endpoint_hides_another_municipalitys_case_and_task(api: Api
     assert after["states"] == before["states"] and after["status"] == before["status"]
     assert after["version"] == before["version"]
     assert [t["assignee"] for t in after["tasks"]] == [t["assignee"] for t in before["tasks"]]
+    with api.sessions() as session:  # and zaanstad's colleague is as active as before
+        member = accounts.find_user(session, "zaanstad", "collega")
+        assert member is not None and member.active
 
 
 async def test_lists_and_searches_show_only_the_own_municipality(api: Api) -> None:
@@ -137,6 +150,9 @@ async def test_lists_and_searches_show_only_the_own_municipality(api: Api) -> No
         assert other not in {e["case_id"] for e in audit.json()["items"]}
     listed = (await api.get("leiden", "/api/users", params={"size": 200})).json()
     names = {u["display_name"] for u in listed["items"]}
+    assert "Leiden" in names and not names & {"Klantmanager", "Collega", "Teamleider"}
+    team = (await api.get("leiden", "/api/team", params={"size": 200})).json()
+    names = {u["display_name"] for u in team["items"]}
     assert "Leiden" in names and not names & {"Klantmanager", "Collega", "Teamleider"}
     found = (await api.get("leiden", "/api/definitions", params={"size": 200})).json()
     definitions = {d["definition"] for d in found["items"]}

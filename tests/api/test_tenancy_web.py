@@ -390,6 +390,14 @@ PAGES: dict[tuple[str, str], list[Probe]] = {
     ("POST", "/tokens/{token_id}/revoke"): [
         missing("/tokens/{token}/revoke", "token", form={}),
     ],
+    # the team: a coordinator's own municipality only; another's user is not there to (de)activate
+    ("GET", "/team"): [
+        Probe("/team", 200, lacks="Collega", owner="teamleider", owner_sees="Collega")
+    ],
+    ("POST", "/team/{user_id}/deactivate"): [
+        missing("/team/{member}/deactivate", "user", form={"release_tasks": "on"}),
+    ],
+    ("POST", "/team/{user_id}/activate"): [missing("/team/{member}/activate", "user", form={})],
     # signing in and out: a name of the other municipality does not sign in here
     ("GET", "/login"): [Probe("/login", NO_TENANT_DATA)],
     ("POST", "/login"): [
@@ -430,6 +438,7 @@ class Ids:
     intruder: str
     draft: str  # a line only zaanstad's saved draft of its definition has
     token: int  # an API token of a zaanstad user
+    member: int  # a zaanstad user (a colleague of its coordinator)
 
     def fill(self, text: str, login_token: str = "") -> str:
         values = {
@@ -445,6 +454,7 @@ class Ids:
             "pseudonym": kpi.pseudonym(self.case),
             "login_token": login_token,
             "token": str(self.token),
+            "member": str(self.member),
         }
         return re.sub(r"\{(\w+)\}", lambda m: values[m.group(1)], text)
 
@@ -476,6 +486,9 @@ async def setup(api: Api) -> Ids:
             select(ApiToken.id).join(User).where(User.municipality == "zaanstad")
         )
         assert theirs is not None
+        member = accounts.find_user(session, "zaanstad", "collega")
+        assert member is not None
+        member_id = member.id
     return Ids(
         case["id"],
         task,
@@ -488,6 +501,7 @@ async def setup(api: Api) -> Ids:
         f"Indringer{tag}",
         f"# concept van zaanstad {tag}",
         theirs,
+        member_id,
     )
 
 
@@ -536,6 +550,11 @@ def snapshot(api: Api, ids: Ids) -> dict[str, Any]:
                 .join(User)
                 .where(User.municipality == "zaanstad")
                 .order_by(ApiToken.id)
+            ).all(),
+            "users": session.execute(
+                select(User.id, User.active)
+                .where(User.municipality == "zaanstad")
+                .order_by(User.id)
             ).all(),
             "intruder_cases": session.scalar(
                 select(func.count()).where(CasePerson.first_name == ids.intruder)

@@ -20,6 +20,7 @@ from traject.api.routes import api_router
 from traject.casework import Casework
 from traject.designer import Designer
 from traject.metrics import ApiMetrics, LatencyMiddleware
+from traject.team import Team
 from traject.web import pages
 from traject.web.dashboard import dashboard_router
 
@@ -70,6 +71,7 @@ def create_app(
 
     if casework is not None:
         app.state.designer = Designer(casework)
+        app.state.team = Team(casework.traject)
         app.include_router(api_router())
         app.include_router(design_router())
         pages.install(app, temporal_ui, namespace)

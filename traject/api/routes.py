@@ -17,12 +17,14 @@ from traject.store.db import transaction
 from traject.store.models import ApiToken
 from traject.store.queries import MAX_PAGE, MAX_PAGE_SIZE, TaskView
 from traject.store.repositories import MAX_ID
+from traject.team import Change, Member, Team
 from workflows.messages import TrajectoryView
 
 PageNo = Annotated[int, Query(ge=1, le=MAX_PAGE)]
 Size = Annotated[int, Query(ge=1, le=MAX_PAGE_SIZE)]
 TaskId = Annotated[int, Path(ge=1, le=MAX_ID)]
 TokenId = Annotated[int, Path(ge=1, le=MAX_ID)]
+UserId = Annotated[int, Path(ge=1, le=MAX_ID)]
 SlugQ = Annotated[str | None, Query(pattern=s.SLUG, max_length=64)]
 
 
@@ -44,6 +46,32 @@ def _page(items: list[Any], page: Any) -> dict[str, Any]:
         "size": page.size,
         "pages": page.pages,
     }
+
+
+def _team(request: Request) -> Team:
+    team: Team = request.app.state.team
+    return team
+
+
+def _member(member: Member) -> s.MemberOut:
+    return s.MemberOut(
+        id=member.id,
+        username=member.username,
+        display_name=member.display_name,
+        roles=member.roles,
+        groups=member.groups,
+        active=member.active,
+        held_tasks=member.held,
+    )
+
+
+def _change(change: Change) -> s.MemberChangeOut:
+    return s.MemberChangeOut(
+        member=_member(change.member),
+        changed=change.changed,
+        released=change.released.back,
+        not_released={str(task): why for task, why in change.released.kept.items()},
+    )
 
 
 def _token_info(row: ApiToken) -> dict[str, Any]:
@@ -315,6 +343,28 @@ def api_router() -> APIRouter:
         return state_answer(
             request, user, await _casework(request).complete(user, task_id, body.data)
         )
+
+    @api.get("/team", tags=["team"], response_model=s.Page[s.MemberOut])
+    def team(user: User, request: Request, page: PageNo = 1, size: Size = 25) -> dict[str, Any]:
+        """Everyone of your municipality, deactivated users too, with the open tasks each holds
+        (coordinators)."""
+        members = _team(request).members(user)
+        return s.page_of([_member(m) for m in members], page, size)
+
+    @api.post("/team/{user_id}/deactivate", tags=["team"], response_model=s.MemberChangeOut)
+    async def deactivate(
+        user_id: UserId, body: s.Deactivate, user: User, request: Request
+    ) -> s.MemberChangeOut:
+        """Keep a colleague out (coordinators): sign-in refused, sessions closed, API tokens
+        refused; with `release_tasks` the tasks they hold go back to their groups. Not yourself;
+        an admin only by an admin."""
+        change = await _team(request).set_active(user, user_id, False, body.release_tasks)
+        return _change(change)
+
+    @api.post("/team/{user_id}/activate", tags=["team"], response_model=s.MemberChangeOut)
+    async def activate(user_id: UserId, user: User, request: Request) -> s.MemberChangeOut:
+        """Let a deactivated colleague in again (coordinators)."""
+        return _change(await _team(request).set_active(user, user_id, True))
 
     @api.get("/users", tags=["tasks"], response_model=s.Page[s.UserOut])
     def users(

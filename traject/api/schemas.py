@@ -393,3 +393,32 @@ class UserOut(BaseModel):
     id: int
     display_name: str
     groups: list[str]
+
+
+class Deactivate(Body):
+    release_tasks: bool = Field(
+        default=False,
+        description="Hand the open tasks they hold back to their groups (through each task's "
+        "workflow); without it the tasks stay theirs until a coordinator hands them over",
+    )
+
+
+class MemberOut(BaseModel):
+    """A user of the municipality as a coordinator sees them."""
+
+    id: int
+    username: str
+    display_name: str
+    roles: list[str]
+    groups: list[str]
+    active: bool
+    held_tasks: int = Field(description="Open tasks claimed by or handed to them")
+
+
+class MemberChangeOut(BaseModel):
+    member: MemberOut
+    changed: bool = Field(description="False when the user already was so: nothing changed")
+    released: list[int] = Field(description="Tasks handed back to their groups")
+    not_released: dict[str, str] = Field(
+        description="Task → why its workflow refused to hand it back (it closed meanwhile)"
+    )

@@ -167,6 +167,22 @@ def set_active(session: Session, user: User, active: bool, actor: str) -> bool:
     return True
 
 
+def held_counts(session: Session, municipality: str) -> dict[int, int]:
+    """How many open tasks each user of the municipality holds, by user id."""
+    rows = session.execute(
+        select(Task.assignee, func.count())
+        .where(Task.municipality == municipality, Task.status == "open")
+        .where(Task.assignee.is_not(None))
+        .group_by(Task.assignee)
+    )
+    counts: dict[int, int] = {}
+    for assignee, count in rows:
+        number = str(assignee).removeprefix("user:")
+        if number.isdigit():
+            counts[int(number)] = count
+    return counts
+
+
 def held_tasks(session: Session, user: User) -> list[int]:
     """The open tasks the user holds (claimed or handed to them), by number."""
     return list(

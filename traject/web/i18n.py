@@ -30,6 +30,36 @@ TEXT: dict[str, tuple[str, str]] = {  # key: (nl, en)
     ),
     "nav.inbox": ("Inbox", "Inbox"),
     "nav.tokens": ("API-tokens", "API tokens"),
+    "nav.team": ("Team", "Team"),
+    "team.title": ("Team", "Team"),
+    "team.intro": (
+        "Wie er in deze gemeente met Traject werkt. Deactiveer een collega die vertrekt: "
+        "inloggen en API-tokens worden dan geweigerd. Vink aan om de taken die diegene nog "
+        "heeft terug te geven aan hun groep; anders blijven ze op naam tot je ze overdraagt.",
+        "Who works with Traject in this municipality. Deactivate a colleague who leaves: "
+        "sign-in and API tokens are then refused. Tick the box to hand the tasks they still "
+        "hold back to their groups; otherwise they stay theirs until you hand them over.",
+    ),
+    "team.name": ("Naam", "Name"),
+    "team.username": ("Gebruikersnaam", "User name"),
+    "team.roles": ("Rollen", "Roles"),
+    "team.groups": ("Groepen", "Groups"),
+    "team.held": ("Taken op naam", "Tasks held"),
+    "team.status": ("Status", "Status"),
+    "team.action": ("Actie", "Action"),
+    "team.you": ("jij", "you"),
+    "team.active": ("actief", "active"),
+    "team.inactive": ("gedeactiveerd", "deactivated"),
+    "team.release": ("taken teruggeven", "hand tasks back"),
+    "team.deactivate": ("Deactiveren", "Deactivate"),
+    "team.activate": ("Activeren", "Activate"),
+    "team.deactivated": ("Collega gedeactiveerd.", "Colleague deactivated."),
+    "team.released": (
+        "Collega gedeactiveerd; hun taken zijn terug bij hun groep.",
+        "Colleague deactivated; their tasks are back with their groups.",
+    ),
+    "team.activated": ("Collega kan weer inloggen.", "Colleague can sign in again."),
+    "team.unchanged": ("Er was niets te veranderen.", "There was nothing to change."),
     "tokens.title": ("API-tokens", "API tokens"),
     "tokens.intro": (
         "Met een token werkt een koppeling (zoals het zaaksysteem) namens jou, met jouw rollen. "

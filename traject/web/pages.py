@@ -559,12 +559,14 @@ def install(app: FastAPI, temporal_ui: str | None = None, namespace: str = "defa
     """The pages, their static files, and HTML answers for errors outside /api."""
     from traject.web.designer_pages import designer_router  # they build on this module
     from traject.web.designer_start import designer_start_router
+    from traject.web.team_pages import team_router
     from traject.web.token_pages import tokens_router
 
     app.include_router(pages_router())
     app.include_router(designer_start_router())  # before /designer/{definition}/…
     app.include_router(designer_router())
     app.include_router(tokens_router())
+    app.include_router(team_router())
     app.mount("/static", StaticFiles(directory=STATIC), name="static")
     app.state.temporal_ui, app.state.namespace = temporal_ui, namespace
 
