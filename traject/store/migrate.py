@@ -3,6 +3,7 @@
 
 from __future__ import annotations
 
+from functools import cache
 from pathlib import Path
 
 from alembic import command
@@ -36,8 +37,9 @@ def downgrade(url: str, revision: str) -> None:
     command.downgrade(config(url), revision)
 
 
+@cache
 def head() -> str:
-    """The migration this code expects the store at."""
+    """The migration this code expects the store at (read from the scripts once a process)."""
     found = ScriptDirectory.from_config(config("sqlite://")).get_current_head()
     assert found is not None
     return found
