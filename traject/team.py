@@ -89,6 +89,20 @@ class Team:
             found = accounts.users_of(session, user.municipality, inactive=True)
             return [Member.of(u, held.get(u.id, 0)) for u in found]
 
+    async def release(self, user: Principal, member_id: int) -> Change:
+        """Hand the open tasks a colleague holds back to their groups: one deactivated without
+        that, or away for long. Writes nothing when they hold none."""
+        require(user, "coordinator")
+        with self.traject.sessions() as session:
+            member = repo.get_user(session, member_id, user.municipality)
+            if member is None:
+                raise Refused("not_found", f"no user {member_id}")
+            held = accounts.held_tasks(session, member)
+            before = Member.of(member, len(held))
+        released = await release_held(self.traject, held, user.ref, user.municipality)
+        after = replace(before, held=len(held) - len(released.back))
+        return Change(member=after, changed=bool(released.back), released=released)
+
     async def set_active(
         self, user: Principal, member_id: int, active: bool, release: bool = False
     ) -> Change:

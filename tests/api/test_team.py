@@ -124,6 +124,19 @@ async def test_without_release_the_tasks_stay_with_the_deactivated_user(api: Api
     assert task["assignee"] == f"user:{member}"  # a coordinator hands it over on its page
     assert releases(api, case_id) == []
 
+    refused = await api.post("klantmanager", f"/api/team/{member}/release-tasks")
+    assert refused.status_code == 403, refused.text  # coordinators hand tasks back
+    back = await api.post("teamleider", f"/api/team/{member}/release-tasks")
+    assert back.status_code == 200, back.text
+    assert back.json()["released"] == [task_id] and back.json()["changed"] is True
+    assert back.json()["member"]["held_tasks"] == 0 and back.json()["member"]["active"] is False
+    task = (await api.get("klantmanager", f"/api/tasks/{task_id}")).json()
+    assert task["assignee"] is None
+    assert releases(api, case_id) == [f"user:{user_id(api, 'teamleider')}"]
+    again = await api.post("teamleider", f"/api/team/{member}/release-tasks")
+    assert again.status_code == 200 and again.json()["changed"] is False
+    assert releases(api, case_id) == [f"user:{user_id(api, 'teamleider')}"]  # nothing twice
+
 
 async def test_who_may_deactivate_whom(api: Api) -> None:
     member, _ = colleague(api, ["caseworker"], ["klantmanager"])

@@ -60,6 +60,27 @@ async def test_a_coordinator_deactivates_a_leaver_on_the_team_page(api: Api) -> 
         assert own.status_code == 409 and "yourself" in own.text  # the error page says why
 
 
+async def test_the_tasks_of_a_colleague_deactivated_before_go_back_from_the_page(
+    api: Api,
+) -> None:
+    member, headers = colleague(api, ["caseworker"], ["klantmanager", "trainer"])
+    _case, task_id = await claimed_task(api, headers)
+    async with browser(api, "teamleider", lang="nl") as b:
+        kept = await b.post(f"/team/{member}/deactivate", {})  # the box not ticked
+        assert kept.status_code == 303
+        row = row_of((await b.http.get("/team")).text, member)
+        assert re.search(r'traject-table__number">1</td>', row)
+        assert f'action="/team/{member}/release-tasks"' in row
+        back = await b.post(f"/team/{member}/release-tasks", {})
+        assert back.status_code == 303
+        page = (await b.http.get("/team")).text
+        assert "De taken zijn terug bij hun groep." in page
+        row = row_of(page, member)
+        assert re.search(r'traject-table__number">0</td>', row) and "release-tasks" not in row
+    task = (await api.get("klantmanager", f"/api/tasks/{task_id}")).json()
+    assert task["assignee"] is None
+
+
 async def test_only_coordinators_get_the_team_page(api: Api) -> None:
     async with browser(api, "klantmanager") as b:
         home = await b.http.get("/")

@@ -398,6 +398,9 @@ PAGES: dict[tuple[str, str], list[Probe]] = {
         missing("/team/{member}/deactivate", "user", form={"release_tasks": "on"}),
     ],
     ("POST", "/team/{user_id}/activate"): [missing("/team/{member}/activate", "user", form={})],
+    ("POST", "/team/{user_id}/release-tasks"): [
+        missing("/team/{member}/release-tasks", "user", form={}),
+    ],
     # signing in and out: a name of the other municipality does not sign in here
     ("GET", "/login"): [Probe("/login", NO_TENANT_DATA)],
     ("POST", "/login"): [

@@ -361,6 +361,12 @@ def api_router() -> APIRouter:
         change = await _team(request).set_active(user, user_id, False, body.release_tasks)
         return _change(change)
 
+    @api.post("/team/{user_id}/release-tasks", tags=["team"], response_model=s.MemberChangeOut)
+    async def release_tasks(user_id: UserId, user: User, request: Request) -> s.MemberChangeOut:
+        """Hand the open tasks a colleague holds back to their groups (coordinators): one who
+        was deactivated without that, or who is away for long."""
+        return _change(await _team(request).release(user, user_id))
+
     @api.post("/team/{user_id}/activate", tags=["team"], response_model=s.MemberChangeOut)
     async def activate(user_id: UserId, user: User, request: Request) -> s.MemberChangeOut:
         """Let a deactivated colleague in again (coordinators)."""

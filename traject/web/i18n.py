@@ -53,6 +53,11 @@ TEXT: dict[str, tuple[str, str]] = {  # key: (nl, en)
     "team.release": ("taken teruggeven", "hand tasks back"),
     "team.deactivate": ("Deactiveren", "Deactivate"),
     "team.activate": ("Activeren", "Activate"),
+    "team.give_back": ("Taken teruggeven", "Hand tasks back"),
+    "team.tasks_back": (
+        "De taken zijn terug bij hun groep.",
+        "The tasks are back with their groups.",
+    ),
     "team.deactivated": ("Collega gedeactiveerd.", "Colleague deactivated."),
     "team.released": (
         "Collega gedeactiveerd; hun taken zijn terug bij hun groep.",

@@ -35,6 +35,12 @@ def team_router() -> APIRouter:
             return redirect("/team", "team.unchanged")
         return redirect("/team", "team.released" if change.released.back else "team.deactivated")
 
+    @web.post("/team/{user_id}/release-tasks")
+    async def release_tasks(request: Request, user_id: int) -> Response:
+        user, _form = await posted(request)
+        change = await _team(request).release(user, user_id)
+        return redirect("/team", "team.tasks_back" if change.changed else "team.unchanged")
+
     @web.post("/team/{user_id}/activate")
     async def activate(request: Request, user_id: int) -> Response:
         user, _form = await posted(request)
