@@ -116,8 +116,8 @@ def run(args: argparse.Namespace) -> int:
                 if held and not getattr(args, "release_tasks", False):
                     print(
                         f"{len(held)} open task(s) are still claimed by them: --release-tasks "
-                        "hands them back to their groups, or a coordinator hands them over on "
-                        "each task's page"
+                        "hands them back to their groups, or a coordinator does so on the Team "
+                        "page"
                     )
             elif args.action == "tokens":
                 for t in accounts.tokens_of(session, user):
