@@ -353,13 +353,13 @@ def api_router() -> APIRouter:
 
     @api.post("/team/{user_id}/deactivate", tags=["team"], response_model=s.MemberChangeOut)
     async def deactivate(
-        user_id: UserId, body: s.Deactivate, user: User, request: Request
+        user_id: UserId, user: User, request: Request, body: s.Deactivate | None = None
     ) -> s.MemberChangeOut:
         """Keep a colleague out (coordinators): sign-in refused, sessions closed, API tokens
         refused; with `release_tasks` the tasks they hold go back to their groups. Not yourself;
-        an admin only by an admin."""
-        change = await _team(request).set_active(user, user_id, False, body.release_tasks)
-        return _change(change)
+        an admin only by an admin. The body may be left out (tasks kept)."""
+        release = body is not None and body.release_tasks
+        return _change(await _team(request).set_active(user, user_id, False, release))
 
     @api.post("/team/{user_id}/release-tasks", tags=["team"], response_model=s.MemberChangeOut)
     async def release_tasks(user_id: UserId, user: User, request: Request) -> s.MemberChangeOut:
