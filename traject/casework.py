@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import asyncio
 from collections.abc import Sequence
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, field, replace
 from datetime import UTC, date, datetime
 from typing import Any
 
@@ -144,6 +144,7 @@ class TaskDetail:
     person: Person
     definition: CompiledDefinition
     names: dict[str, str]
+    deactivated: set[str] = field(default_factory=set)  # of the names: who is deactivated
 
     @property
     def form(self) -> dict[str, Any]:
@@ -260,6 +261,7 @@ class Casework:
             version = repo.version_of(session, case)
             person = Person.of(session.get(CasePerson, case.id), user)
             names = queries.user_names(session, {task.assignee or "", task.completed_by or ""})
+            out = queries.deactivated(session, {task.assignee or ""})
             repo.audit(session, case.municipality, user.ref, "task_read", case.id, task=task.id)
             return TaskDetail(
                 task=task,
@@ -267,6 +269,7 @@ class Casework:
                 person=person,
                 definition=repo.compiled_of(version),
                 names=names,
+                deactivated=out,
             )
 
     def audit_log(

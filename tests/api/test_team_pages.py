@@ -71,12 +71,15 @@ async def test_the_tasks_of_a_colleague_deactivated_before_go_back_from_the_page
         row = row_of((await b.http.get("/team")).text, member)
         assert re.search(r'traject-table__number">1</td>', row)
         assert f'action="/team/{member}/release-tasks"' in row
+        task_page = (await b.http.get(f"/tasks/{task_id}")).text  # says who, and that they left
+        assert re.search(r"Vertrekker\s*<span class=\"traject-badge[^>]*>gedeactiveerd<", task_page)
         back = await b.post(f"/team/{member}/release-tasks", {})
         assert back.status_code == 303
         page = (await b.http.get("/team")).text
         assert "De taken zijn terug bij hun groep." in page
         row = row_of(page, member)
         assert re.search(r'traject-table__number">0</td>', row) and "release-tasks" not in row
+        assert "gedeactiveerd" not in (await b.http.get(f"/tasks/{task_id}")).text
     task = (await api.get("klantmanager", f"/api/tasks/{task_id}")).json()
     assert task["assignee"] is None
 

@@ -298,6 +298,16 @@ def user_names(session: Session, refs: set[str]) -> dict[str, str]:
     }
 
 
+def deactivated(session: Session, refs: set[str]) -> set[str]:
+    """Which of these 'user:<id>' refs are of deactivated users (a task one of them still
+    holds waits for a coordinator to hand it over)."""
+    ids = [int(r.split(":", 1)[1]) for r in refs if r and r.startswith("user:")]
+    if not ids:
+        return set()
+    found = session.scalars(select(User.id).where(User.id.in_(ids), User.active.is_(False)))
+    return {f"user:{user_id}" for user_id in found}
+
+
 def running_cases(
     session: Session, municipality: str, version_ids: Sequence[int]
 ) -> list[tuple[Case, int]]:
