@@ -456,6 +456,7 @@ class Machine:
         try:
             self._hsm.set_state(_hsm_state(self.d, active), self._model)
             self._model.trigger(trigger)
+            self._enter_left_out_regions(work)
             self._complete_states()
             return _Route(tuple(work.calls), _leaves(self._model.state))
         finally:
@@ -620,6 +621,47 @@ class Machine:
             deepest = max(done, key=lambda n: len(self.d.ancestors(n)))
             tried.add(f"done:{deepest}")
             self._model.trigger(f"done:{deepest}")
+            assert self._work is not None
+            self._enter_left_out_regions(self._work)
+
+    def _enter_left_out_regions(self, work: _Work) -> None:
+        """A transition into a state inside one region of a parallel state enters that
+        parallel state, so every other region of it starts too, at its initial state (as in
+        SCXML, and as the simulator has it). `transitions` 0.9.3 enters only the targeted
+        region, which left the others out for good: the parallel state could never complete.
+        The regions left out are entered here, in the definition's order, each with its
+        initial states, their callbacks in the route like any other."""
+        order = {name: i for i, name in enumerate(self.d.states)}
+        while True:
+            leaves = _leaves(self._model.state)
+            active = {n for leaf in leaves if leaf in self.d.states for n in self.d.ancestors(leaf)}
+            left_out = sorted(
+                (
+                    region
+                    for name in active
+                    if self.d.states[name].kind == "parallel"
+                    for region in self.d.states[name].children
+                    if region not in active
+                ),
+                key=order.__getitem__,
+            )
+            if not left_out:
+                return
+            entered = self._enter_at_initial(work, left_out[0])
+            new_leaves = sorted({*leaves, *entered}, key=order.__getitem__)
+            self._hsm.set_state(_hsm_state(self.d, tuple(new_leaves)), self._model)
+
+    def _enter_at_initial(self, work: _Work, name: str) -> list[str]:
+        """Enter `name` and its initial states (every region of a parallel one); the leaves."""
+        work.call("enter", name)
+        state = self.d.states[name]
+        if state.kind == "parallel":
+            return [
+                leaf for region in state.children for leaf in self._enter_at_initial(work, region)
+            ]
+        if state.initial is not None:
+            return self._enter_at_initial(work, state.initial)
+        return [name]
 
     def _has_done(self, name: str) -> bool:
         return any(t.trigger == f"done:{name}" for t in self.d.states[name].transitions)

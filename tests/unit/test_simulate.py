@@ -548,7 +548,6 @@ def test_a_transition_into_a_region_enters_the_other_regions_at_their_start() ->
     assert state(report, "x1").visits == 0 and state(report, "y1").visits == 50
 
 
-@pytest.mark.xfail(reason="the machine enters only the targeted region of a parallel state")
 def test_the_machine_agrees_on_entering_a_region_directly() -> None:
     assert machine_days(compile_text(HEAD + DEEP)) == (8.0, "klaar")
 

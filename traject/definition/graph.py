@@ -9,6 +9,7 @@ state leads on through that state's `done` transition (for a parallel state: onc
 from __future__ import annotations
 
 from collections.abc import Callable, Iterator
+from itertools import pairwise
 
 from traject.definition.compiled import CompiledDefinition, CState
 from traject.definition.errors import Problem
@@ -37,6 +38,23 @@ def entry_leaves(d: CompiledDefinition, name: str) -> list[str]:
     return [name]
 
 
+def entered_leaves(d: CompiledDefinition, source: str, target: str) -> list[str]:
+    """The leaves a transition from `source` enters at `target`: the target's own, and for every
+    parallel state it enters on the way down (one `source` is not in) the other regions' initial
+    leaves: entering a state in one region of a parallel state starts all of its regions."""
+    leaves = entry_leaves(d, target)
+    around_source = set(d.ancestors(source))
+    line = d.ancestors(target)
+    for child, parent in pairwise(line):
+        if parent in around_source:
+            break
+        if d.states[parent].kind == "parallel":
+            for region in d.states[parent].children:
+                if region != child:
+                    leaves += entry_leaves(d, region)
+    return leaves
+
+
 def leaves_under(d: CompiledDefinition, name: str) -> Iterator[str]:
     state = d.states[name]
     if not state.children:
@@ -51,7 +69,7 @@ def leaf_edges(d: CompiledDefinition) -> dict[str, set[str]]:
         for t in state.transitions:
             if t.target is None:
                 continue
-            targets = entry_leaves(d, t.target)
+            targets = entered_leaves(d, state.name, t.target)
             sources = (
                 _completing_leaves(d, state)
                 if t.trigger.startswith("done:")
