@@ -1,5 +1,5 @@
 """Property tests on generated VALID definitions (chains, branches, compound, parallel, checklists,
-timers, escalations, events), complementing the fixed definition of `test_properties.py`:
+timers, escalations, events, transitions into one region of a parallel state), complementing the fixed definition of `test_properties.py`:
 
 - every generated definition compiles and survives its own JSON;
 - random walks never raise anything but a `MachineError`, never refuse a request that is valid, and
@@ -12,6 +12,7 @@ timers, escalations, events), complementing the fixed definition of `test_proper
 from __future__ import annotations
 
 import copy
+from itertools import pairwise
 from typing import Any
 
 import yaml
@@ -175,6 +176,14 @@ def valid_definitions(draw: st.DrawFn) -> dict[str, Any]:
         if draw(st.integers(0, 2)) == 0:
             state.setdefault("on", {})["ping"] = {"actions": [{"notify": "coach"}]}
         states[name] = state
+    for before, after in pairwise(names):  # into one region, from outside
+        regions = [r for r, spec in states[after].get("parallel", {}).items() if "states" in spec]
+        if "tasks" in states[before] and regions and draw(st.integers(0, 2)) == 0:
+            inner = states[after]["parallel"][draw(st.sampled_from(regions))]["initial"]
+            for way in states[before]["on"].values():
+                for transition in way if isinstance(way, list) else [way]:
+                    if transition.get("target") == after:
+                        transition["target"] = inner  # the other regions start as well
     states["klaar"] = {"final": True, "outcome": "klaar"}
     outcomes = {"klaar": {"title": "Klaar"}}
     if draft.stop_used:
