@@ -457,7 +457,7 @@ class Machine:
             self._hsm.set_state(_hsm_state(self.d, active), self._model)
             self._model.trigger(trigger)
             self._enter_left_out_regions(work)
-            self._complete_states()
+            self._complete_states(work)
             return _Route(tuple(work.calls), _leaves(self._model.state))
         finally:
             self._work = None
@@ -606,7 +606,7 @@ class Machine:
             pre.append(ActionRun(key=f"{snapshot.steps}.{i}", state=state, action=action))
         return self._run(expired, at, t.trigger, pre)
 
-    def _complete_states(self) -> None:
+    def _complete_states(self, work: _Work) -> None:
         """Fire `done:<state>` for states whose final configuration was reached (SCXML's done.state)."""
         tried: set[str] = set()
         while True:
@@ -621,8 +621,7 @@ class Machine:
             deepest = max(done, key=lambda n: len(self.d.ancestors(n)))
             tried.add(f"done:{deepest}")
             self._model.trigger(f"done:{deepest}")
-            assert self._work is not None
-            self._enter_left_out_regions(self._work)
+            self._enter_left_out_regions(work)
 
     def _enter_left_out_regions(self, work: _Work) -> None:
         """A transition into a state inside one region of a parallel state enters that

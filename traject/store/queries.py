@@ -287,9 +287,14 @@ def audit_log(
     return Page(items, _total(session, query, page, size, len(items)), page, size)
 
 
+def _user_ids(refs: set[str]) -> list[int]:
+    """The user ids of 'user:<id>' refs (others, such as 'cli' or 'system', are not users)."""
+    return [int(r.split(":", 1)[1]) for r in refs if r and r.startswith("user:")]
+
+
 def user_names(session: Session, refs: set[str]) -> dict[str, str]:
     """'user:<id>' → display name, for showing who claimed or did what."""
-    ids = [int(r.split(":", 1)[1]) for r in refs if r and r.startswith("user:")]
+    ids = _user_ids(refs)
     if not ids:
         return {}
     return {
@@ -301,7 +306,7 @@ def user_names(session: Session, refs: set[str]) -> dict[str, str]:
 def deactivated(session: Session, refs: set[str]) -> set[str]:
     """Which of these 'user:<id>' refs are of deactivated users (a task one of them still
     holds waits for a coordinator to hand it over)."""
-    ids = [int(r.split(":", 1)[1]) for r in refs if r and r.startswith("user:")]
+    ids = _user_ids(refs)
     if not ids:
         return set()
     found = session.scalars(select(User.id).where(User.id.in_(ids), User.active.is_(False)))
