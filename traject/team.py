@@ -14,6 +14,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field, replace
 
+from sqlalchemy.orm import Session
+
 from traject.casework import Forbidden, require
 from traject.service import Refused, Traject
 from traject.store import accounts
@@ -31,7 +33,7 @@ class Member:
     roles: list[str]
     groups: list[str]
     active: bool
-    held: int  # open tasks claimed by or handed to them
+    held_tasks: int  # open tasks claimed by or handed to them
 
     @classmethod
     def of(cls, user: User, held: int) -> Member:
@@ -42,7 +44,7 @@ class Member:
             roles=list(user.roles),
             groups=list(user.groups),
             active=user.active,
-            held=held,
+            held_tasks=held,
         )
 
 
@@ -94,14 +96,11 @@ class Team:
         that, or away for long. Writes nothing when they hold none."""
         require(user, "coordinator")
         with self.traject.sessions() as session:
-            member = repo.get_user(session, member_id, user.municipality)
-            if member is None:
-                raise Refused("not_found", f"no user {member_id}")
+            member = _colleague(session, user, member_id)
             held = accounts.held_tasks(session, member)
             before = Member.of(member, len(held))
-        released = await release_held(self.traject, held, user.ref, user.municipality)
-        after = replace(before, held=len(held) - len(released.back))
-        return Change(member=after, changed=bool(released.back), released=released)
+        after, released = await self._hand_back(user, before, held)
+        return Change(after, bool(released.back), released)
 
     async def set_active(
         self, user: Principal, member_id: int, active: bool, release: bool = False
@@ -111,9 +110,7 @@ class Team:
         way leaves the user deactivated and is named)."""
         require(user, "coordinator")
         with transaction(self.traject.sessions) as session:
-            member = repo.get_user(session, member_id, user.municipality)
-            if member is None:
-                raise Refused("not_found", f"no user {member_id}")
+            member = _colleague(session, user, member_id)
             if member.id == user.user_id and not active:
                 raise Refused(
                     "own_account",
@@ -124,8 +121,22 @@ class Team:
             changed = accounts.set_active(session, member, active, user.ref)
             held = accounts.held_tasks(session, member)
             before = Member.of(member, len(held))
-        released = Released()
-        if release and held and not active:
-            released = await release_held(self.traject, held, user.ref, user.municipality)
-        after = replace(before, held=len(held) - len(released.back))
-        return Change(member=after, changed=changed, released=released)
+        after, released = await self._hand_back(
+            user, before, held if release and not active else []
+        )
+        return Change(after, changed, released)
+
+    async def _hand_back(
+        self, user: Principal, member: Member, held: list[int]
+    ) -> tuple[Member, Released]:
+        """Hand `held` back to their groups (none: nothing to do); the member as they are after."""
+        released = await release_held(self.traject, held, user.ref, user.municipality)
+        return replace(member, held_tasks=member.held_tasks - len(released.back)), released
+
+
+def _colleague(session: Session, user: Principal, member_id: int) -> User:
+    """A user of the coordinator's municipality; another's does not exist for them."""
+    member = repo.get_user(session, member_id, user.municipality)
+    if member is None:
+        raise Refused("not_found", f"no user {member_id}")
+    return member

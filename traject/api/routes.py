@@ -17,7 +17,7 @@ from traject.store.db import transaction
 from traject.store.models import ApiToken
 from traject.store.queries import MAX_PAGE, MAX_PAGE_SIZE, TaskView
 from traject.store.repositories import MAX_ID
-from traject.team import Change, Member, Team
+from traject.team import Change, Team
 from workflows.messages import TrajectoryView
 
 PageNo = Annotated[int, Query(ge=1, le=MAX_PAGE)]
@@ -53,21 +53,9 @@ def _team(request: Request) -> Team:
     return team
 
 
-def _member(member: Member) -> s.MemberOut:
-    return s.MemberOut(
-        id=member.id,
-        username=member.username,
-        display_name=member.display_name,
-        roles=member.roles,
-        groups=member.groups,
-        active=member.active,
-        held_tasks=member.held,
-    )
-
-
 def _change(change: Change) -> s.MemberChangeOut:
     return s.MemberChangeOut(
-        member=_member(change.member),
+        member=s.MemberOut.model_validate(change.member, from_attributes=True),
         changed=change.changed,
         released=change.released.back,
         not_released={str(task): why for task, why in change.released.kept.items()},
@@ -349,7 +337,8 @@ def api_router() -> APIRouter:
         """Everyone of your municipality, deactivated users too, with the open tasks each holds
         (coordinators)."""
         members = _team(request).members(user)
-        return s.page_of([_member(m) for m in members], page, size)
+        out = [s.MemberOut.model_validate(m, from_attributes=True) for m in members]
+        return s.page_of(out, page, size)
 
     @api.post("/team/{user_id}/deactivate", tags=["team"], response_model=s.MemberChangeOut)
     async def deactivate(
