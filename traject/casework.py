@@ -260,8 +260,9 @@ class Casework:
             case = repo.get_case(session, task.case_id)
             version = repo.version_of(session, case)
             person = Person.of(session.get(CasePerson, case.id), user)
-            names = queries.user_names(session, {task.assignee or "", task.completed_by or ""})
-            out = queries.deactivated(session, {task.assignee or ""})
+            people = queries.users_of_refs(session, {task.assignee or "", task.completed_by or ""})
+            names = {ref: u.display_name for ref, u in people.items()}
+            out = {ref for ref, u in people.items() if not u.active and ref == task.assignee}
             repo.audit(session, case.municipality, user.ref, "task_read", case.id, task=task.id)
             return TaskDetail(
                 task=task,

@@ -633,7 +633,7 @@ class Machine:
         order = {name: i for i, name in enumerate(self.d.states)}
         while True:
             leaves = _leaves(self._model.state)
-            active = {n for leaf in leaves if leaf in self.d.states for n in self.d.ancestors(leaf)}
+            active = _configuration(self.d, leaves)
             left_out = sorted(
                 (
                     region
@@ -947,9 +947,14 @@ def _hsm_state(d: CompiledDefinition, active: tuple[str, ...]) -> Any:
     return paths[0] if len(paths) == 1 else paths
 
 
+def _configuration(d: CompiledDefinition, leaves: tuple[str, ...]) -> set[str]:
+    """The active leaves and every state they are in."""
+    return {n for leaf in leaves if leaf in d.states for n in d.ancestors(leaf)}
+
+
 def _completed(d: CompiledDefinition, leaves: tuple[str, ...]) -> list[str]:
     """Compound and parallel states whose final configuration the active leaves reach."""
-    active = {n for leaf in leaves if leaf in d.states for n in d.ancestors(leaf)}
+    active = _configuration(d, leaves)
 
     def complete(name: str) -> bool:
         state = d.states[name]

@@ -287,30 +287,17 @@ def audit_log(
     return Page(items, _total(session, query, page, size, len(items)), page, size)
 
 
-def _user_ids(refs: set[str]) -> list[int]:
-    """The user ids of 'user:<id>' refs (others, such as 'cli' or 'system', are not users)."""
-    return [int(r.split(":", 1)[1]) for r in refs if r and r.startswith("user:")]
+def users_of_refs(session: Session, refs: set[str]) -> dict[str, User]:
+    """'user:<id>' → the user, for showing who claimed or did what."""
+    ids = [int(r.split(":", 1)[1]) for r in refs if r and r.startswith("user:")]
+    if not ids:
+        return {}
+    return {f"user:{u.id}": u for u in session.scalars(select(User).where(User.id.in_(ids)))}
 
 
 def user_names(session: Session, refs: set[str]) -> dict[str, str]:
-    """'user:<id>' → display name, for showing who claimed or did what."""
-    ids = _user_ids(refs)
-    if not ids:
-        return {}
-    return {
-        f"user:{u.id}": u.display_name
-        for u in session.scalars(select(User).where(User.id.in_(ids)))
-    }
-
-
-def deactivated(session: Session, refs: set[str]) -> set[str]:
-    """Which of these 'user:<id>' refs are of deactivated users (a task one of them still
-    holds waits for a coordinator to hand it over)."""
-    ids = _user_ids(refs)
-    if not ids:
-        return set()
-    found = session.scalars(select(User.id).where(User.id.in_(ids), User.active.is_(False)))
-    return {f"user:{user_id}" for user_id in found}
+    """'user:<id>' → display name."""
+    return {ref: u.display_name for ref, u in users_of_refs(session, refs).items()}
 
 
 def running_cases(
