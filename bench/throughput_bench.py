@@ -86,6 +86,9 @@ SANDBOX = (
     if Settings().workflow_sandbox
     else "**no sandbox** (TRAJECT_WORKFLOW_SANDBOX=off)"
 )
+LOOP = f"{Settings().event_loop} event loop" + (
+    "" if Settings().event_loop == "uvloop" else " (TRAJECT_EVENT_LOOP)"
+)
 MUNICIPALITY = "voorbeeldgemeente"
 STEPS = ("aanmelding_bevestigen", "aanwezigheid", "ondertekening")
 FORMS: dict[str, dict[str, Any]] = {
@@ -223,11 +226,16 @@ class Embedded:
         return f"sqlite:///{self.data / 'traject.db'}"
 
 
+TUNABLES = ("TRAJECT_WORKFLOW_SANDBOX", "TRAJECT_EVENT_LOOP", "TRAJECT_GC")
+
+
 def clean_env(
     data: Path, api_port: int, temporal_port: int, ui_port: int, lock_stats: bool = False
 ) -> dict[str, str]:
-    """Traject's defaults, except the workflow sandbox: TRAJECT_WORKFLOW_SANDBOX=off given to
-    the benchmark measures the worker without it (the report says which). With `lock_stats`,
+    """Traject's defaults, except the settings a run may compare (TUNABLES): given to the
+    benchmark, TRAJECT_WORKFLOW_SANDBOX=off measures the worker without the sandbox,
+    TRAJECT_EVENT_LOOP=asyncio the API and the worker on Python's own loop, TRAJECT_GC=default
+    with Python's own collector (the report says which). With `lock_stats`,
     bench/locktrace traces SQLite's write lock in each process (a diagnostic)."""
     env = {k: v for k, v in os.environ.items() if not k.startswith("TRAJECT_")}
     if lock_stats:
@@ -235,8 +243,7 @@ def clean_env(
             p for p in (str(LOCKTRACE), env.get("PYTHONPATH", "")) if p
         )
         env["TRAJECT_BENCH_LOCKTRACE"] = str(data / "locktrace")
-    if sandbox := os.environ.get("TRAJECT_WORKFLOW_SANDBOX"):
-        env["TRAJECT_WORKFLOW_SANDBOX"] = sandbox
+    env.update({name: os.environ[name] for name in TUNABLES if name in os.environ})
     env.update(
         TRAJECT_DATA_DIR=str(data),
         TRAJECT_API_PORT=str(api_port),
@@ -778,8 +785,8 @@ def write_report(r: dict[str, Any], args: argparse.Namespace) -> str:
         "",
         "Set-up: `traject up` itself, as a child process with a fresh data folder, which runs three",
         "processes: **the API** (create_app with Casework(Traject(...))) under **uvicorn on",
-        "loopback** in the `traject up` process itself; **the worker** of worker/main.py (its",
-        f"defaults: real StepRecorder on SQLite, {SANDBOX}, SDK-default workflow",
+        f"loopback** in the `traject up` process itself ({LOOP}); **the worker** of worker/main.py",
+        f"(its defaults: real StepRecorder on SQLite, {SANDBOX}, {LOOP}, SDK-default workflow",
         "cache) with the step recorder and the outbox dispatcher, in a child process of its own",
         "(`python -m worker.main`); and the bundled dev server as",
         f"`temporal {r['server_args']}`. CPU and memory are measured for each process on its own.",

@@ -77,6 +77,8 @@ class Settings:
 
     # Python's garbage collector in the API and the worker: "tuned" (traject/heap.py) or "default"
     gc: str = field(default_factory=lambda: _env("GC", "tuned").lower())
+    # The API's and the worker's event loop: "uvloop" or "asyncio" (traject/eventloop.py)
+    event_loop: str = field(default_factory=lambda: _env("EVENT_LOOP", "uvloop").lower())
 
     def __post_init__(self) -> None:
         if not self.database_url:

@@ -4,12 +4,10 @@ activities and the outbox dispatcher; `traject up` is all of it on one machine."
 
 from __future__ import annotations
 
-import asyncio
-
 import uvicorn
 from fastapi import FastAPI
 
-from traject import heap, logs
+from traject import eventloop, heap, logs
 from traject.api.app import create_app
 from traject.api.codec import codec_router
 from traject.api.oidc import OidcLogin, OidcSettings
@@ -65,7 +63,7 @@ def api_main() -> int:
         )
         await uvicorn.Server(config).serve()
 
-    asyncio.run(serve())
+    eventloop.run(serve(), settings.event_loop)
     return 0
 
 

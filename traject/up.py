@@ -19,7 +19,7 @@ import structlog
 import uvicorn
 from fastapi.middleware.cors import CORSMiddleware
 
-from traject import devserver, heap, logs
+from traject import devserver, eventloop, heap, logs
 from traject.api.app import create_app
 from traject.api.codec import codec_router
 from traject.api.oidc import OidcLogin, OidcSettings
@@ -199,7 +199,8 @@ Ctrl-C stops Traject; `make up` again resumes every trajectory.
 
 
 def main() -> None:
-    asyncio.run(up(Settings()))
+    settings = Settings()
+    eventloop.run(up(settings), settings.event_loop)
 
 
 def _oidc(settings: Settings) -> OidcLogin | None:

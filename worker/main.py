@@ -22,7 +22,7 @@ from temporalio.worker.workflow_sandbox import SandboxRestrictions
 
 from activities.outbox import FileNotifier, dispatch
 from activities.record import StepRecorder
-from traject import heap, logs, metrics, process
+from traject import eventloop, heap, logs, metrics, process
 from traject.codec import EncryptionCodec, data_converter, local_keys, parse_keys
 from traject.config import Settings
 from traject.store.db import make_engine, session_factory
@@ -97,7 +97,10 @@ async def run(settings: Settings, stop: asyncio.Event) -> None:
         worker = build_worker(client, settings, executor)
         heap.settle(settings.gc)
         log.info(
-            "worker_started", task_queue=settings.task_queue, temporal=settings.temporal_target
+            "worker_started",
+            task_queue=settings.task_queue,
+            temporal=settings.temporal_target,
+            event_loop=eventloop.running(),
         )
         async with worker:
             await send_outbox(settings, stop)
@@ -140,7 +143,7 @@ def main() -> None:
         if parent:
             watch.cancel()
 
-    asyncio.run(serve())
+    eventloop.run(serve(), settings.event_loop)
 
 
 if __name__ == "__main__":

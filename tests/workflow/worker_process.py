@@ -20,6 +20,8 @@ from temporalio.contrib.pydantic import pydantic_data_converter
 from temporalio.worker import Worker
 
 from activities.record import StepRecorder
+from traject import eventloop
+from traject.config import Settings
 from traject.store.db import make_engine, session_factory
 from worker.main import workflow_runner
 from workflows.trajectory import TrajectoryWorkflow
@@ -51,4 +53,5 @@ async def main(address: str, queue: str, database_url: str) -> None:
 
 
 if __name__ == "__main__":
-    asyncio.run(main(*sys.argv[1:4]))
+    # on the event loop the real worker runs on (uvloop unless TRAJECT_EVENT_LOOP says otherwise)
+    eventloop.run(main(*sys.argv[1:4]), Settings().event_loop)
