@@ -170,8 +170,8 @@ class Traject:
             again = task.status == "completed" and task.completed_by == actor
             if task.status != "open" and not again:
                 raise Refused("task_not_open", f"task {task_id} is {task.status}")
-            case = repo.get_case(session, task.case_id)
-            form = repo.compiled_of(repo.version_of(session, case)).tasks[task.name].form
+            case, version = repo.case_and_version(session, task.case_id)
+            form = repo.compiled_of(version).tasks[task.name].form
         errors = validate_form(form, data)
         if errors:
             raise Refused("invalid_form", "the form is not valid", errors)

@@ -176,6 +176,20 @@ def version_of(session: Session, case: Case) -> DefinitionVersion:
     return version
 
 
+def case_and_version(session: Session, case_id: str) -> tuple[Case, DefinitionVersion]:
+    """The case with its version row (without source and compiled form), in one read."""
+    found = session.execute(
+        select(Case, DefinitionVersion)
+        .join(DefinitionVersion, DefinitionVersion.id == Case.definition_version_id)
+        .where(Case.id == case_id)
+        .options(defer(DefinitionVersion.source), defer(DefinitionVersion.compiled))
+    ).first()
+    if found is None:
+        raise NotFound(f"no case '{case_id}'")
+    case, version = found
+    return case, version
+
+
 _COMPILED: dict[str, CompiledDefinition] = {}  # content hash → compiled form
 _COMPILED_MAX = 256
 
