@@ -419,7 +419,7 @@ PAGES: dict[tuple[str, str], list[Probe]] = {
     # operations and the API's documents
     **{
         ("GET", path): [Probe(path, NO_TENANT_DATA)]
-        for path in ("/health", "/ready", "/metrics", "/openapi.json", "/docs", "/redoc")
+        for path in ("/health", "/ready", "/metrics", "/openapi.json", "/docs")
     },
     ("GET", "/docs/oauth2-redirect"): [Probe("/docs/oauth2-redirect", NO_TENANT_DATA)],
 }

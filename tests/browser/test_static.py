@@ -1,5 +1,6 @@
 """The static web foundation in a real browser: base.html, the vendored htmx, mermaid, NL Design
-System CSS and font, and traject.css/traject.js, served by a tiny FastAPI app on the loopback."""
+System CSS and font, and traject.css/traject.js, served by a tiny FastAPI app on the loopback; and
+the API docs at /docs, Traject's own app drawing its OpenAPI with the vendored Swagger UI."""
 
 from __future__ import annotations
 
@@ -7,6 +8,7 @@ from collections.abc import Iterator
 from html import escape
 from html.parser import HTMLParser
 from pathlib import Path
+from unittest.mock import MagicMock
 
 import pytest
 from fastapi import FastAPI, Request
@@ -18,6 +20,7 @@ from jinja2 import ChoiceLoader, Environment, FileSystemLoader, select_autoescap
 from playwright.async_api import Page, expect
 
 from tests.browser.conftest import PageRecorder, is_loopback, screenshot, serve
+from traject.api.app import create_app
 from traject.web import STATIC_DIR, TEMPLATES_DIR
 
 HERE = Path(__file__).parent
@@ -86,6 +89,18 @@ def base_url() -> Iterator[str]:
         yield url
 
 
+def docs_app() -> FastAPI:
+    """Traject's app with every route (stand-ins for the store, Temporal and the policy layer:
+    /docs and /openapi.json only read the routes)."""
+    return create_app(MagicMock(), MagicMock(), casework=MagicMock())
+
+
+@pytest.fixture(scope="module")
+def docs_url() -> Iterator[str]:
+    with serve(docs_app(), lifespan="off") as url:
+        yield url
+
+
 class Assets(HTMLParser):
     """The URLs of a page's stylesheets, scripts and images, and its <html lang>."""
 
@@ -138,6 +153,36 @@ def test_base_html_without_user_has_no_nav_or_logout() -> None:
     assert html.startswith("<!DOCTYPE html>")
     assert "Hoofdmenu" not in html and "/logout" not in html and "hx-headers" not in html
     assert '<p class="traject-message traject-message--info">Log in.</p>' in html
+
+
+def test_api_docs_load_only_local_files() -> None:
+    """/docs is Swagger UI from /static/vendor/swagger-ui/, not from a CDN (FastAPI's own page
+    is blank without the internet); /redoc, which only a CDN served, is gone."""
+    client = TestClient(docs_app())
+    docs = client.get("/docs")
+    assert docs.status_code == 200 and docs.headers["content-type"].startswith("text/html")
+    html = docs.text
+    assert "http://" not in html and "https://" not in html, html
+    assets = Assets()
+    assets.feed(html)
+    types = {
+        ".js": ("text/javascript", "application/javascript"),
+        ".css": ("text/css",),
+        ".png": ("image/png",),
+    }
+    assert len(assets.urls) == 3, assets.urls  # script, stylesheet, icon
+    for url in assets.urls:
+        assert url.startswith("/static/vendor/swagger-ui/"), url
+        served = client.get(url)
+        assert served.status_code == 200, url
+        assert served.headers["content-type"].startswith(types[Path(url).suffix]), (url, served)
+        assert served.content == (STATIC_DIR / url.removeprefix("/static/")).read_bytes()
+    assert "url: '/openapi.json'" in html
+    assert "/api/cases" in client.get("/openapi.json").json()["paths"]
+    redirect = client.get("/docs/oauth2-redirect")
+    assert redirect.status_code == 200 and "https://" not in redirect.text
+    assert client.get("/redoc").status_code == 404
+    assert not {"/docs", "/redoc", "/docs/oauth2-redirect"} & set(docs_app().openapi()["paths"])
 
 
 # ------------------------------------------------------------------------ in Chromium
@@ -207,3 +252,24 @@ async def test_keyboard_focus_is_visible(page: Page, base_url: str) -> None:
     outline = await focused.evaluate("e => getComputedStyle(e).outlineStyle")
     assert outline not in ("none", ""), outline
     await screenshot(page, "static-focus", full_page=False)
+
+
+@pytest.mark.slow
+async def test_api_docs_in_chromium_offline(
+    page: Page, recorder: PageRecorder, docs_url: str
+) -> None:
+    """Swagger UI draws the API's operations with every request outside the loopback aborted
+    (the `page` fixture routes them to abort, and fails the test if there was one)."""
+    await page.goto(docs_url + "/docs")
+    operations = page.locator(".opblock", has_text="/api/cases")
+    await expect(operations.first).to_be_visible(timeout=20_000)
+    assert await page.evaluate("typeof window.SwaggerUIBundle") == "function"
+    assert await page.locator(".opblock").count() > 20
+    await expect(page.locator(".swagger-ui .info .title")).to_contain_text("Traject")
+    await screenshot(page, "api-docs", full_page=False)
+    assert any(
+        url.endswith("/static/vendor/swagger-ui/swagger-ui-bundle.js") for url in recorder.requests
+    )
+    assert any(url.endswith("/openapi.json") for url in recorder.requests)
+    assert recorder.requests and not recorder.outside(), recorder.outside()
+    assert not recorder.console_errors, recorder.console_errors

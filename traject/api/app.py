@@ -1,12 +1,18 @@
 """The HTTP app: health and readiness, the case workers' REST API (`/api`, OpenAPI at
-/openapi.json, docs at /docs), the web pages, and the codec server for the Temporal Web UI."""
+/openapi.json, docs at /docs), the web pages, and the codec server for the Temporal Web UI.
+
+/docs is Swagger UI from the vendored files under /static/vendor/swagger-ui/ (FastAPI's own page
+loads it from a CDN, and is blank without the internet); there is no /redoc."""
 
 from __future__ import annotations
 
 from collections.abc import Awaitable, Callable
 from typing import Any
 
-from fastapi import APIRouter, FastAPI, Response
+from fastapi import APIRouter, FastAPI, Request, Response
+from fastapi.openapi.docs import get_swagger_ui_html, get_swagger_ui_oauth2_redirect_html
+from fastapi.responses import HTMLResponse
+from fastapi.staticfiles import StaticFiles
 from prometheus_client import generate_latest
 from prometheus_client.exposition import CONTENT_TYPE_PLAIN_0_0_4
 from sqlalchemy import text
@@ -21,10 +27,11 @@ from traject.casework import Casework
 from traject.designer import Designer
 from traject.metrics import ApiMetrics, LatencyMiddleware
 from traject.team import Team
-from traject.web import pages
+from traject.web import STATIC_DIR, pages
 from traject.web.dashboard import dashboard_router
 
 ReadyCheck = Callable[[], Awaitable[bool]]
+SWAGGER_UI = "/static/vendor/swagger-ui"
 
 
 def create_app(
@@ -41,6 +48,8 @@ def create_app(
         title="Traject",
         summary="Civic-integration trajectories for Dutch municipalities",
         version="0.1.0",
+        docs_url=None,  # served by _docs from the vendored Swagger UI, not from a CDN
+        redoc_url=None,
     )
     app.state.auth = AuthConfig(sessions, secure_cookies)
     app.state.casework = casework
@@ -78,9 +87,39 @@ def create_app(
         app.include_router(dashboard_router())
         if oidc is not None:
             app.include_router(oidc_router(oidc, secure_cookies))
+    else:  # the pages mount /static; /docs needs its vendored Swagger UI without them too
+        app.mount("/static", StaticFiles(directory=STATIC_DIR), name="static")
+    _docs(app)
     if codec is not None:
         app.include_router(codec)
     return app
+
+
+def _docs(app: FastAPI) -> None:
+    """/docs as FastAPI serves it, with Swagger UI's script, style and icon from /static/vendor/
+    (vendored by traject/web/assets/vendor.py), and its OAuth2 redirect page."""
+    redirect = app.swagger_ui_oauth2_redirect_url
+
+    @app.get("/docs", include_in_schema=False)
+    async def swagger_ui(request: Request) -> HTMLResponse:
+        root = request.scope.get("root_path", "").rstrip("/")
+        return get_swagger_ui_html(
+            openapi_url=root + str(app.openapi_url),
+            title=f"{app.title} - Swagger UI",
+            swagger_js_url=f"{root}{SWAGGER_UI}/swagger-ui-bundle.js",
+            swagger_css_url=f"{root}{SWAGGER_UI}/swagger-ui.css",
+            swagger_favicon_url=f"{root}{SWAGGER_UI}/favicon-32x32.png",
+            oauth2_redirect_url=root + redirect if redirect else None,
+            init_oauth=app.swagger_ui_init_oauth,
+            # No "valid" badge fetched from validator.swagger.io.
+            swagger_ui_parameters={**(app.swagger_ui_parameters or {}), "validatorUrl": None},
+        )
+
+    if redirect:
+
+        @app.get(redirect, include_in_schema=False)
+        async def swagger_ui_redirect() -> HTMLResponse:
+            return get_swagger_ui_oauth2_redirect_html()
 
 
 def _store_ready(sessions: sessionmaker[Session]) -> bool:

@@ -88,6 +88,27 @@ ITEMS: tuple[Item, ...] = (
         for subset in FONT_SUBSETS
     ),
     Item(FONT_PACKAGE, "LICENSE", "noto-sans/LICENSE", "licence"),
+    Item(
+        "swagger-ui-dist",
+        "swagger-ui-bundle.js",
+        "swagger-ui/swagger-ui-bundle.js",
+        "Swagger UI bundle (global `SwaggerUIBundle`), minified; the API docs at `/docs` load it",
+    ),
+    Item(
+        "swagger-ui-dist",
+        "swagger-ui-bundle.js.LICENSE.txt",
+        "swagger-ui/swagger-ui-bundle.js.LICENSE.txt",
+        "licences of the packages in swagger-ui-bundle.js",
+    ),
+    Item("swagger-ui-dist", "swagger-ui.css", "swagger-ui/swagger-ui.css", "Swagger UI styles"),
+    Item(
+        "swagger-ui-dist",
+        "favicon-32x32.png",
+        "swagger-ui/favicon-32x32.png",
+        "Swagger UI favicon, the tab icon of `/docs`",
+    ),
+    Item("swagger-ui-dist", "LICENSE", "swagger-ui/LICENSE", "licence"),
+    Item("swagger-ui-dist", "NOTICE", "swagger-ui/NOTICE", "Apache-2.0 notice"),
 )
 FONT_CSS = "noto-sans/noto-sans.css"
 
