@@ -17,6 +17,7 @@ from traject.store import accounts
 from traject.store.accounts import AccountError
 from traject.store.db import session_factory, transaction
 from traject.store.migrate import StoreUnavailable, migrated_engine
+from traject.store.models import Municipality
 from traject.team import release_held
 
 UTC_MINUTE = "%Y-%m-%d %H:%M UTC"  # the store's moments, as ops read them in logs
@@ -96,6 +97,8 @@ def run(args: argparse.Namespace) -> int:
                 print(f"user {created.id} {created.username} in {created.municipality}")
                 return 0
             if args.action == "list":
+                if session.get(Municipality, args.municipality) is None:
+                    raise AccountError(f"no municipality '{args.municipality}'")
                 for u in accounts.users_of(session, args.municipality, inactive=True):
                     print(
                         f"{u.id:>5}  {u.username:<24} {','.join(u.roles):<24} {','.join(u.groups)}"

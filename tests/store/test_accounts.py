@@ -231,6 +231,8 @@ def test_a_deactivated_user_is_kept_out_everywhere_until_activated(
     assert "vertrekt was already deactivated" in capsys.readouterr().out
     assert main(["users", "list", "zaanstad"]) == 0
     assert "(deactivated)" in capsys.readouterr().out
+    assert main(["users", "list", "zaandam"]) == 2  # a typo lists nobody: said, not silent
+    assert "no municipality 'zaandam'" in capsys.readouterr().err
 
     assert main(["users", "activate", "zaanstad", "vertrekt"]) == 0
     assert "vertrekt is now active" in capsys.readouterr().out
