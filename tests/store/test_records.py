@@ -90,3 +90,7 @@ def test_the_export_holds_everything_about_the_person_and_is_audited(session: Se
     assert exported["timeline"][0]["what"] == "finished"
     actions = session.scalars(select(AuditEvent.action).where(AuditEvent.case_id == case.id)).all()
     assert "case_exported" in actions
+    moments = [exported["case"]["started_at"], *(e["at"] for e in exported["timeline"])]
+    assert moments and all(
+        m.endswith("+00:00") and datetime.fromisoformat(m).tzinfo for m in moments
+    ), moments  # in UTC and saying so, on SQLite as on PostgreSQL

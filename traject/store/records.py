@@ -9,7 +9,7 @@ names. Every run and every export is written to the audit log.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from sqlalchemy import select
@@ -133,4 +133,8 @@ def export_person(session: Session, case_id: str, municipality: str, actor: str)
 
 
 def _iso(moment: datetime | None) -> str | None:
-    return moment.isoformat() if moment else None
+    """A stored moment in UTC, as the API writes it (SQLite hands moments back without their
+    zone; every moment Traject stores is UTC)."""
+    if moment is None:
+        return None
+    return moment.astimezone(UTC).isoformat() if moment.tzinfo else f"{moment.isoformat()}+00:00"
