@@ -1,4 +1,6 @@
-"""The `traject` command: validate, diagram, simulate and test definitions; print the JSON Schema."""
+"""The `traject` command: design definitions (validate, diagram, simulate, test, schema, zgw), run
+Traject (up, or worker and api apart; migrate, doctor) and work with it (cases, tasks, events,
+users, retention)."""
 
 from __future__ import annotations
 

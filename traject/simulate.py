@@ -633,7 +633,7 @@ def format_report(report: SimulationReport) -> str:
     lines = [
         f"{report.title} ({report.definition}): {report.runs:,} runs, seed {report.seed}; "
         f"{report.finished:.1%} finished within {report.horizon_days / 365.25:.0f} years",
-        f"throughput (median, p80, p95):{_cells(total)}",
+        f"throughput (median, p80, p95):{_cells(total)}   (d: days, mo: months)",
         "",
         f"{'outcome':<30}{'share':>7}{'median':>8}{'p80':>8}{'p95':>8}{'target':>8}{'on time':>9}",
     ]
@@ -681,7 +681,7 @@ def _cells(spread: Spread | None, fields: str = "median p80 p95") -> str:
 def _time(days: float | None) -> str:
     if days is None:
         return "-"
-    return f"{days:.0f}d" if days < 60 else f"{days / DAYS_PER_MONTH:.1f}m"
+    return f"{days:.0f}d" if days < 60 else f"{days / DAYS_PER_MONTH:.1f}mo"  # "m" reads as minutes
 
 
 def _share(share: float | None) -> str:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 import signal
 import subprocess
 import sys
@@ -56,7 +57,11 @@ def test_diagram_prints_mermaid_with_every_state(capsys: pytest.CaptureFixture[s
 
 def test_simulate_prints_a_table_and_json(capsys: pytest.CaptureFixture[str]) -> None:
     assert main(["simulate", str(GOOD), "--runs", "500", "--seed", "3"]) == 0
-    assert "verklaring_getekend" in capsys.readouterr().out
+    table = capsys.readouterr().out
+    assert "verklaring_getekend" in table
+    # days below 60, months above, each unit said: "2.2m" read as minutes
+    assert re.search(r"\b\d+d\b", table) and re.search(r"\b\d+\.\dmo\b", table), table
+    assert not re.search(r"\d\.\dm\b", table)
     assert main(["simulate", str(GOOD), "--runs", "500", "--seed", "3", "--json"]) == 0
     report = json.loads(capsys.readouterr().out)
     assert report["runs"] == 500 and report["bottleneck"]
