@@ -36,6 +36,11 @@ def dev_server_args(
     if db_file is not None:
         args += ["--db-filename", str(db_file)]
         args += ["--sqlite-pragma", "journal_mode=wal", "--sqlite-pragma", "synchronous=normal"]
+    # One partition per task queue: a server with one matching host and one worker has nothing
+    # to spread over the default four, and forwarding tasks and polls between them is work (4-5%
+    # less dev server CPU per trajectory with one, bench/REPORT.md, seventh session)
+    for setting in ("numTaskqueueReadPartitions", "numTaskqueueWritePartitions"):
+        args += ["--dynamic-config-value", f"matching.{setting}=1"]
     args += ["--headless"] if ui_port is None else ["--ui-port", str(ui_port)]
     if codec_endpoint and ui_port is not None:  # the Web UI shows payloads decrypted by Traject
         args += ["--ui-codec-endpoint", codec_endpoint]
