@@ -137,6 +137,22 @@ class CaseDetail:
     termijnen: list[TermijnView]
 
 
+def works_on(user: Principal, task: Task) -> bool:
+    """Whether the task is one of the user's group's (or the user oversees every group)."""
+    return task.role in user.groups or user.oversees
+
+
+def held_by_other(user: Principal, task: Task) -> bool:
+    """Whether someone else has claimed the task: then only they can complete it."""
+    return task.assignee not in (None, user.ref)
+
+
+def sees_personal_answers(user: Principal, task: Task) -> bool:
+    """Personal answers of a form are for those who see a newcomer's personal data (not a
+    volunteer, see `Person.of`), and for whoever gave them."""
+    return not user.volunteer_only or task.completed_by == user.ref
+
+
 @dataclass(frozen=True)
 class TaskDetail:
     task: Task
@@ -145,6 +161,11 @@ class TaskDetail:
     definition: CompiledDefinition
     names: dict[str, str]
     deactivated: set[str] = field(default_factory=set)  # of the names: who is deactivated
+    # the personal answers (`personal` form fields, kept in the store only) when they were asked
+    # for and the reader may see them; None otherwise
+    personal: dict[str, Any] | None = None
+    may_work: bool = False  # the task is for the reader's group (or they oversee all)
+    may_complete: bool = False  # open, theirs to do, and not claimed by someone else
 
     @property
     def form(self) -> dict[str, Any]:
@@ -254,7 +275,9 @@ class Casework:
                 termijnen=termijnen,
             )
 
-    def task(self, user: Principal, task_id: int) -> TaskDetail:
+    def task(self, user: Principal, task_id: int, *, personal: bool = False) -> TaskDetail:
+        """The task as its reader may see it; with `personal`, its personal answers too when the
+        reader may see them (the read of them is then in the audit log)."""
         with transaction(self.traject.sessions) as session:
             task = self._task(session, user, task_id)
             case = repo.get_case(session, task.case_id)
@@ -263,7 +286,16 @@ class Casework:
             people = queries.users_of_refs(session, {task.assignee or "", task.completed_by or ""})
             names = {ref: u.display_name for ref, u in people.items()}
             out = {ref for ref, u in people.items() if not u.active and ref == task.assignee}
-            repo.audit(session, case.municipality, user.ref, "task_read", case.id, task=task.id)
+            answers = (
+                dict(task.personal_data or {})
+                if personal and sees_personal_answers(user, task)
+                else None
+            )
+            read = {"personal": True} if answers else {}
+            repo.audit(
+                session, case.municipality, user.ref, "task_read", case.id, task=task.id, **read
+            )
+            may_work = works_on(user, task)
             return TaskDetail(
                 task=task,
                 case=case,
@@ -271,6 +303,9 @@ class Casework:
                 definition=repo.compiled_of(version),
                 names=names,
                 deactivated=out,
+                personal=answers,
+                may_work=may_work,
+                may_complete=task.status == "open" and may_work and not held_by_other(user, task),
             )
 
     def audit_log(
@@ -348,7 +383,7 @@ class Casework:
 
     async def release(self, user: Principal, task_id: int) -> TrajectoryView:
         task = self._task_for_work(user, task_id)
-        if task.assignee not in (None, user.ref) and not user.oversees:
+        if held_by_other(user, task) and not user.oversees:
             raise Refused("claimed", "this task is claimed by someone else")
         return await self.traject.assign_task(
             task.id, None, user.ref, user.municipality, override=user.oversees
@@ -375,7 +410,7 @@ class Casework:
     async def complete(self, user: Principal, task_id: int, data: dict[str, Any]) -> TrajectoryView:
         """Complete a task the user holds; an unclaimed task of their group is claimed by doing it."""
         task = self._task_for_work(user, task_id)
-        if task.assignee not in (None, user.ref):
+        if held_by_other(user, task):
             raise Refused(
                 "claimed", "this task is claimed by someone else: ask them or a coordinator"
             )
@@ -465,7 +500,7 @@ class Casework:
     def _task_for_work(self, user: Principal, task_id: int) -> Task:
         with self.traject.sessions() as session:
             task = self._task(session, user, task_id)
-        if task.role not in user.groups and not user.oversees:
+        if not works_on(user, task):
             raise Forbidden(f"this task is for the group '{task.role}', which you are not in")
         if task.status != "open":
             raise Refused("task_not_open", f"task {task_id} is {task.status}")

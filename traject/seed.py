@@ -18,6 +18,8 @@ from traject.store.db import transaction
 from traject.store.models import WorkshopSession
 
 log = structlog.get_logger()
+BUILT_IN_BY = "traject up"  # who publishes a built-in definition: Traject itself, not a person
+BUILT_IN_NOTE = "built-in definition"  # its note as stored; the pages say it in their language
 MUNICIPALITY_NAMES = {
     "zaanstad": "Gemeente Zaanstad",
     "pragma": "Gemeente Pragma",
@@ -47,8 +49,8 @@ def seed(
                     session,
                     compiled,
                     path.read_text(encoding="utf-8"),
-                    by="traject up",
-                    note="built-in definition",
+                    by=BUILT_IN_BY,
+                    note=BUILT_IN_NOTE,
                 )
             except repo.DefinitionConflict as error:
                 log.warning("definition_not_published", file=str(path), reason=str(error))
@@ -60,10 +62,12 @@ def seed(
 
 
 def _demo_users(session: Session, d: CompiledDefinition, password: str | None) -> None:
-    """demo-<role> for each role of the definition, and demo-medewerker holding every group."""
+    """demo-<role> for each role of the definition, demo-medewerker holding every group, and
+    demo-ontwerper, a process designer (the Ontwerpen pages)."""
     everyone = [r for r in d.roles if r not in ("coordinator", "wethouder")]
     wanted = {f"demo-{role}": ([_kind(role)], [role]) for role in d.roles}
     wanted["demo-medewerker"] = (["caseworker"], everyone)
+    wanted["demo-ontwerper"] = (["designer"], [])
     for username, (roles, groups) in wanted.items():
         user = accounts.find_user(session, d.municipality, username)
         if user is None:

@@ -271,3 +271,57 @@ async def test_the_list_shows_concept_gepubliceerd_and_vervangen_with_running_ca
 
         await api.http.post(f"/designer/{name}/draft/discard", data={"csrf_token": csrf})
         assert "draft" not in versions_in((await api.http.get("/designer")).text, name)
+
+
+def version_rows(page: str) -> dict[str, str]:
+    """version → the text of its row on a definition's versions page."""
+    return {
+        m[1]: re.sub(r"<[^>]+>|\s+", " ", m[2])
+        for m in re.finditer(r'<tr data-version="([^"]+)"[^>]*>(.*?)</tr>', page, re.S)
+    }
+
+
+def column_headers(page: str, table: str) -> list[str]:
+    found = re.search(rf'<table[^>]* id="{table}">\s*<thead>(.*?)</thead>', page, re.S)
+    assert found, f"no table {table}"
+    return [html.unescape(h) for h in re.findall(r"<th[^>]*>(.*?)</th>", found.group(1), re.S)]
+
+
+async def test_the_versions_say_who_published_them_by_name_and_why_in_the_pages_language(
+    api: Api,
+) -> None:
+    """Who published a version is a person's name, never a ref like user:25; the built-in
+    version is Traject's own, its note in the page's language; the reason has a column header,
+    not the publish form's label."""
+    name = "pvt1_wie"
+    async with signed_in(api, "vormgever") as csrf:
+        await publish(api, csrf, name, copy_of_pvt1(name))
+        await publish(api, csrf, name, copy_of_pvt1(name, 2))
+        ref = ref_of(api, "vormgever")
+
+        page = (await api.http.get(f"/designer/{name}/versions")).text
+        rows = version_rows(page)
+        assert "Vormgever" in rows["2"] and "proef concept" in rows["2"], rows["2"]
+        assert "Vormgever" in rows["1"], rows["1"]
+        assert ref not in page and "user:" not in page
+        assert column_headers(page, "versies")[3:6] == ["Wanneer", "Wie", "Reden"]
+        assert "Waarom deze versie?" not in page
+
+        diff = (await api.http.get(f"/designer/{name}/diff")).text
+        assert re.search(r"v2: proef concept \(door Vormgever\)", diff), diff
+        assert ref not in diff
+
+        # pvt1's first version came with Traject (`traject up`): said so, in Dutch or English
+        builtin = version_rows((await api.http.get("/designer/pvt1/versions")).text)["1"]
+        assert "Traject (ingebouwd)" in builtin, builtin
+        assert "Ingebouwde definitie, meegeleverd met Traject" in builtin, builtin
+        assert "traject up" not in builtin and "built-in definition" not in builtin
+
+        english = {"Accept-Language": "en"}
+        page = (await api.http.get("/designer/pvt1/versions", headers=english)).text
+        assert column_headers(page, "versies")[3:6] == ["When", "Who", "Reason"]
+        builtin = version_rows(page)["1"]
+        assert "Traject (built-in)" in builtin, builtin
+        assert "Built-in definition, shipped with Traject" in builtin, builtin
+        diff = (await api.http.get(f"/designer/{name}/diff?a=1&b=2", headers=english)).text
+        assert "v2: proef concept (by Vormgever)" in diff

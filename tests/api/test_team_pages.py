@@ -27,7 +27,8 @@ async def test_a_coordinator_deactivates_a_leaver_on_the_team_page(api: Api) -> 
         assert page.status_code == 200, page.text[:500]
         assert 'href="/team" aria-current="page"' in page.text  # in the menu, as the page
         row = row_of(page.text, member)
-        assert "Vertrekker" in row and "caseworker" in row and "actief" in row
+        assert "Vertrekker" in row and "medewerker" in row and "actief" in row  # roles in Dutch
+        assert "caseworker" not in row
         assert re.search(r'traject-table__number">1</td>', row)  # the task they claimed
         assert 'name="release_tasks" checked' in row
         mine = row_of(page.text, user_id(api, "teamleider"))
@@ -57,7 +58,7 @@ async def test_a_coordinator_deactivates_a_leaver_on_the_team_page(api: Api) -> 
         assert (await b.http.get("/api/me", headers=headers)).status_code == 200
 
         own = await b.post(f"/team/{user_id(api, 'teamleider')}/deactivate", {})
-        assert own.status_code == 409 and "yourself" in own.text  # the error page says why
+        assert own.status_code == 409 and "jezelf niet uitschakelen" in own.text  # says why, in Dutch
 
 
 async def test_the_tasks_of_a_colleague_deactivated_before_go_back_from_the_page(

@@ -108,7 +108,7 @@ async def test_a_volunteer_never_sees_a_bsn_or_surname_on_any_web_page(api: Api)
 def audit_rows(html: str) -> list[list[str]]:
     table = re.search(r'<table class="traject-table" id="auditlog">(.*?)</table>', html, re.S)
     assert table, "no audit table"
-    rows = re.findall(r"<tr><td>(.*?)</tr>", table.group(1), re.S)
+    rows = re.findall(r"<tr[^>]*><td>(.*?)</tr>", table.group(1), re.S)
     return [re.findall(r"<td>(.*?)</td>", f"<td>{row}", re.S) for row in rows]
 
 
@@ -132,11 +132,11 @@ async def test_the_audit_page_is_for_coordinators(api: Api) -> None:
         assert len(rows) >= 3 and times == sorted(times, reverse=True)  # newest first
         newest = [r for r in rows if case["id"] in r[3]]
         # the caseworker's read of the case page is there, by name
-        assert any(r[1] == "Klantmanager" and r[2] == "case_read" for r in newest), newest
+        assert any(r[1] == "Klantmanager" and r[2] == "Case viewed" for r in newest), newest
         of_case = await coordinator.http.get("/audit", params={"case": case["id"]})
         assert of_case.status_code == 200
         rows = audit_rows(of_case.text)
-        assert {r[2] for r in rows} >= {"case_started", "case_read"}
+        assert {r[2] for r in rows} >= {"Trajectory started", "Case viewed"}
         assert all(case["id"] in r[3] for r in rows)
         assert not any(s in of_case.text for s in (case["bsn"], case["last_name"]))
 
@@ -151,3 +151,41 @@ async def test_the_navigation_speaks_the_pages_language(api: Api) -> None:
             home = await page.http.get("/")
             assert home.status_code == 200
             assert all(word in home.text for word in words), (lang, words)
+
+
+async def test_refusals_speak_the_pages_language(api: Api) -> None:
+    """A refusal on a Dutch page is said in Dutch, not in the service's English (which the
+    English pages and the API keep): a wrong address, another municipality's case or a task
+    that is not there, a missing role."""
+    other = await api.start(user="leiden", definition="pvt1", first_name="Ander")
+    for lang, wanted in (
+        (
+            "nl",
+            {
+                "/tasks/abc": (404, "Deze pagina bestaat niet."),
+                "/nergens": (404, "Deze pagina bestaat niet."),
+                f"/cases/{other['id']}": (404, f"Er is geen zaak &#39;{other['id']}&#39;."),
+                "/tasks/99999999": (404, "Er is geen taak 99999999."),
+                "/audit": (403, "Hiervoor heb je de rol coördinator nodig."),
+            },
+        ),
+        (
+            "en",
+            {
+                "/tasks/abc": (404, "There is no such page."),
+                f"/cases/{other['id']}": (404, f"no case &#39;{other['id']}&#39;"),
+                "/audit": (403, "this needs the role coordinator"),
+            },
+        ),
+    ):
+        async with browser(api, "klantmanager", lang) as page:
+            for path, (status, text) in wanted.items():
+                shown = await page.http.get(path)
+                assert shown.status_code == status, (lang, path, shown.status_code)
+                assert text in shown.text, (
+                    lang,
+                    path,
+                    shown.text[shown.text.find("<main") :][:1500],
+                )
+                for english in ("Input should be", "Not Found", "no case", "this needs the role"):
+                    assert lang == "en" or english not in shown.text, (path, english)

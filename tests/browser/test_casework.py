@@ -15,13 +15,19 @@ from typing import Any
 
 import pytest_asyncio
 import uvicorn
-from playwright.async_api import Page, expect
+from playwright.async_api import Browser, Page, Route, expect
 from sqlalchemy.orm import Session, sessionmaker
 from temporalio.worker import Worker
 
 from activities.record import StepRecorder
 from tests.api.conftest import PASSWORD, api_database_url, api_sessions
-from tests.browser.conftest import PageRecorder, free_loopback_socket, screenshot
+from tests.browser.conftest import (
+    VIEWPORT,
+    PageRecorder,
+    free_loopback_socket,
+    is_loopback,
+    screenshot,
+)
 from traject.api.app import create_app
 from traject.casework import Casework
 from traject.service import Traject
@@ -116,18 +122,39 @@ async def test_a_case_worker_takes_a_zaanstad_case_to_the_signing(
     await page.get_by_role("button", name="Vastleggen").first.click()
     await expect(page.locator("#stand")).to_contain_text("Participatiegesprek")
     await page.locator("#zaaktaken a", has_text="articipatiegesprek").click()
+    task_url = page.url
     await page.get_by_role("button", name="Oppakken").click()
     await page.locator("[name=trede]").select_option("2")
     await page.get_by_role("button", name="Afronden").click()  # required answers missing
     await expect(page.locator("#foutoverzicht")).to_be_visible()
+    # the summary names the field as the form does
+    await expect(page.locator("#foutoverzicht li")).to_have_text(
+        ["Opleidingsniveau: Dit veld is verplicht"]
+    )
     await expect(page.locator("#veld-opleidingsniveau-veld .traject-field__error")).to_have_text(
         "Dit veld is verplicht"
     )
     await expect(page.locator("[name=trede]")).to_have_value("2")  # what was typed stays
     await screenshot(page, "task-form-with-errors")
     await page.locator("[name=opleidingsniveau]").select_option("mbo")
+    await page.locator("[name=werkervaring_sectoren][value=zorg]").check()
+    await page.locator("[name=werkervaring_sectoren][value=ict]").check()
     await page.get_by_role("button", name="Afronden").click()
     await expect(page.locator(".traject-message--ok")).to_have_text("Taak afgerond.")
+
+    # the completed task: each answer under the form's label, as people read it
+    await page.goto(task_url)
+    answers = page.locator("#antwoorden")
+    await expect(answers.locator("dt")).to_have_text(
+        [
+            "Opleidingsniveau",
+            "Werkervaring sectoren",
+            "Talenten en kwaliteiten",
+            "Trede participatieladder",
+        ]
+    )
+    await expect(answers.locator("dd")).to_have_text(["mbo", "zorg, ict", "—", "2"])
+    await screenshot(page, "task-completed")
 
     await page.goto(f"{site}/?view=unassigned")
     await expect(page.locator("#taken")).to_contain_text("kernwaarden")
@@ -148,4 +175,61 @@ async def test_a_case_worker_takes_a_zaanstad_case_to_the_signing(
     await expect(page.locator("#diagram svg")).to_be_visible()
     await expect(page.locator("#diagram g.current").first).to_be_attached()
     await screenshot(page, "case")
+
+    # Zaanstad's chart is far wider than the page: fitted, its words are too small to read, so
+    # a button shows it at its own size (the box scrolling sideways) and fits it again
+    size = page.locator("button.traject-diagram-size[aria-controls=diagram]")
+    await expect(size).to_have_text("Ware grootte")
+    fitted = await page.locator("#diagram svg").bounding_box()
+    await size.click()
+    await expect(size).to_have_text("Passend maken")
+    await expect(size).to_have_attribute("aria-pressed", "true")
+    actual = await page.locator("#diagram svg").bounding_box()
+    assert fitted and actual and actual["width"] > 1.25 * fitted["width"], (fitted, actual)
+    scrolls = await page.locator("#diagram").evaluate("e => e.scrollWidth > e.clientWidth + 100")
+    assert scrolls
+    page_width = await page.evaluate("document.documentElement.scrollWidth")
+    assert page_width <= VIEWPORT["width"], page_width  # the box scrolls, not the page
+    await screenshot(page, "case-diagram-actual-size")
+    await size.click()
+    await expect(size).to_have_text("Ware grootte")
+    again = await page.locator("#diagram svg").bounding_box()
+    assert again and abs(again["width"] - fitted["width"]) < 2, (fitted, again)
     assert not recorder.outside(), recorder.outside()
+
+
+async def test_a_task_a_colleague_holds_is_shown_to_read_not_to_fill_in(
+    page: Page, site: str, browser: Browser
+) -> None:
+    await sign_in(page, site)
+    await page.get_by_role("link", name="Nieuw traject").click()
+    await page.select_option("#definition", "zaanstad_pvt")
+    await page.fill("#first_name", "Yusuf")
+    await page.get_by_role("button", name="Traject starten").click()
+    await page.locator("#zaaktaken a", has_text="kernwaarden").click()
+    task_url = page.url
+    await page.get_by_role("button", name="Oppakken").click()
+    await expect(page.locator(".traject-message--ok")).to_have_text("Taak opgepakt.")
+
+    # the colleague in a browser of their own, held to the loopback as `page` is
+    context = await browser.new_context(
+        viewport=VIEWPORT, locale="nl-NL", timezone_id="Europe/Amsterdam"
+    )
+
+    async def loopback_only(route: Route) -> None:
+        await (route.continue_() if is_loopback(route.request.url) else route.abort())
+
+    await context.route("**/*", loopback_only)
+    try:
+        colleague = await context.new_page()
+        await sign_in(colleague, site, "collega")
+        await colleague.goto(task_url)
+        notice = colleague.locator("#opgepakt")
+        await expect(notice).to_contain_text("Deze taak is opgepakt door Klantmanager.")
+        await expect(notice).to_contain_text("Vraag Klantmanager of een coördinator")
+        await expect(colleague.get_by_role("button", name="Afronden")).to_have_count(0)
+        await expect(colleague.get_by_role("button", name="Oppakken")).to_have_count(0)
+        await expect(colleague.get_by_label("Ja").first).to_be_disabled()
+        await screenshot(colleague, "task-held-by-colleague")
+    finally:
+        await context.close()

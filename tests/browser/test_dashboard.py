@@ -53,6 +53,7 @@ def store(tmp_path_factory: pytest.TempPathFactory) -> sessionmaker[Session]:
         for municipality, definition, n in (
             ("voorbeeldgemeente", "wi2021", 400),
             ("voorbeeldgemeente", "vip18", 150),
+            ("voorbeeldgemeente", "pvt1", 60),  # few steps: its tables sit beside another
             ("pragma", "pragma", 200),
         ):
             version = repo.latest_version(session, municipality, definition)
@@ -184,3 +185,42 @@ async def test_a_case_worker_has_no_dashboard(page: Page, site: str) -> None:
     assert response is not None and response.status == 403
     csv_response = await page.request.get(f"{site}/dashboard/states.csv")
     assert csv_response.status == 403
+
+
+# Each header cell of the page's tables that is cut off: wider than itself, or past the right edge
+# of its scroll box or of the window (where the rest is out of sight). Closed <details> are opened.
+CUT_OFF_HEADERS = """() => {
+  document.querySelectorAll('details').forEach(d => { d.open = true; });
+  const width = document.documentElement.clientWidth;
+  return [...document.querySelectorAll('main th')].filter(th => {
+    const box = th.closest('.dash-table-wrap');
+    const right = Math.min(width, box ? box.getBoundingClientRect().right : width);
+    return th.scrollWidth > th.clientWidth || th.getBoundingClientRect().right > right + 1;
+  }).map(th => `${th.closest('table').id}: ${th.innerText}`);
+}"""
+
+
+@pytest.mark.parametrize("width", [1280, 1024])
+async def test_the_dashboard_tables_show_every_header_on_a_laptop_screen(
+    page: Page, site: str, width: int
+) -> None:
+    """A coordinator's laptop (1280 or 1024 pixels wide): every table's headers can be read in
+    full ("Norm (dagen)", not "Norm (dag"), and no page is wider than the window."""
+    await page.set_viewport_size({"width": width, "height": 800})
+    await sign_in(page, site, "voorbeeldgemeente", "teamleider")
+    for path in (
+        "/dashboard?definition=pvt1",
+        "/dashboard?definition=vip18",
+        "/dashboard?definition=wi2021",
+        "/dashboard/stuck?definition=wi2021",
+        "/dashboard/scoreboard?definition=wi2021",
+        "/dashboard/report?definition=wi2021",
+    ):
+        await page.goto(f"{site}{path}")
+        assert await page.locator("main th").count() > 0, path
+        assert await page.evaluate(CUT_OFF_HEADERS) == [], (width, path)
+        sizes = await page.evaluate(
+            "() => [document.documentElement.scrollWidth, document.documentElement.clientWidth]"
+        )
+        assert sizes[0] <= sizes[1], (width, path, sizes)
+    await screenshot(page, f"dashboard-{width}")

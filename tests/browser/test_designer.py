@@ -8,6 +8,7 @@ from __future__ import annotations
 import html
 import re
 
+import pytest
 from playwright.async_api import Page, expect
 
 from tests.api.conftest import api_database_url, api_sessions
@@ -228,3 +229,34 @@ async def test_a_designer_changes_pvt4_and_moves_a_running_case(
     )
     await screenshot(page, "case-termijn")
     assert not recorder.outside(), recorder.outside()
+
+
+@pytest.mark.parametrize("width", [1280, 1024])
+async def test_the_editor_fits_a_laptop_screen(page: Page, site: str, width: int) -> None:
+    """The editor with its check (the simulation table, the diagram) on a 1280 or 1024 pixel
+    screen: nothing runs past the window, header and footer; the simulation table fits its
+    column and each of its headers can be read in full."""
+    await page.set_viewport_size({"width": width, "height": 800})
+    await sign_in(page, site, "procesontwerper", "voorbeeldgemeente")
+    await page.goto(f"{site}/designer/pvt4/edit")
+    await expect(page.locator(".cm-editor")).to_be_visible()
+    table = page.locator("#simulatie")
+    await expect(table.locator("tbody tr").first).to_be_visible()
+    sizes = await page.evaluate(
+        "() => [document.documentElement.scrollWidth, document.documentElement.clientWidth]"
+    )
+    assert sizes[0] <= sizes[1], sizes
+    right = await page.evaluate(  # the editor's column, the check's and what the check shows
+        "() => Math.max(...[...document.querySelectorAll("
+        "'.traject-columns > *, #controle > *, #controle section > *')]"
+        ".map(e => e.getBoundingClientRect().right))"
+    )
+    footer = await page.locator(".traject-footer__content").bounding_box()
+    assert footer is not None and right <= footer["x"] + footer["width"] + 1, (right, footer)
+    box = table.locator("xpath=..")
+    assert await box.evaluate("e => e.scrollWidth <= e.clientWidth"), "the table scrolls"
+    clipped = await table.locator("th").evaluate_all(
+        "ths => ths.filter(th => th.scrollWidth > th.clientWidth).map(th => th.innerText)"
+    )
+    assert clipped == []
+    await screenshot(page, f"designer-editor-{width}")

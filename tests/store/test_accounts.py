@@ -18,6 +18,7 @@ from sqlalchemy.orm import Session, sessionmaker
 from tests.conftest import DEFINITIONS
 from traject.cli import main
 from traject.definition import compile_text
+from traject.seed import seed
 from traject.store import accounts
 from traject.store import repositories as repo
 from traject.store.accounts import AccountError
@@ -248,3 +249,17 @@ def test_a_deactivated_user_is_kept_out_everywhere_until_activated(
     assert actions == ["user_deactivated", "user_activated"]
     assert main(["users", "deactivate", "zaanstad", "niemand"]) == 2
     assert "no user 'niemand'" in capsys.readouterr().err
+
+
+def test_the_demo_users_include_a_designer_in_every_municipality(tmp_path: Path) -> None:
+    """`make up`'s demo users: a case worker in every group, each role of the definitions, and a
+    process designer, so the Ontwerpen pages can be tried without adding a user first."""
+    url = f"sqlite:///{tmp_path / 'traject.db'}"
+    upgrade(url)
+    sessions = session_factory(make_engine(url))
+    published = seed(sessions, DEFINITIONS, demo_password=PASSWORD)
+    with transaction(sessions) as session:
+        for municipality in sorted({d.municipality for d in published}):
+            designer = accounts.authenticate(session, municipality, "demo-ontwerper", PASSWORD)
+            assert designer.roles == ["designer"] and designer.groups == [], municipality
+            assert accounts.principal_of(designer, "password").has("designer")

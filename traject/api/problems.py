@@ -58,6 +58,9 @@ def _field(location: tuple[Any, ...]) -> str:
     return ".".join(parts) or "body"
 
 
+NO_PAGE = "no such page"  # a page's address that names nothing (the pages translate it)
+
+
 def install(app: FastAPI) -> None:
     @app.exception_handler(Refused)
     async def refused(request: Request, error: Refused) -> Response:
@@ -73,9 +76,10 @@ def install(app: FastAPI) -> None:
         if page is not None and not request.url.path.startswith(("/api/", "/codec")):
             # a page's address with a wrong number in it (typed or cut short): the page it would
             # name is not there; a wrong value in its query is a request to fix
-            wrong_path = any(e["loc"][:1] == ("path",) for e in error.errors())
+            if any(e["loc"][:1] == ("path",) for e in error.errors()):
+                return page(request, 404, NO_PAGE)  # type: ignore[no-any-return]
             detail = "; ".join(f"{k}: {v}" for k, v in errors.items())
-            return page(request, 404 if wrong_path else 422, detail)  # type: ignore[no-any-return]
+            return page(request, 422, detail)  # type: ignore[no-any-return]
         return problem(422, "invalid", "the request has wrong or missing values", errors)
 
     @app.exception_handler(StarletteHTTPException)
@@ -87,7 +91,8 @@ def install(app: FastAPI) -> None:
         code = {404: "not_found", 405: "method_not_allowed"}.get(error.status_code, "error")
         page = getattr(app.state, "error_page", None)
         if page is not None and not request.url.path.startswith(("/api/", "/static/")):
-            return page(request, error.status_code, str(error.detail))  # type: ignore[no-any-return]
+            detail = NO_PAGE if error.status_code == 404 else str(error.detail)
+            return page(request, error.status_code, detail)  # type: ignore[no-any-return]
         return problem(error.status_code, code, str(error.detail))
 
 

@@ -7,6 +7,7 @@ version (dry run first)."""
 from __future__ import annotations
 
 import re
+from collections.abc import Iterable
 from pathlib import Path
 from typing import Any
 
@@ -17,10 +18,13 @@ from traject.definition import compile_text
 from traject.definition.diff import diff
 from traject.designer import Designer
 from traject.diagram import mermaid
+from traject.seed import BUILT_IN_BY, BUILT_IN_NOTE
 from traject.service import Refused
 from traject.store import queries
 from traject.store.accounts import Principal
-from traject.web.pages import posted, redirect, render, signed_in
+from traject.store.models import DefinitionVersion
+from traject.web import i18n
+from traject.web.pages import lang_of, posted, redirect, render, signed_in
 from traject.zgw import zaaktype
 
 # The definition language's JSON Schema (generated, `make schema`): the editor's completion and hints.
@@ -122,7 +126,12 @@ def designer_router() -> APIRouter:
         user = signed_in(request)
         listing = _designer(request).listing(user, definition)
         return render(
-            request, "designer_versions.html", user, definition=definition, listing=listing
+            request,
+            "designer_versions.html",
+            user,
+            definition=definition,
+            listing=listing,
+            shown=_who_and_why(request, (row.version for row in listing.versions)),
         )
 
     @web.get("/designer/{definition}/diff")
@@ -146,6 +155,7 @@ def designer_router() -> APIRouter:
             definition=definition,
             a=by_version[a],
             b=by_version[b],
+            shown=_who_and_why(request, [by_version[b]]),
             changes=changes,
             diagram=mermaid(new, added),
             versions=sorted(by_version),
@@ -231,6 +241,25 @@ def editor(
         draft=designer.draft(user, definition) if draftable else None,
         **context,
     )
+
+
+def _who_and_why(
+    request: Request, versions: Iterable[DefinitionVersion]
+) -> dict[int, tuple[str, str]]:
+    """Version number → who published it, by name, and the reason, in the page's language: a
+    built-in definition is Traject's own and says so, not 'traject up'."""
+    found = list(versions)
+    t = i18n.translator(lang_of(request))
+    with _designer(request).casework.traject.sessions() as session:
+        names = queries.user_names(session, {v.published_by for v in found})
+    shown = {}
+    for v in found:
+        if v.published_by == BUILT_IN_BY:
+            note = t("designer.built_in_note") if v.note == BUILT_IN_NOTE else v.note or ""
+            shown[v.version] = (t("designer.built_in_by"), note)
+        else:
+            shown[v.version] = (names.get(v.published_by, v.published_by), v.note or "")
+    return shown
 
 
 def _mapping(text: str) -> dict[str, str]:

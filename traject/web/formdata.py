@@ -1,14 +1,19 @@
-"""An HTML form's strings as the typed answers a task's form expects. What cannot be read as its
-type is passed on as typed, so the one validator (`validate_form`) names the mistake."""
+"""An HTML form's strings as the typed answers a task's form expects, and back: the answers as
+people read them. What cannot be read as its type is passed on as typed, so the one validator
+(`validate_form`) names the mistake."""
 
 from __future__ import annotations
 
 from collections.abc import Mapping
+from datetime import date
 from typing import Any
 
 from starlette.datastructures import FormData
 
 from traject.definition.model import FormField
+from traject.web import i18n
+
+NO_ANSWER = "—"
 
 
 def answers(form: Mapping[str, FormField], data: FormData) -> dict[str, Any]:
@@ -42,3 +47,59 @@ def _typed(kind: str, raw: str) -> Any:
 def shown(data: FormData) -> dict[str, Any]:
     """What the user typed, to put back into the form next to its errors."""
     return {key: data.getlist(key) if len(data.getlist(key)) > 1 else data.get(key) for key in data}
+
+
+def label(name: str, spec: FormField | None = None) -> str:
+    """A field's name for people: its label, else its name made readable. The form, its error
+    summary and the answers of a completed task all name a field by this."""
+    if spec is not None and spec.label:
+        return spec.label
+    return name.replace("_", " ").capitalize()
+
+
+def option_text(option: str) -> str:
+    """An option of a choice as people read it, in the form and in the answers."""
+    return option.replace("_", " ")
+
+
+def answer_text(spec: FormField | None, value: Any, lang: str) -> str:
+    """A stored answer as people read it: yes/no, options as the form shows them, a list joined,
+    a date and a decimal number the Dutch way (as elsewhere on the pages)."""
+    if value is None or value == "" or value == []:
+        return NO_ANSWER
+    if isinstance(value, bool):
+        return i18n.translator(lang)("task.yes" if value else "task.no")
+    if isinstance(value, list | tuple):
+        return ", ".join(answer_text(spec, v, lang) for v in value)
+    kind = spec.type if spec is not None else None
+    if isinstance(value, float):
+        text = repr(value).removesuffix(".0")
+        return text.replace(".", ",") if lang == "nl" else text
+    if kind == "date" and isinstance(value, str):
+        try:
+            return date.fromisoformat(value).strftime("%d-%m-%Y")
+        except ValueError:
+            return value
+    if kind in ("choice", "multichoice") and isinstance(value, str):
+        return option_text(value)
+    return str(value)
+
+
+def answered(
+    form: Mapping[str, FormField],
+    data: Mapping[str, Any],
+    personal: Mapping[str, Any] | None,
+    lang: str,
+) -> list[tuple[str, str]]:
+    """(label, answer) of a completed task, in the form's order: every field of the form (an
+    unanswered one as "—"), then any answer the form no longer has a field for. `personal` is
+    None for a reader who may not see personal answers: their fields are left out."""
+    rows = []
+    for name, spec in form.items():
+        if spec.personal and personal is None:
+            continue
+        value = (personal or {}).get(name) if spec.personal else data.get(name)
+        rows.append((label(name, spec), answer_text(spec, value, lang)))
+    others = {**data, **(personal or {})}
+    rows += [(label(n), answer_text(None, v, lang)) for n, v in others.items() if n not in form]
+    return rows

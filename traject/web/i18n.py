@@ -124,6 +124,32 @@ TEXT: dict[str, tuple[str, str]] = {  # key: (nl, en)
     "task.claimed": ("Taak opgepakt.", "Task claimed."),
     "task.released": ("Taak teruggegeven.", "Task released."),
     "task.assigned": ("Taak toegewezen.", "Task assigned."),
+    "task.held_by": (
+        "Deze taak is opgepakt door {name}. Alleen {name} kan haar afronden.",
+        "This task is claimed by {name}. Only they can complete it.",
+    ),
+    "task.held_by_ask": (
+        "Wil je haar zelf doen? Vraag {name} of een coördinator om de taak terug te geven of"
+        " aan jou toe te wijzen.",
+        "Want to do it yourself? Ask {name} or a coordinator to release it or assign it to you.",
+    ),
+    "task.held_by_oversee": (
+        "Als coördinator kun je de taak teruggeven aan de groep of toewijzen aan een collega.",
+        "As a coordinator you can release the task to its group or assign it to a colleague.",
+    ),
+    "task.other_group": (
+        "Deze taak is voor de groep {group}. Je zit niet in die groep: je kunt haar niet"
+        " oppakken of afronden.",
+        "This task is for the group {group}, which you are not in: you cannot claim or"
+        " complete it.",
+    ),
+    "task.answers": ("Antwoorden", "Answers"),
+    "task.completed_by": ("Afgerond door", "Completed by"),
+    "task.completed_at": ("Afgerond op", "Completed on"),
+    "task.personal_hidden": (
+        "Persoonlijke antwoorden zijn niet zichtbaar voor je rol.",
+        "Personal answers are not shown to your role.",
+    ),
     "status.open": ("open", "open"),
     "status.claimed": ("opgepakt", "claimed"),
     "status.overdue": ("te laat", "overdue"),
@@ -201,6 +227,12 @@ TEXT: dict[str, tuple[str, str]] = {  # key: (nl, en)
     "designer.published": ("Nieuwe versie gepubliceerd.", "New version published."),
     "designer.publish": ("Publiceren", "Publish"),
     "designer.note": ("Waarom deze versie? (verplicht)", "Why this version? (required)"),
+    "designer.reason": ("Reden", "Reason"),  # the column over the publish notes
+    "designer.built_in_by": ("Traject (ingebouwd)", "Traject (built-in)"),
+    "designer.built_in_note": (
+        "Ingebouwde definitie, meegeleverd met Traject",
+        "Built-in definition, shipped with Traject",
+    ),
     "designer.problems": ("Problemen", "Problems"),
     "designer.valid": ("De definitie is geldig.", "The definition is valid."),
     "designer.line": ("regel", "line"),
@@ -271,6 +303,43 @@ TEXT: dict[str, tuple[str, str]] = {  # key: (nl, en)
     "audit.actor": ("Wie", "Who"),
     "audit.action": ("Wat", "What"),
     "audit.case": ("Zaak", "Case"),
+    "audit.cases_one": ("{n} zaak", "{n} case"),
+    "audit.cases_other": ("{n} zaken", "{n} cases"),
+    # what the audit log says was done, by the action code written with repo.audit (the page
+    # shows an unknown code as it is)
+    "action.signed_in": ("Ingelogd", "Signed in"),
+    "action.cases_listed": ("Zakenlijst bekeken", "Case list viewed"),
+    "action.case_read": ("Zaak ingezien", "Case viewed"),
+    "action.task_read": ("Taak ingezien", "Task viewed"),
+    "action.case_started": ("Traject gestart", "Trajectory started"),
+    "action.case_exported": ("Zaakgegevens geëxporteerd", "Case data exported"),
+    "action.case_anonymised": (
+        "Zaak geanonimiseerd (bewaartermijn verstreken)",
+        "Case anonymised (retention period over)",
+    ),
+    "action.task_assigned": ("Taak toegewezen", "Task assigned"),
+    "action.task_released": ("Taak teruggegeven", "Task released"),
+    "action.task_completed": ("Taak afgerond", "Task completed"),
+    "action.event_recorded": ("Gebeurtenis vastgelegd", "Event recorded"),
+    "action.ladder_recorded": ("Participatieladder gemeten", "Ladder measured"),
+    "action.termijn_suspend": ("Termijn opgeschort", "Deadline suspended"),
+    "action.termijn_resume": ("Termijn hervat", "Deadline resumed"),
+    "action.termijn_extend": ("Termijn verlengd", "Deadline extended"),
+    "action.case_suspend": ("Traject opgeschort", "Trajectory suspended"),
+    "action.case_resume": ("Traject hervat", "Trajectory resumed"),
+    "action.case_cancel": ("Traject gestopt", "Trajectory stopped"),
+    "action.case_migrated": (
+        "Zaak overgezet naar een latere versie",
+        "Case moved to a later version",
+    ),
+    "action.case_migration_reverted": ("Overzetten teruggedraaid", "Case move undone"),
+    "action.definition_published": ("Trajectversie gepubliceerd", "Trajectory version published"),
+    "action.definition_draft_saved": ("Concept opgeslagen", "Draft saved"),
+    "action.definition_draft_discarded": ("Concept weggegooid", "Draft discarded"),
+    "action.user_activated": ("Gebruiker geactiveerd", "User activated"),
+    "action.user_deactivated": ("Gebruiker gedeactiveerd", "User deactivated"),
+    "action.token_created": ("API-token aangemaakt", "API token created"),
+    "action.token_revoked": ("API-token ingetrokken", "API token revoked"),
     "page.previous": ("Vorige", "Previous"),
     "page.next": ("Volgende", "Next"),
     "page.of": ("van", "of"),
@@ -285,7 +354,8 @@ TEXT: dict[str, tuple[str, str]] = {  # key: (nl, en)
     "kind.task_overdue": ("Taak te laat", "Task overdue"),
     "kind.task_reminded": ("Herinnering verstuurd", "Reminder sent"),
     "kind.task_escalated": ("Taak geëscaleerd", "Task escalated"),
-    "kind.timer_fired": ("Termijn verstreken", "Deadline passed"),
+    # a wait of the trajectory ended (a timer); not a termijn, which has kinds of its own
+    "kind.timer_fired": ("Wachttijd verstreken", "Waiting time elapsed"),
     "kind.event_recorded": ("Gebeurtenis vastgelegd", "Event recorded"),
     "kind.suspended": ("Traject opgeschort", "Trajectory suspended"),
     "kind.resumed": ("Traject hervat", "Trajectory resumed"),
@@ -487,11 +557,41 @@ TEXT: dict[str, tuple[str, str]] = {  # key: (nl, en)
     ),
 }
 
-_MESSAGES: list[tuple[re.Pattern[str], tuple[str, str]]] = [
+ROLES = {  # a user role: (nl, en)
+    "designer": ("procesontwerper", "process designer"),
+    "caseworker": ("medewerker", "case worker"),
+    "volunteer": ("vrijwilliger", "volunteer"),
+    "coordinator": ("coördinator", "coordinator"),
+    "admin": ("beheerder", "administrator"),
+}
+
+
+def role_name(role: str, lang: str) -> str:
+    """A role as the pages name it (the role's code when it is not one of Traject's)."""
+    names = ROLES.get(role)
+    return names[LANGUAGES.index(lang) if lang in LANGUAGES else 0] if names else role
+
+
+def _needs_role(found: re.Match[str]) -> str:
+    roles = " of ".join(role_name(r, "nl") for r in found.group(1).split(" or "))
+    return f"Hiervoor heb je de rol {roles} nodig."
+
+
+# A message: (Dutch, English), each a re.sub template, a function of the match, or None: the
+# text as it came (the service's own English).
+Said = str | Callable[[re.Match[str]], str] | None
+_MESSAGES: list[tuple[re.Pattern[str], tuple[Said, Said]]] = [
     (re.compile(p), texts)
     for p, texts in (
         (r"^required: answer yes or no$", ("Verplicht: kies ja of nee", "Required: yes or no")),
         (r"^required$", ("Dit veld is verplicht", "This field is required")),
+        (
+            r"^this task is claimed by someone else",
+            (
+                "Deze taak is opgepakt door iemand anders: vraag die collega of een coördinator.",
+                "This task is claimed by someone else: ask them or a coordinator.",
+            ),
+        ),
         (r"^must be a whole number$", ("Vul een heel getal in", "Enter a whole number")),
         (r"^must be a (finite )?number$", ("Vul een getal in", "Enter a number")),
         (r"^must be a date", ("Vul een datum in (jjjj-mm-dd)", "Enter a date (yyyy-mm-dd)")),
@@ -532,6 +632,78 @@ _MESSAGES: list[tuple[re.Pattern[str], tuple[str, str]]] = [
             r"^(the sign-in could not be verified|this sign-in is stale or forged)",
             ("Het inloggen kon niet worden gecontroleerd: probeer opnieuw.", "Sign-in failed."),
         ),
+        # Refusals of the service (traject/service.py, casework.py, team.py, the workflow): the
+        # Dutch pages say them in Dutch; the English pages and the API keep the service's text.
+        (r"^no such page$", ("Deze pagina bestaat niet.", "There is no such page.")),
+        (r"^no case '(.+)'$", ("Er is geen zaak '\\1'.", None)),
+        (r"^no task (.+)$", ("Er is geen taak \\1.", None)),
+        (r"^no user (.+)$", ("Er is geen gebruiker \\1.", None)),
+        (r"^no definition '(.+)'$", ("Er is geen definitie '\\1'.", None)),
+        (r"^no built-in definition '(.+)'$", ("Er is geen ingebouwde definitie '\\1'.", None)),
+        (r"^no draft of '(.+)'$", ("Er is geen concept van '\\1'.", None)),
+        (r"^no version (.+)$", ("Er is geen versie \\1.", None)),
+        (
+            r"^no termijn '(.+)' in this trajectory$",
+            ("Dit traject heeft geen termijn '\\1'.", None),
+        ),
+        (
+            r"^task '.+' is claimed by someone else",
+            (
+                "Deze taak is opgepakt door iemand anders: vraag die collega of een coördinator.",
+                None,
+            ),
+        ),
+        (r"^task \d+ is completed$", ("Deze taak is al afgerond.", None)),
+        (r"^task (\d+|'.+') is (not open|[a-z_]+)$", ("Deze taak staat niet (meer) open.", None)),
+        (
+            r"^this task is for the group '(.+)', which you are not in$",
+            ("Deze taak is voor de groep '\\1', en daar zit je niet in.", None),
+        ),
+        (r"^this needs the role (.+)$", (_needs_role, None)),
+        (
+            r"^all tasks of the municipality are for coordinators$",
+            ("Alle taken van de gemeente zijn alleen voor coördinatoren.", None),
+        ),
+        (
+            r"^the trajectory (has ended|has already ended|was cancelled)$",
+            ("Dit traject is beëindigd.", None),
+        ),
+        (
+            r"^the trajectory has not taken its first step yet$",
+            ("Het traject start nog: probeer het zo opnieuw.", None),
+        ),
+        (
+            r"^the trajectory is suspended: resume it first$",
+            ("Het traject is opgeschort: hervat het eerst.", None),
+        ),
+        (r"^the trajectory is not suspended$", ("Het traject is niet opgeschort.", None)),
+        (r"^the form is not valid$", ("Het formulier is niet goed ingevuld: zie de velden.", None)),
+        (r"^names and references are plain text$", ("Namen en kenmerken zijn gewone tekst.", None)),
+        (r"^a date is YYYY-MM-DD$", ("Een datum is jjjj-mm-dd.", None)),
+        (
+            r"^you may not (suspend|resume|extend) the termijn '(.+)'$",
+            ("Je mag de termijn '\\2' niet aanpassen.", None),
+        ),
+        (
+            r"^you cannot deactivate yourself",
+            (
+                "Je kunt jezelf niet uitschakelen: vraag een andere coördinator of een beheerder.",
+                None,
+            ),
+        ),
+        (
+            r"^only an admin may deactivate or activate an admin$",
+            ("Alleen een beheerder mag een beheerder uit- of inschakelen.", None),
+        ),
+        (r"^this account is switched off$", ("Dit account is uitgeschakeld.", None)),
+        (r"^(\d+) problem\(s\) in the definition$", ("Problemen in de definitie: \\1.", None)),
+        (
+            r"^there is no migration to undo",
+            (
+                "Er is geen verplaatsing om terug te draaien, of de zaak is intussen verder gegaan.",
+                None,
+            ),
+        ),
     )
 ]
 
@@ -556,10 +728,15 @@ def translator(lang: str) -> Callable[[str], str]:
 
 
 def message(text: str, lang: str) -> str:
+    """A message of the service or of a form check, as the pages say it in `lang`."""
     index = LANGUAGES.index(lang) if lang in LANGUAGES else 0
     for pattern, texts in _MESSAGES:
-        if pattern.search(text):
-            return (
-                pattern.sub(texts[index], text) if pattern.pattern.endswith("$") else texts[index]
-            )
+        found = pattern.search(text)
+        if found:
+            said = texts[index]
+            if said is None:
+                return text
+            if callable(said):
+                return said(found)
+            return pattern.sub(said, text) if pattern.pattern.endswith("$") else said
     return text

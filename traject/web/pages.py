@@ -29,7 +29,7 @@ from traject.store.accounts import AccountError, Principal
 from traject.store.db import transaction
 from traject.store.models import Municipality
 from traject.web import i18n
-from traject.web.formdata import answers, shown
+from traject.web.formdata import answered, answers, label, option_text, shown
 
 HERE = Path(__file__).parent
 STATIC = HERE / "static"
@@ -46,6 +46,7 @@ def local(value: Any) -> Any:
 
 
 templates.env.filters["local"] = local
+templates.env.globals.update(field_label=label, option_text=option_text)
 FLASH_COOKIE = "traject_flash"
 LOGIN_CSRF_COOKIE = "traject_login"
 Page = Callable[..., Awaitable[Response]]
@@ -84,8 +85,12 @@ def render(
             "t": t,
             "lang": lang,
             "msg": lambda text: i18n.message(text, lang),
+            "roles": lambda roles: ", ".join(sorted(i18n.role_name(r, lang) for r in roles)),
             "me": user,
-            "user": {"name": user.display_name, "role": ", ".join(sorted(user.roles))}
+            "user": {
+                "name": user.display_name,
+                "role": ", ".join(sorted(i18n.role_name(r, lang) for r in user.roles)),
+            }
             if user
             else None,
             "csrf_token": user.csrf_token if user else None,
@@ -387,8 +392,21 @@ def pages_router() -> APIRouter:
         found = _casework(request).audit_log(user, case or None, max(page, 1), 50)
         with request.app.state.auth.sessions() as session:
             names = queries.user_names(session, {e.actor for e in found.items})
+        t = i18n.translator(lang_of(request))
+        actions = {  # each action in words; one without words (not written yet) stays its code
+            e.action: t(f"action.{e.action}")
+            for e in found.items
+            if f"action.{e.action}" in i18n.TEXT
+        }
         return render(
-            request, "audit.html", user, page=found, rows=found.items, names=names, case=case
+            request,
+            "audit.html",
+            user,
+            page=found,
+            rows=found.items,
+            names=names,
+            actions=actions,
+            case=case,
         )
 
     return web
@@ -452,24 +470,32 @@ def _task(
     values: dict[str, Any] | None = None,
     status: int = 200,
 ) -> Response:
-    detail = _casework(request).task(user, task_id)
+    detail = _casework(request).task(user, task_id, personal=True)
+    task = detail.task
     colleagues = []
     if user.oversees:
         with request.app.state.auth.sessions() as session:
-            colleagues = accounts.users_of(session, user.municipality, detail.task.role)
+            colleagues = accounts.users_of(session, user.municipality, task.role)
+    spec = detail.definition.tasks[task.name]
     return render(
         request,
         "task.html",
         user,
         status,
         d=detail,
-        task=detail.task,
-        spec=detail.definition.tasks[detail.task.name],
+        task=task,
+        spec=spec,
         errors=refused.errors if refused else {},
         problem=str(refused) if refused and not refused.errors else None,
         values=values or {},
         colleagues=colleagues,
-        mine=detail.task.assignee == user.ref,
+        mine=task.assignee == user.ref,
+        answered=answered(spec.form, task.form_data, detail.personal, lang_of(request))
+        if task.status == "completed"
+        else [],
+        personal_hidden=task.status == "completed"
+        and detail.personal is None
+        and any(f.personal for f in spec.form.values()),
     )
 
 

@@ -5,7 +5,9 @@
  * drawn with mermaid, which is loaded from /static/vendor only when a page has such an element,
  * on page load and after every htmx swap. Nodes given the class `current` in the diagram text
  * (`class Intake current`) are highlighted like .traject-state--current.
- * When all diagrams of a load or swap are drawn, `traject:diagrams` fires on document.
+ * When all diagrams of a load or swap are drawn, `traject:diagrams` fires on document. A diagram
+ * drawn at less than four fifths of its own width gets a button above it: "Ware grootte" shows it
+ * at its own size, the box scrolling sideways; "Passend maken" fits it again.
  */
 (function () {
   "use strict";
@@ -68,6 +70,43 @@
     return loading;
   }
 
+  var SIZE_LABELS = {
+    nl: { actual: "Ware grootte", fit: "Passend maken" },
+    en: { actual: "Actual size", fit: "Fit to width" },
+  };
+
+  // A chart much wider than its box is drawn small enough to fit, and its words get too small to
+  // read: a button above it switches to its own size, scrolling sideways, and back.
+  function offerActualSize(node) {
+    var svg = node.querySelector("svg");
+    var box = svg && svg.viewBox && svg.viewBox.baseVal;
+    var before = node.previousElementSibling;
+    if (!box || !box.width || (before && before.classList.contains("traject-diagram-size"))) {
+      return;
+    }
+    if (box.width <= node.clientWidth * 1.25) {
+      return; // drawn at (nearly) its own size already
+    }
+    var labels = SIZE_LABELS[(document.documentElement.lang || "nl").slice(0, 2)] || SIZE_LABELS.nl;
+    var button = document.createElement("button");
+    button.type = "button";
+    button.className = "utrecht-button utrecht-button--subtle traject-diagram-size";
+    button.setAttribute("aria-pressed", "false");
+    if (node.id) {
+      button.setAttribute("aria-controls", node.id);
+    }
+    button.textContent = labels.actual;
+    button.addEventListener("click", function () {
+      var actual = !node.classList.contains("traject-diagram--actual");
+      node.classList.toggle("traject-diagram--actual", actual);
+      svg.style.inlineSize = actual ? box.width + "px" : "";
+      svg.style.maxInlineSize = actual ? "none" : "";
+      button.setAttribute("aria-pressed", actual ? "true" : "false");
+      button.textContent = actual ? labels.fit : labels.actual;
+    });
+    node.parentNode.insertBefore(button, node);
+  }
+
   function renderDiagrams(root) {
     root = root || document;
     var found = Array.prototype.slice.call(root.querySelectorAll(".mermaid"));
@@ -90,6 +129,7 @@
       .then(function () {
         nodes.forEach(function (node) {
           node.setAttribute(PENDING, "done");
+          offerActualSize(node);
         });
         document.dispatchEvent(new CustomEvent("traject:diagrams", { detail: { nodes: nodes } }));
       })

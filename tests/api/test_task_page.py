@@ -1,0 +1,224 @@
+"""The task page as a case worker reads it: a task a colleague holds says who has it and what to
+do instead of offering a form that will be refused; a completed task shows each answer under its
+field's label, written as people read it (personal answers too, for those who may see them); the
+error summary names a field as the form does; and a timer firing on the timeline is a wait that
+ended, not a legal deadline, named by its step."""
+
+from __future__ import annotations
+
+import html
+import re
+from datetime import UTC, datetime, timedelta
+
+from sqlalchemy import select
+
+from tests.api.conftest import Api
+from tests.api.test_tenancy_web import browser
+from traject.store.models import AuditEvent
+
+
+def text_of(fragment: str) -> str:
+    """What a person reads of an HTML fragment: no tags, entities resolved, spaces collapsed."""
+    return " ".join(html.unescape(re.sub(r"<[^>]+>", "", fragment)).split())
+
+
+def facts(page: str, dl_id: str) -> list[tuple[str, str]]:
+    """The (term, description) pairs of the page's <dl id=dl_id>, as read."""
+    found = re.search(rf'<dl[^>]*id="{dl_id}"[^>]*>(.*?)</dl>', page, re.S)
+    assert found, f"no <dl id={dl_id}> on the page"
+    pairs = re.findall(r"<dt[^>]*>(.*?)</dt>\s*<dd[^>]*>(.*?)</dd>", found.group(1), re.S)
+    return [(text_of(dt), text_of(dd)) for dt, dd in pairs]
+
+
+def read_only(page: str) -> str | None:
+    """The part of the page inside a disabled fieldset: fields shown that cannot be filled in."""
+    found = re.search(r"<fieldset[^>]*\bdisabled\b[^>]*>(.*)</fieldset>", page, re.S)
+    return found.group(1) if found else None
+
+
+def completes(page: str, task_id: int) -> bool:
+    """Whether the page offers the form that completes the task."""
+    return f'action="/tasks/{task_id}"' in page or ">Afronden<" in page
+
+
+async def test_a_task_a_colleague_holds_says_who_has_it_instead_of_offering_the_form(
+    api: Api,
+) -> None:
+    case = await api.start()
+    task_id = await api.open_task(case["id"], "aanwezigheid_kernwaarden")
+    async with browser(api, "ontwerper", "nl") as designer:  # not in the task's group
+        page = (await designer.http.get(f"/tasks/{task_id}")).text
+        assert "Deze taak is voor de groep trainer" in text_of(page)
+        assert not completes(page, task_id) and ">Oppakken<" not in page
+        assert read_only(page)
+    claimed = await api.post("klantmanager", f"/api/tasks/{task_id}/claim")
+    assert claimed.status_code == 200, claimed.text
+
+    async with browser(api, "collega", "nl") as collega:
+        page = (await collega.http.get(f"/tasks/{task_id}")).text
+        notice = re.search(r'<div[^>]*id="opgepakt"[^>]*>(.*?)</div>', page, re.S)
+        assert notice, page
+        assert "Deze taak is opgepakt door Klantmanager" in text_of(notice.group(1))
+        assert "coördinator" in text_of(notice.group(1))  # whom to ask
+        assert not completes(page, task_id)
+        assert ">Oppakken<" not in page and ">Teruggeven<" not in page
+        # the fields show what the task asks, but cannot be filled in
+        fields = read_only(page)
+        assert fields and "Deelnemer was aanwezig" in fields and 'name="aanwezig"' in fields
+        # sent anyway (an old tab): refused, in the page's language, and still no form
+        refused = await collega.post(f"/tasks/{task_id}", {"aanwezig": "true"})
+        assert refused.status_code == 409
+        assert "this task is claimed" not in refused.text
+        assert "opgepakt door iemand anders" in text_of(refused.text)
+        assert not completes(refused.text, task_id)
+
+    async with browser(api, "teamleider", "nl") as coordinator:
+        page = (await coordinator.http.get(f"/tasks/{task_id}")).text
+        assert "Deze taak is opgepakt door Klantmanager" in text_of(page)
+        assert not completes(page, task_id)  # a coordinator may not complete it either
+        assert ">Teruggeven<" in page and 'action="/tasks/' + str(task_id) + '/assign"' in page
+
+    async with browser(api, "klantmanager", "nl") as holder:
+        page = (await holder.http.get(f"/tasks/{task_id}")).text
+        assert 'id="opgepakt"' not in page
+        assert completes(page, task_id) and read_only(page) is None
+
+    async with browser(api, "collega", "en") as english:
+        page = (await english.http.get(f"/tasks/{task_id}")).text
+        assert "This task is claimed by Klantmanager" in text_of(page)
+
+
+async def test_a_completed_task_shows_each_answer_under_its_label_as_people_read_it(
+    api: Api,
+) -> None:
+    case = await api.start()
+    kernwaarden = await api.open_task(case["id"], "aanwezigheid_kernwaarden")
+    done = await api.post(
+        "klantmanager",
+        f"/api/tasks/{kernwaarden}/complete",
+        {"data": {"aanwezig": True, "tolk_ingezet": False}},
+    )
+    assert done.status_code == 200, done.text
+    housed = await api.post(
+        "klantmanager", f"/api/cases/{case['id']}/events", {"event": "gehuisvest"}
+    )
+    assert housed.status_code == 200, housed.text
+    task_id = await api.open_task(case["id"], "participatiegesprek_voeren")
+    answers = {
+        "opleidingsniveau": "mbo",
+        "werkervaring_sectoren": ["zorg", "ict"],
+        "talenten": "Koken voor groepen\nFietsen repareren",
+        "trede": 2,
+    }
+    done = await api.post("klantmanager", f"/api/tasks/{task_id}/complete", {"data": answers})
+    assert done.status_code == 200, done.text
+
+    async with browser(api, "klantmanager", "nl") as page:
+        shown = (await page.http.get(f"/tasks/{task_id}")).text
+        assert facts(shown, "antwoorden") == [
+            ("Opleidingsniveau", "mbo"),
+            ("Werkervaring sectoren", "zorg, ict"),
+            ("Talenten en kwaliteiten", "Koken voor groepen Fietsen repareren"),
+            ("Trede participatieladder", "2"),
+        ]
+        assert "[&#39;zorg&#39;" not in shown and "['zorg'" not in shown
+        assert text_of(shown).count("Status") == 1
+        about = dict(facts(shown, "taakgegevens"))
+        assert about["Status"] == "afgerond"
+        assert about["Afgerond door"] == "Klantmanager"
+        assert re.fullmatch(r"\d{2}-\d{2}-\d{4} \d{2}:\d{2}", about["Afgerond op"]), about
+
+        booleans = (await page.http.get(f"/tasks/{kernwaarden}")).text
+        assert facts(booleans, "antwoorden") == [
+            ("Deelnemer was aanwezig", "Ja"),
+            ("Er was een tolk", "Nee"),
+            ("Opmerkingen van de trainer", "—"),  # personal, not answered
+        ]
+        assert "True" not in text_of(booleans) and "False" not in text_of(booleans)
+
+    async with browser(api, "klantmanager", "en") as page:
+        shown = (await page.http.get(f"/tasks/{kernwaarden}")).text
+        assert ("Deelnemer was aanwezig", "Yes") in facts(shown, "antwoorden")
+
+
+async def test_personal_answers_are_shown_to_whom_may_see_them(api: Api) -> None:
+    """`opmerkingen` of the kernwaarden task is personal: kept in the store's task row, never in
+    the workflow. Case workers and coordinators read it on the completed task (the read is in the
+    audit log); a volunteer of the group reads the other answers, not that one."""
+    case = await api.start()
+    task_id = await api.open_task(case["id"], "aanwezigheid_kernwaarden")
+    remark = "Kwam te laat door een afspraak bij de huisarts"
+    done = await api.post(
+        "klantmanager",
+        f"/api/tasks/{task_id}/complete",
+        {"data": {"aanwezig": True, "opmerkingen": remark}},
+    )
+    assert done.status_code == 200, done.text
+
+    for reader in ("klantmanager", "teamleider"):
+        async with browser(api, reader, "nl") as page:
+            shown = (await page.http.get(f"/tasks/{task_id}")).text
+            assert ("Opmerkingen van de trainer", remark) in facts(shown, "antwoorden"), reader
+    with api.sessions() as session:
+        reads = session.scalars(
+            select(AuditEvent.detail).where(
+                AuditEvent.case_id == case["id"], AuditEvent.action == "task_read"
+            )
+        ).all()
+    assert reads and all(r.get("personal") is True for r in reads)
+
+    async with browser(api, "vrijwilliger", "nl") as volunteer:
+        seen = await volunteer.http.get(f"/tasks/{task_id}")
+        assert seen.status_code == 200
+        assert remark not in seen.text
+        assert facts(seen.text, "antwoorden") == [
+            ("Deelnemer was aanwezig", "Ja"),
+            ("Er was een tolk", "—"),
+        ]
+        assert "Persoonlijke antwoorden zijn niet zichtbaar" in text_of(seen.text)
+
+
+async def test_a_volunteer_reads_back_the_personal_answer_they_gave(api: Api) -> None:
+    case = await api.start()
+    task_id = await api.open_task(case["id"], "aanwezigheid_kernwaarden")
+    assert (await api.post("vrijwilliger", f"/api/tasks/{task_id}/claim")).status_code == 200
+    done = await api.post(
+        "vrijwilliger",
+        f"/api/tasks/{task_id}/complete",
+        {"data": {"aanwezig": False, "opmerkingen": "Ziek gemeld"}},
+    )
+    assert done.status_code == 200, done.text
+    async with browser(api, "vrijwilliger", "nl") as volunteer:
+        shown = (await volunteer.http.get(f"/tasks/{task_id}")).text
+        assert ("Opmerkingen van de trainer", "Ziek gemeld") in facts(shown, "antwoorden")
+
+
+async def test_the_error_summary_names_a_field_as_the_form_does(api: Api) -> None:
+    case = await api.start()
+    await api.open_task(case["id"], "aanwezigheid_kernwaarden")
+    await api.post("klantmanager", f"/api/cases/{case['id']}/events", {"event": "gehuisvest"})
+    task_id = await api.open_task(case["id"], "participatiegesprek_voeren")
+    async with browser(api, "klantmanager", "nl") as page:
+        wrong = await page.post(f"/tasks/{task_id}", {"trede": "2"})
+        assert wrong.status_code == 422
+        summary = re.search(r'id="foutoverzicht"[^>]*>(.*?)</div>', wrong.text, re.S)
+        assert summary, wrong.text
+        assert "Opleidingsniveau: Dit veld is verplicht" in text_of(summary.group(1))
+        assert "opleidingsniveau:" not in text_of(summary.group(1))
+
+
+async def test_a_timer_firing_is_a_wait_that_ended_named_by_its_step(api: Api) -> None:
+    """zaanstad_pvt waits a day after the housing date: housed ten days ago, the wait ends at once.
+    That is no termijn (a legal deadline, with events of its own)."""
+    housed = (datetime.now(UTC) - timedelta(days=10)).date().isoformat()
+    case = await api.start(dates={"huisvestingsdatum": housed})
+    await api.open_task(case["id"], "participatiegesprek_voeren")
+    for lang, said in (("nl", "Wachttijd verstreken"), ("en", "Waiting time elapsed")):
+        async with browser(api, "klantmanager", lang) as page:
+            shown = (await page.http.get(f"/cases/{case['id']}")).text
+            items = re.findall(r'<li[^>]*data-kind="timer_fired"[^>]*>(.*?)</li>', shown, re.S)
+            assert len(items) == 1, shown
+            item = text_of(items[0])
+            assert f"{said}: Wacht op huisvesting" in item, item
+            assert "Termijn" not in item and "Deadline" not in item
+            assert "na_huisvesting" not in item and "na huisvesting" not in item
