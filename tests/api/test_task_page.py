@@ -222,3 +222,10 @@ async def test_a_timer_firing_is_a_wait_that_ended_named_by_its_step(api: Api) -
             assert f"{said}: Wacht op huisvesting" in item, item
             assert "Termijn" not in item and "Deadline" not in item
             assert "na_huisvesting" not in item and "na huisvesting" not in item
+            facts = re.search(
+                r'<dl class="traject-facts" id="zaakgegevens">(.*?)</dl>', shown, re.S
+            )
+            assert facts, shown
+            # the case's date under the definition's words for it, not its key
+            assert "Datum waarop de vergunninghouder in Zaanstad gehuisvest is" in facts.group(1)
+            assert "huisvestingsdatum" not in facts.group(1)
