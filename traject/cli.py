@@ -160,7 +160,16 @@ def parser() -> argparse.ArgumentParser:
     schema = commands.add_parser("schema", help="JSON Schema of the definition language")
     schema.set_defaults(run=_schema)
 
-    up = commands.add_parser("up", help="start Traject: dev server, store, worker, API")
+    up = commands.add_parser(
+        "up",
+        help="start Traject: dev server, store, worker, API",
+        description="Start Traject on its embedded default: the bundled Temporal dev server, the"
+        " SQLite store in TRAJECT_DATA_DIR (.data), a worker and the API with the web pages."
+        " Ctrl-C stops it; started again, every trajectory goes on where it was.",
+        epilog="Settings are environment variables (or a TRAJECT_CONFIG_FILE): TRAJECT_API_PORT"
+        " (8000), TRAJECT_DEV_SERVER_PORT (7233), TRAJECT_DEV_SERVER_UI_PORT (8233),"
+        " TRAJECT_DATA_DIR, TRAJECT_DATABASE_URL, ...; the README lists them all.",
+    )
     up.set_defaults(run=_up)
     worker = commands.add_parser(
         "worker", help="run a worker against the configured Temporal server"
