@@ -58,7 +58,9 @@ async def test_a_coordinator_deactivates_a_leaver_on_the_team_page(api: Api) -> 
         assert (await b.http.get("/api/me", headers=headers)).status_code == 200
 
         own = await b.post(f"/team/{user_id(api, 'teamleider')}/deactivate", {})
-        assert own.status_code == 409 and "jezelf niet uitschakelen" in own.text  # says why, in Dutch
+        assert (
+            own.status_code == 409 and "jezelf niet uitschakelen" in own.text
+        )  # says why, in Dutch
 
 
 async def test_the_tasks_of_a_colleague_deactivated_before_go_back_from_the_page(
