@@ -35,7 +35,7 @@ def run(main: Coroutine[Any, Any, T], loop: str) -> T:
 
 
 def running() -> str:
-    """The name of the loop this coroutine runs on (for the logs and the doctor)."""
+    """The name of the loop this coroutine runs on (the worker logs it when it starts)."""
     return (
         "uvloop" if type(asyncio.get_running_loop()).__module__.startswith("uvloop") else "asyncio"
     )

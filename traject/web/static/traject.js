@@ -91,7 +91,7 @@
     var button = document.createElement("button");
     button.type = "button";
     button.className = "utrecht-button utrecht-button--subtle traject-diagram-size";
-    button.setAttribute("aria-pressed", "false");
+    // the label says what a press does (no aria-pressed: a toggle's label would have to stay put)
     if (node.id) {
       button.setAttribute("aria-controls", node.id);
     }
@@ -101,7 +101,6 @@
       node.classList.toggle("traject-diagram--actual", actual);
       svg.style.inlineSize = actual ? box.width + "px" : "";
       svg.style.maxInlineSize = actual ? "none" : "";
-      button.setAttribute("aria-pressed", actual ? "true" : "false");
       button.textContent = actual ? labels.fit : labels.actual;
     });
     node.parentNode.insertBefore(button, node);
