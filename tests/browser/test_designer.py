@@ -44,6 +44,8 @@ async def simulated_medians(page: Page, outcome: str) -> tuple[int, int]:
     version's beside it."""
     cells = page.locator(f"#simulatie tr[data-outcome={outcome}] td")
     await expect(cells).to_have_count(4)
+    share = (await cells.nth(1).inner_text()).strip()
+    assert re.fullmatch(r"\d+,\d%", share), share  # a Dutch page writes 97,0%, not 97.0%
     draft = re.fullmatch(r"(\d+) / \d+ / \d+ d", (await cells.nth(2).inner_text()).strip())
     published = re.fullmatch(r"(\d+) d", (await cells.nth(3).inner_text()).strip())
     assert draft and published, (await cells.nth(2).inner_text(), await cells.nth(3).inner_text())

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 from traject.definition.model import FormField
 from traject.web.formdata import answer_text, answered, label
+from traject.web.i18n import decimal
 
 FORM = {
     "aanwezig": FormField(type="bool", label="Deelnemer was aanwezig"),
@@ -57,3 +58,8 @@ def test_unanswered_fields_say_so_and_personal_ones_stay_hidden_unless_allowed()
     assert ("Gesprek op", "—") in rows and ("Interesses", "—") in rows
     assert rows[-1] == ("Oud veld", "x")  # an answer of a field the form no longer has
     assert ("Persoonlijke situatie", "—") in answered(FORM, {}, {}, "nl")
+
+
+def test_decimals_are_written_as_the_pages_language_writes_them() -> None:
+    assert decimal(97.04, "nl") == "97,0" and decimal(97.04, "en") == "97.0"
+    assert decimal(365.25, "nl", 2) == "365,25" and decimal(2.0, "xx") == "2,0"  # Dutch default

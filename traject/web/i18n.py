@@ -566,6 +566,13 @@ ROLES = {  # a user role: (nl, en)
 }
 
 
+def decimal(value: float, lang: str, digits: int = 1) -> str:
+    """A number with `digits` decimals as the page's language writes it: 97,0 in Dutch (also
+    the language of a page that asks for neither)."""
+    text = f"{value:.{digits}f}"
+    return text if lang == "en" else text.replace(".", ",")
+
+
 def role_name(role: str, lang: str) -> str:
     """A role as the pages name it (the role's code when it is not one of Traject's)."""
     names = ROLES.get(role)

@@ -86,6 +86,7 @@ def render(
             "lang": lang,
             "msg": lambda text: i18n.message(text, lang),
             "roles": lambda roles: ", ".join(sorted(i18n.role_name(r, lang) for r in roles)),
+            "decimal": lambda value, digits=1: i18n.decimal(value, lang, digits),
             "me": user,
             "user": {
                 "name": user.display_name,
