@@ -205,6 +205,16 @@ async def test_the_error_summary_names_a_field_as_the_form_does(api: Api) -> Non
         assert summary, wrong.text
         assert "Opleidingsniveau: Dit veld is verplicht" in text_of(summary.group(1))
         assert "opleidingsniveau:" not in text_of(summary.group(1))
+        # each line of the summary leads to its field, a yes/no question's too (its first option)
+        kernwaarden = await api.open_task(case["id"], "aanwezigheid_kernwaarden")
+        for shown in (wrong, await page.post(f"/tasks/{kernwaarden}", {})):
+            assert shown.status_code == 422
+            found = re.search(r'id="foutoverzicht"[^>]*>(.*?)</div>', shown.text, re.S)
+            assert found, shown.text
+            targets = re.findall(r'href="#([^"]+)"', found.group(1))
+            assert targets, found.group(1)
+            for target in targets:
+                assert f'id="{target}"' in shown.text, target
 
 
 async def test_a_timer_firing_is_a_wait_that_ended_named_by_its_step(api: Api) -> None:
