@@ -121,6 +121,7 @@ TEXT: dict[str, tuple[str, str]] = {  # key: (nl, en)
     "task.choose": ("Kies…", "Choose…"),
     "task.errors": ("Het formulier is nog niet goed", "The form is not right yet"),
     "task.done": ("Taak afgerond.", "Task completed."),
+    "table.actions": ("Acties", "Actions"),
     "task.claimed": ("Taak opgepakt.", "Task claimed."),
     "task.released": ("Taak teruggegeven.", "Task released."),
     "task.assigned": ("Taak toegewezen.", "Task assigned."),
