@@ -6,7 +6,7 @@ Validation messages come from `traject.definition.forms` in English (the API spe
 from __future__ import annotations
 
 import re
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 
 LANGUAGES = ("nl", "en")
 TEXT: dict[str, tuple[str, str]] = {  # key: (nl, en)
@@ -578,6 +578,11 @@ def role_name(role: str, lang: str) -> str:
     """A role as the pages name it (the role's code when it is not one of Traject's)."""
     names = ROLES.get(role)
     return names[LANGUAGES.index(lang) if lang in LANGUAGES else 0] if names else role
+
+
+def role_names(roles: Iterable[str], lang: str) -> str:
+    """A user's roles as the pages list them: named in `lang`, in alphabetical order."""
+    return ", ".join(sorted(role_name(r, lang) for r in roles))
 
 
 def _needs_role(found: re.Match[str]) -> str:

@@ -85,12 +85,12 @@ def render(
             "t": t,
             "lang": lang,
             "msg": lambda text: i18n.message(text, lang),
-            "roles": lambda roles: ", ".join(sorted(i18n.role_name(r, lang) for r in roles)),
+            "roles": lambda roles: i18n.role_names(roles, lang),
             "decimal": lambda value, digits=1: i18n.decimal(value, lang, digits),
             "me": user,
             "user": {
                 "name": user.display_name,
-                "role": ", ".join(sorted(i18n.role_name(r, lang) for r in user.roles)),
+                "role": i18n.role_names(user.roles, lang),
             }
             if user
             else None,
