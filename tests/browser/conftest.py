@@ -101,24 +101,19 @@ def recorder() -> PageRecorder:
     return PageRecorder()
 
 
-@pytest_asyncio.fixture
-async def context(browser: Browser) -> AsyncIterator[BrowserContext]:
-    context = await browser.new_context(
+async def new_context(browser: Browser) -> BrowserContext:
+    """A browser context as a Dutch user's: 1366x768, nl-NL, Amsterdam time."""
+    return await browser.new_context(
         viewport=VIEWPORT,
         locale="nl-NL",
         timezone_id="Europe/Amsterdam",
         service_workers="block",
     )
-    try:
-        yield context
-    finally:
-        await context.close()
 
 
-@pytest_asyncio.fixture
-async def page(context: BrowserContext, recorder: PageRecorder) -> AsyncIterator[Page]:
-    """A page at 1366x768 whose requests may go to the loopback only: any other is blocked and
-    fails the test. What it asked for is in the `recorder` fixture."""
+async def loopback_page(context: BrowserContext, recorder: PageRecorder) -> Page:
+    """A page of `context` whose requests may go to the loopback only: any other is blocked and
+    kept in `recorder`, with what the page asked for and its console errors."""
 
     async def guard(route: Route) -> None:
         url = route.request.url
@@ -133,6 +128,23 @@ async def page(context: BrowserContext, recorder: PageRecorder) -> AsyncIterator
     page.on("request", lambda request: recorder.requests.append(request.url))
     page.on("console", lambda message: on_console(recorder, message))
     page.on("pageerror", lambda error: recorder.console_errors.append(str(error)))
+    return page
+
+
+@pytest_asyncio.fixture
+async def context(browser: Browser) -> AsyncIterator[BrowserContext]:
+    context = await new_context(browser)
+    try:
+        yield context
+    finally:
+        await context.close()
+
+
+@pytest_asyncio.fixture
+async def page(context: BrowserContext, recorder: PageRecorder) -> AsyncIterator[Page]:
+    """A page at 1366x768 whose requests may go to the loopback only: any other is blocked and
+    fails the test. What it asked for is in the `recorder` fixture."""
+    page = await loopback_page(context, recorder)
     yield page
     outside = recorder.outside()
     assert not outside, f"the page asked for something outside the loopback: {outside}"

@@ -15,7 +15,7 @@ from typing import Any
 
 import pytest_asyncio
 import uvicorn
-from playwright.async_api import Browser, Page, Route, expect
+from playwright.async_api import Browser, Page, expect
 from sqlalchemy.orm import Session, sessionmaker
 from temporalio.worker import Worker
 
@@ -25,7 +25,8 @@ from tests.browser.conftest import (
     VIEWPORT,
     PageRecorder,
     free_loopback_socket,
-    is_loopback,
+    loopback_page,
+    new_context,
     screenshot,
 )
 from traject.api.app import create_app
@@ -211,16 +212,10 @@ async def test_a_task_a_colleague_holds_is_shown_to_read_not_to_fill_in(
     await expect(page.locator(".traject-message--ok")).to_have_text("Taak opgepakt.")
 
     # the colleague in a browser of their own, held to the loopback as `page` is
-    context = await browser.new_context(
-        viewport=VIEWPORT, locale="nl-NL", timezone_id="Europe/Amsterdam"
-    )
-
-    async def loopback_only(route: Route) -> None:
-        await (route.continue_() if is_loopback(route.request.url) else route.abort())
-
-    await context.route("**/*", loopback_only)
+    context = await new_context(browser)
+    asked = PageRecorder()
     try:
-        colleague = await context.new_page()
+        colleague = await loopback_page(context, asked)
         await sign_in(colleague, site, "collega")
         await colleague.goto(task_url)
         notice = colleague.locator("#opgepakt")
@@ -230,5 +225,6 @@ async def test_a_task_a_colleague_holds_is_shown_to_read_not_to_fill_in(
         await expect(colleague.get_by_role("button", name="Oppakken")).to_have_count(0)
         await expect(colleague.get_by_label("Ja").first).to_be_disabled()
         await screenshot(colleague, "task-held-by-colleague")
+        assert not asked.outside(), asked.outside()
     finally:
         await context.close()
