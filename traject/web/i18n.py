@@ -250,13 +250,13 @@ TEXT: dict[str, tuple[str, str]] = {  # key: (nl, en)
     "designer.by": ("door", "by"),
     "designer.start": ("Beginnen met een ingebouwde definitie", "Start from a built-in definition"),
     "designer.start_help": (
-        "Neem een ingebouwde definitie over als versie 1 van uw eigen traject en pas die aan.",
+        "Neem een ingebouwde definitie over als versie 1 van je eigen traject en pas die aan.",
         "Copy a built-in definition as version 1 of your own trajectory and adapt it.",
     ),
     "designer.copy": ("Overnemen en aanpassen", "Copy and adapt"),
     "designer.builds_on": ("bouwt voort op", "builds on"),
     "designer.base_first": ("neem eerst over:", "copy first:"),
-    "designer.already_yours": ("heeft u al", "already yours"),
+    "designer.already_yours": ("heb je al", "already yours"),
     "designer.svg": ("Diagram als SVG downloaden", "Download the diagram as SVG"),
     "designer.to_version": ("Naar versie", "To version"),
     "designer.mapping": (
@@ -632,7 +632,7 @@ _MESSAGES: list[tuple[re.Pattern[str], tuple[Said, Said]]] = [
         ),
         (
             r"^your account has no Traject role",
-            ("Uw account heeft geen rol in Traject: vraag uw beheerder.", "No Traject role."),
+            ("Je account heeft geen rol in Traject: vraag je beheerder.", "No Traject role."),
         ),
         (
             r"^the form is stale or forged",
