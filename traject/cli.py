@@ -64,7 +64,7 @@ def _diagram(args: argparse.Namespace) -> int:
     compiled = _load(args.definition)
     if compiled is None:
         return EXIT_PROBLEMS
-    sys.stdout.write(mermaid(compiled, highlight=args.highlight or ()))
+    sys.stdout.write(mermaid(compiled, highlight=args.highlight or (), lang=args.lang))
     return EXIT_OK
 
 
@@ -138,6 +138,12 @@ def parser() -> argparse.ArgumentParser:
     diagram = commands.add_parser("diagram", help="Mermaid state diagram of a definition")
     diagram.add_argument("definition")
     diagram.add_argument("--highlight", action="append", help="state to highlight (repeatable)")
+    diagram.add_argument(
+        "--lang",
+        choices=("en", "nl"),
+        default="en",
+        help="language of the arrows' words around the definition's titles (default: en)",
+    )
     diagram.set_defaults(run=_diagram)
 
     simulate = commands.add_parser("simulate", help="Monte Carlo throughput times of a definition")

@@ -120,8 +120,9 @@ class Designer:
                     newest[v.definition] = v
             return {name: v.source for name, v in newest.items()}
 
-    def check(self, user: Principal, definition: str, source: str) -> DesignCheck:
-        """Validate, draw, simulate and test a draft; nothing is stored."""
+    def check(self, user: Principal, definition: str, source: str, lang: str = "nl") -> DesignCheck:
+        """Validate, draw (the arrows in words of `lang`), simulate and test a draft; nothing is
+        stored."""
         require(user, "designer")
         bases = self.bases(user.municipality)
         try:
@@ -138,7 +139,9 @@ class Designer:
             problems=[],
             compiled=compiled,
             diagram=mermaid(
-                compiled, [c.name for c in changes if c.what == "state" and c.kind == "added"]
+                compiled,
+                [c.name for c in changes if c.what == "state" and c.kind == "added"],
+                lang,
             ),
             simulation=simulate(compiled, self.check_runs, 1),
             published=published,

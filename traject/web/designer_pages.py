@@ -103,7 +103,7 @@ def designer_router() -> APIRouter:
     async def check(request: Request, definition: str) -> Response:
         user, form = await posted(request)
         source = str(form.get("source", ""))
-        result = _designer(request).check(user, definition, source)
+        result = _designer(request).check(user, definition, source, lang_of(request))
         return render(request, "designer_check.html", user, definition=definition, c=result)
 
     @web.post("/designer/{definition}/publish")
@@ -157,7 +157,7 @@ def designer_router() -> APIRouter:
             b=by_version[b],
             shown=_who_and_why(request, [by_version[b]]),
             changes=changes,
-            diagram=mermaid(new, added),
+            diagram=mermaid(new, added, lang_of(request)),
             versions=sorted(by_version),
         )
 
@@ -236,7 +236,7 @@ def editor(
         status,
         definition=definition,
         source=source,
-        c=designer.check(user, definition, source),
+        c=designer.check(user, definition, source, lang_of(request)),
         draftable=draftable,
         draft=designer.draft(user, definition) if draftable else None,
         **context,

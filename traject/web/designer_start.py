@@ -14,7 +14,7 @@ from traject.casework import require
 from traject.definition import DefinitionError, compile_file
 from traject.service import Refused
 from traject.web.designer_pages import _designer
-from traject.web.pages import render, signed_in
+from traject.web.pages import lang_of, render, signed_in
 
 BUILT_IN = Path(__file__).parents[2] / "definitions"
 _MUNICIPALITY = re.compile(r"^municipality:.*$", re.MULTILINE)
@@ -70,7 +70,7 @@ def designer_start_router() -> APIRouter:
         source = own_copy(
             (BUILT_IN / f"{built_in}.yaml").read_text(encoding="utf-8"), user.municipality
         )
-        check = designer.check(user, built_in, source)
+        check = designer.check(user, built_in, source, lang_of(request))
         return render(
             request,
             "designer_edit.html",
