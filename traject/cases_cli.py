@@ -12,6 +12,7 @@ from typing import Any
 
 from sqlalchemy import Engine
 
+from traject import reasons
 from traject.config import Settings
 from traject.service import Refused, Traject
 from traject.store import repositories as repo
@@ -44,8 +45,11 @@ def add_commands(commands: Any) -> None:
     for name in ("suspend", "resume", "cancel"):
         decide = sub.add_parser(name, help=f"{name} a trajectory")
         decide.add_argument("case")
+        codes = ", ".join(r.code for r in reasons.choices(f"case_{name}"))
         decide.add_argument(
-            "--reason", required=True, help="a reason code, e.g. documenten_ontbreken"
+            "--reason",
+            required=True,
+            help=f"a reason code: one of the list ({codes}) or your own",
         )
     cases.set_defaults(run=_run)
 

@@ -424,6 +424,7 @@ class Casework:
         change: str,
         reason: str,
         length: str | None = None,
+        note: str | None = None,
     ) -> TrajectoryView:
         """Suspend, resume or extend a termijn: for the roles its definition names (and
         coordinators); how often and how long is the workflow's to check."""
@@ -438,7 +439,7 @@ class Casework:
         if not self._may(user, compiled, name, change):
             raise Forbidden(f"you may not {change} the termijn '{name}'")
         return await self.traject.change_termijn(
-            case_id, name, change, reason, user.ref, user.municipality, length
+            case_id, name, change, reason, user.ref, user.municipality, length, note
         )
 
     @staticmethod

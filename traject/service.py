@@ -312,8 +312,10 @@ class Traject:
         actor: str,
         municipality: str | None = None,
         length: str | None = None,
+        note: str | None = None,
     ) -> TrajectoryView:
-        """Suspend, resume or extend a running termijn; the workflow checks its rules."""
+        """Suspend, resume or extend a running termijn; the workflow checks its rules. `reason`
+        is a code (it goes to the workflow); `note` is free text and stays in the audit log."""
         case = self._case(case_id, municipality)
         try:
             request = ChangeTermijn(
@@ -330,7 +332,9 @@ class Traject:
                 {"reason": "a code: lower case letters, digits and _"},
             ) from None
         view = await self._update(case, TrajectoryWorkflow.change_termijn, request, None)
-        self._audit(case, actor, f"termijn_{change}", termijn=name, reason=reason, length=length)
+        self._audit(
+            case, actor, f"termijn_{change}", termijn=name, reason=reason, length=length, note=note
+        )
         return view
 
     async def assign_task(

@@ -85,3 +85,39 @@ async def test_the_audit_log_says_what_was_done_in_words(api: Api) -> None:
             listed = [c[3] for a, c in rows if a == "cases_listed"][:2]  # newest first
             one, two = ("1 zaak", "2 zaken") if lang == "nl" else ("1 case", "2 cases")
             assert listed == [two, one], listed
+
+
+async def test_the_audit_log_names_who_did_it_in_words(api: Api) -> None:
+    """A person by their name; Traject itself, the command line and the retention run in words in
+    the page's language, never as the code written to the log (`system`, `cli`, ...)."""
+    tag = secrets.token_hex(3)
+    case = await api.start(first_name=f"Wie{tag}")
+    with transaction(api.sessions) as session:
+        for actor in ("system", "cli", "retention", "traject up"):
+            repo.audit(session, "zaanstad", actor, "case_read", case["id"])
+    for lang, words in (
+        (
+            "nl",
+            {
+                "system": "Traject (systeem)",
+                "cli": "Opdrachtregel (beheer)",
+                "retention": "Bewaartermijn (automatisch)",
+                "traject up": "Traject (ingebouwd)",
+            },
+        ),
+        (
+            "en",
+            {
+                "system": "Traject (system)",
+                "cli": "Command line (administration)",
+                "retention": "Retention period (automatic)",
+                "traject up": "Traject (built-in)",
+            },
+        ),
+    ):
+        async with browser(api, "teamleider", lang) as coordinator:
+            page = await coordinator.http.get("/audit", params={"case": case["id"]})
+            who = [cells[1] for action, cells in audit_rows(page.text)]
+            assert who[:4] == [words[a] for a in ("traject up", "retention", "cli", "system")], who
+            assert "Klantmanager" in who  # the start, by the person's name
+            assert not set(who) & set(words), who

@@ -48,7 +48,7 @@ async def test_a_task_a_colleague_holds_says_who_has_it_instead_of_offering_the_
     task_id = await api.open_task(case["id"], "aanwezigheid_kernwaarden")
     async with browser(api, "ontwerper", "nl") as designer:  # not in the task's group
         page = (await designer.http.get(f"/tasks/{task_id}")).text
-        assert "Deze taak is voor de groep trainer" in text_of(page)
+        assert "Deze taak is voor de groep Trainer." in text_of(page)  # its name, not its code
         assert not completes(page, task_id) and ">Oppakken<" not in page
         assert read_only(page)
     claimed = await api.post("klantmanager", f"/api/tasks/{task_id}/claim")
@@ -86,6 +86,35 @@ async def test_a_task_a_colleague_holds_says_who_has_it_instead_of_offering_the_
     async with browser(api, "collega", "en") as english:
         page = (await english.http.get(f"/tasks/{task_id}")).text
         assert "This task is claimed by Klantmanager" in text_of(page)
+
+
+def role_cells(page: str, table_id: str, column: int) -> dict[str, tuple[str, str]]:
+    """task id → (attributes, text) of the cell in `column` of each row of the task table."""
+    table = re.search(rf'<table[^>]*id="{table_id}"[^>]*>(.*?)</table>', page, re.S)
+    assert table, f"no table {table_id}"
+    return {
+        m[1]: (cells[column][0], text_of(cells[column][1]))
+        for m in re.finditer(r'<tr data-task="(\d+)"[^>]*>(.*?)</tr>', table.group(1), re.S)
+        if (cells := re.findall(r"<td([^>]*)>(.*?)</td>", m[2], re.S))
+    }
+
+
+async def test_the_group_of_a_task_is_named_in_words_not_by_its_code(api: Api) -> None:
+    """The group that works a task (a role of the definition: `trainer`, `klantmanager`) by its
+    name on the task page (with the definition's description of it), the case page's task table
+    (the description on hover) and the inbox: one helper (the `group` filter) names it."""
+    case = await api.start()
+    task_id = await api.open_task(case["id"], "aanwezigheid_kernwaarden")
+    async with browser(api, "klantmanager", "nl") as worker:
+        page = (await worker.http.get(f"/tasks/{task_id}")).text
+        assert dict(facts(page, "taakgegevens"))["Rol"] == "Trainer — Trainer van Netsheila"
+
+        on_case = role_cells((await worker.http.get(f"/cases/{case['id']}")).text, "zaaktaken", 1)
+        assert on_case[str(task_id)] == (' title="Trainer van Netsheila"', "Trainer")
+
+        inbox = role_cells((await worker.http.get("/?view=team")).text, "taken", 2)
+        assert inbox, "an empty inbox"  # the groups of the klantmanager: klantmanager, trainer
+        assert {text for _, text in inbox.values()} <= {"Klantmanager", "Trainer"}, inbox
 
 
 async def test_a_completed_task_shows_each_answer_under_its_label_as_people_read_it(

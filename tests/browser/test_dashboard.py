@@ -178,6 +178,45 @@ async def test_the_pragma_scoreboard_shows_progress_without_names(
     assert not recorder.console_errors, recorder.console_errors
 
 
+# [section, low end of its chart's value axis] of every chart drawn on the page
+CHART_LOWS = """() => [...document.querySelectorAll('canvas[data-drawn]')].map(canvas => {
+  const chart = Chart.getChart(canvas);
+  return [canvas.closest('section').id, chart.scales[chart.options.indexAxis === 'y' ? 'x' : 'y'].min];
+})"""
+# (the words, the code) in the step column of the open cases per step
+STEP_CELLS = """() => [...document.querySelectorAll('#tabel-states tbody th')].map(th => [
+  th.firstChild.textContent.trim(), th.querySelector('code') && th.querySelector('code').textContent,
+])"""
+
+
+async def test_the_steps_are_named_and_an_empty_chart_starts_at_zero(
+    page: Page, site: str, store: sessionmaker[Session], recorder: PageRecorder
+) -> None:
+    """The step column of the open cases per step names each step by its title, its code beside
+    it (the CSV keeps the code). A trajectory without cases (pvt4, no data in this store) draws
+    its charts from 0, not on an axis from -1 to 1 around a line of zeros."""
+    await sign_in(page, site, "voorbeeldgemeente", "teamleider")
+    await page.goto(f"{site}/dashboard?definition=pvt1")
+    await charts_drawn(page)
+    with store() as session:
+        d = repo.compiled_of(repo.latest_version(session, "voorbeeldgemeente", "pvt1"))
+    steps = await page.evaluate(STEP_CELLS)
+    assert steps and all(words.lstrip("· ") == d.states[code].title for words, code in steps), steps
+    response = await page.request.get(f"{site}/dashboard/states.csv?definition=pvt1")
+    rows = list(csv.reader(io.StringIO(await response.text())))
+    assert [r[0] for r in rows[1:]] == [code for _, code in steps]  # codes in the CSV
+
+    await page.goto(f"{site}/dashboard?definition=pvt4")
+    await expect(page.locator("h1")).to_contain_text("PVT4")
+    await expect(page.locator("html")).to_have_attribute("data-charts", "drawn")
+    lows = await page.evaluate(CHART_LOWS)
+    assert any(key == "sectie-weekly" for key, _ in lows), lows
+    assert all(low == 0 for _, low in lows), lows
+    await expect(page.locator("#tabel-states")).to_contain_text("Geen gegevens.")
+    await screenshot(page, "dashboard-empty")
+    assert not recorder.console_errors, recorder.console_errors
+
+
 async def test_a_case_worker_has_no_dashboard(page: Page, site: str) -> None:
     await sign_in(page, site, "voorbeeldgemeente", "klantmanager")
     await expect(page.get_by_role("link", name="Dashboard")).to_have_count(0)

@@ -224,10 +224,22 @@ async def test_a_designer_changes_pvt4_and_moves_a_running_case(
     termijn = page.locator("#termijnen [data-termijn=pip_termijn]")
     await expect(termijn).to_contain_text("uiterlijk 25-01-2027")
     await expect(termijn.locator("[role=meter]")).to_be_visible()
-    await page.fill("#reden-pip_termijn", "wacht_op_documenten")
+    # extending without a reason: the form comes back with the error summary, nothing changed
+    await termijn.get_by_role("button", name="Verlengen").click()
+    summary = page.locator("#verlengen-pip_termijn .traject-error-summary")
+    await expect(summary).to_contain_text("Reden: Kies een reden")
+    await expect(page.locator("#termijnen [data-termijn=pip_termijn]")).to_contain_text(
+        "uiterlijk 25-01-2027"
+    )
+    await screenshot(page, "case-termijn-no-reason")
+    reason = termijn.locator("#termijn-pip_termijn").get_by_label("Reden")  # a list to choose from
+    await reason.select_option(label="Wacht op documenten")
     await termijn.get_by_role("button", name="Opschorten").click()
     await expect(page.locator("#termijnen [data-termijn=pip_termijn]")).to_have_attribute(
         "data-status", "suspended"
+    )
+    await expect(page.locator("#tijdlijn [data-kind=termijn_suspend]")).to_contain_text(
+        "Wacht op documenten"  # the reason in words, not its code
     )
     await screenshot(page, "case-termijn")
     assert not recorder.outside(), recorder.outside()

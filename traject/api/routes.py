@@ -257,7 +257,7 @@ def api_router() -> APIRouter:
         """Suspend (opschorten), resume or extend (verlengen) a legal deadline, with a reason;
         the definition says who may, how often and for how long."""
         view = await _casework(request).change_termijn(
-            user, case_id, name, change, body.reason, body.length
+            user, case_id, name, change, body.reason, body.length, body.note
         )
         return state_answer(request, user, view)
 

@@ -85,15 +85,24 @@ class Ladder(Body):
     step: WholeNumber = Field(ge=1, le=6, description="Participatieladder step, 1 to 6")
 
 
+REASON_CODES = (
+    "A code. The pages offer the ones in traject/reasons.py (e.g. wacht_op_documenten, verhuisd,"
+    " anders); any other code of lower case letters, digits and _ is taken too and shown as it is"
+)
+
+
 class TermijnChange(Body):
-    reason: str = Field(pattern=SLUG, max_length=64, description="A code, e.g. wacht_op_documenten")
+    reason: str = Field(pattern=SLUG, max_length=64, description=REASON_CODES)
     length: str | None = Field(
         default=None, max_length=40, description="extend only: P4W, P2M or '10 werkdagen'"
+    )
+    note: str | None = Field(
+        default=None, max_length=2000, pattern=TEXT, description="Stays in the audit log"
     )
 
 
 class Decision(Body):
-    reason: str = Field(pattern=SLUG, max_length=64, description="A code, e.g. verhuisd")
+    reason: str = Field(pattern=SLUG, max_length=64, description=REASON_CODES)
     note: str | None = Field(
         default=None, max_length=2000, pattern=TEXT, description="Stays in the audit log"
     )

@@ -11,13 +11,34 @@ from typing import Any
 from traject import kpi
 from traject.definition.compiled import CompiledDefinition
 from traject.store import kpis, kpis_termijnen, kpis_wi
+from traject.web.i18n import group_name
 
 Translate = Callable[[str], str]
 MONTH = 30.44  # days
 
 
+@dataclass(frozen=True)
+class Coded:
+    """A code in a table (a state, an outcome, a group) with its words: the page shows the words,
+    the code beside them when the words do not just say the code; the CSV keeps the code."""
+
+    code: str
+    words: str
+
+    def __str__(self) -> str:  # what the CSV writes (kpi.cell)
+        return self.code
+
+    @property
+    def detail(self) -> str | None:
+        said = " ".join(self.words.replace("·", " ").split()).lower()
+        return None if said == " ".join(self.code.replace("_", " ").split()).lower() else self.code
+
+
 @dataclass
 class Section:
+    """`columns` and `rows` are the CSV's; the page's table leaves out the columns in `hidden`
+    (a title the page already shows in a `Coded` column beside it)."""
+
     key: str
     title: str
     columns: list[str]
@@ -25,6 +46,19 @@ class Section:
     chart: dict[str, Any] | None = None
     note: str | None = None
     summary: list[tuple[str, str]] = field(default_factory=list)  # (label, value) shown above
+    hidden: tuple[int, ...] = ()
+
+    @property
+    def page_columns(self) -> list[str]:
+        return [c for i, c in enumerate(self.columns) if i not in self.hidden]
+
+    @property
+    def page_rows(self) -> list[list[Any]]:
+        return [[v for i, v in enumerate(row) if i not in self.hidden] for row in self.rows]
+
+
+def group(role: str) -> Coded:
+    return Coded(role, group_name(role))
 
 
 def chart(
@@ -36,16 +70,21 @@ def chart(
     stacked: bool = False,
     percent: bool = False,
 ) -> dict[str, Any]:
-    """A Chart.js configuration; colours and fonts are added in the page."""
+    """A Chart.js configuration; colours and fonts are added in the page. The value axis starts
+    at 0 (Chart.js centres a line of zeros, a period without data, on an axis from -1 to 1), and
+    counts get whole-number ticks."""
     options: dict[str, Any] = {"indexAxis": "y" if horizontal else "x"}
-    if stacked or percent:
-        axis: dict[str, Any] = {"stacked": stacked}
+    if kind != "doughnut":
+        axis: dict[str, Any] = {"beginAtZero": True}
+        if stacked:
+            axis["stacked"] = True
         if percent:
             axis.update({"min": 0, "max": 100})
-        options["scales"] = {
-            "x" if horizontal else "y": axis,
-            "y" if horizontal else "x": {"stacked": stacked},
-        }
+        if all(isinstance(v, int) for d in datasets for v in d["data"] if v is not None):
+            axis["ticks"] = {"precision": 0}
+        options["scales"] = {"x" if horizontal else "y": axis}
+        if stacked:
+            options["scales"]["y" if horizontal else "x"] = {"stacked": True}
     return {
         "type": kind,
         "data": {"labels": [str(label) for label in labels], "datasets": datasets},
@@ -84,10 +123,11 @@ def states(t: Translate, d: CompiledDefinition, counts: dict[str, int]) -> Secti
             continue
         expected, maximum = kpi.state_target(d, s.name)
         depth = len(d.ancestors(s.name)) - 1
+        title = "· " * depth + s.title
         rows.append(
-            [s.name, "· " * depth + s.title, counts[s.name], _round(expected), _round(maximum)]
+            [Coded(s.name, title), title, counts[s.name], _round(expected), _round(maximum)]
         )
-    leaves = [r for r in rows if not d.states[r[0]].children]
+    leaves = [r for r in rows if not d.states[r[0].code].children]
     return Section(
         "states",
         t("dash.states"),
@@ -98,7 +138,10 @@ def states(t: Translate, d: CompiledDefinition, counts: dict[str, int]) -> Secti
             [r[1].lstrip("· ") for r in leaves],
             [series(t("dash.cases"), [r[2] for r in leaves])],
             horizontal=True,
-        ),
+        )
+        if leaves
+        else None,
+        hidden=(1,),
     )
 
 
@@ -113,26 +156,28 @@ def tasks(t: Translate, rows: list[kpis.RoleTasks]) -> Section:
             t("status.overdue"),
             t("status.escalated"),
         ],
-        [[r.role, r.open, r.unassigned, r.overdue, r.escalated] for r in rows],
+        [[group(r.role), r.open, r.unassigned, r.overdue, r.escalated] for r in rows],
         chart(
             "bar",
-            [r.role for r in rows],
+            [group_name(r.role) for r in rows],
             [
                 series(t("dash.open"), [r.open for r in rows]),
                 series(t("status.overdue"), [r.overdue for r in rows]),
                 series(t("status.escalated"), [r.escalated for r in rows]),
             ],
-        ),
+        )
+        if rows
+        else None,
     )
 
 
 def escalations(t: Translate, rows: list[kpis.EscalationRow]) -> Section:
-    labels = [f"{r.reason or '—'} → {r.to_role}" for r in rows]
+    labels = [f"{r.reason or '—'} → {group_name(r.to_role)}" for r in rows]
     return Section(
         "escalations",
         t("dash.escalations"),
         [t("dash.to_role"), t("dash.reason"), t("dash.count"), t("dash.unresolved")],
-        [[r.to_role, r.reason or "", r.count, r.unresolved] for r in rows],
+        [[group(r.to_role), r.reason or "", r.count, r.unresolved] for r in rows],
         chart("bar", labels, [series(t("dash.count"), [r.count for r in rows])], horizontal=True)
         if rows
         else None,
@@ -179,7 +224,7 @@ def _throughput(
         scale = [None if v is None else v / unit for v in (s.median, s.p80, s.p95, goal)]
         rows.append(
             [
-                name,
+                Coded(name, label(name)),
                 label(name),
                 s.n,
                 *[_round(v) for v in scale],
@@ -220,6 +265,7 @@ def _throughput(
         if shown
         else None,
         note,
+        hidden=(1,),
     )
 
 
@@ -376,7 +422,7 @@ def routes(t: Translate, f: kpis_wi.WiFigures) -> Section:
 
 
 def termijnen(t: Translate, rows: list[kpis_termijnen.TermijnTeam]) -> Section:
-    labels = [f"{r.title} · {r.team}" for r in rows]
+    labels = [f"{r.title} · {group_name(r.team)}" for r in rows]
     return Section(
         "termijnen",
         t("dash.termijnen"),
@@ -388,7 +434,7 @@ def termijnen(t: Translate, rows: list[kpis_termijnen.TermijnTeam]) -> Section:
             t("termijn.on_time"),
             t("termijn.suspended"),
         ],
-        [[r.title, r.team, r.expired, r.near, r.on_time, r.suspended] for r in rows],
+        [[r.title, group(r.team), r.expired, r.near, r.on_time, r.suspended] for r in rows],
         chart(
             "bar",
             labels,

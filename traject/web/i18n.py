@@ -187,7 +187,19 @@ TEXT: dict[str, tuple[str, str]] = {  # key: (nl, en)
     "case.ladder": ("Participatieladder meten", "Measure the participation ladder"),
     "case.step": ("Trede", "Step"),
     "case.decide": ("Opschorten, hervatten of stoppen", "Suspend, resume or stop"),
-    "case.reason": ("Reden (code)", "Reason (code)"),
+    # reasons (the list itself, with its labels, is traject/reasons.py)
+    "case.reason": ("Reden", "Reason"),
+    "case.reason_missing": ("Kies een reden", "Choose a reason"),
+    "case.note_short": ("Toelichting", "Note"),
+    "case.note_missing": (
+        "Licht de reden toe: je koos 'Anders'",
+        "Explain the reason: you chose 'Other'",
+    ),
+    "case.note_hint": (
+        "Verplicht als je 'Anders' kiest. Alleen wat je collega's moeten weten.",
+        "Required when you choose 'Other'. Only what your colleagues need to know.",
+    ),
+    "audit.reason": ("Reden", "Reason"),
     "case.note": ("Toelichting (alleen in het auditlog)", "Note (audit log only)"),
     "case.suspend": ("Opschorten", "Suspend"),
     "case.resume": ("Hervatten", "Resume"),
@@ -585,6 +597,37 @@ def role_names(roles: Iterable[str], lang: str) -> str:
     return ", ".join(sorted(role_name(r, lang) for r in roles))
 
 
+def group_name(group: str) -> str:
+    """A group as the pages name it: a definition's role, the people who work a task
+    ('klantmanager', 'werk_coach'), not a user role (`role_name`). Definitions describe their
+    roles but give them no name, and a group is one across the municipality's definitions, so its
+    name is its code in words: 'Klantmanager', 'Werk coach'."""
+    words = " ".join(group.replace("_", " ").split())
+    words = re.sub(r"\bcoordinator\b", "coördinator", words)  # codes are ASCII, the word is not
+    return words[:1].upper() + words[1:]
+
+
+ACTORS = {  # who did it when it was not a person: the actor as the code writes it, (nl, en)
+    "system": ("Traject (systeem)", "Traject (system)"),  # the service's own calls
+    "cli": ("Opdrachtregel (beheer)", "Command line (administration)"),  # traject users/cases
+    "retention": ("Bewaartermijn (automatisch)", "Retention period (automatic)"),
+    "traject up": ("Traject (ingebouwd)", "Traject (built-in)"),  # seed.BUILT_IN_BY
+}
+
+
+def actor_name(actor: str, names: dict[str, str], lang: str) -> str:
+    """Who did something, as the pages say it: a person by their name (`names`: 'user:<id>' →
+    display name), Traject itself or a command line in words, anything else as it was written."""
+    if actor in names:
+        return names[actor]
+    words = ACTORS.get(actor)
+    return words[LANGUAGES.index(lang) if lang in LANGUAGES else 0] if words else actor
+
+
+def _other_group(found: re.Match[str]) -> str:
+    return f"Deze taak is voor de groep {group_name(found.group(1))}, en daar zit je niet in."
+
+
 def _needs_role(found: re.Match[str]) -> str:
     roles = " of ".join(role_name(r, "nl") for r in found.group(1).split(" or "))
     return f"Hiervoor heb je de rol {roles} nodig."
@@ -670,7 +713,7 @@ _MESSAGES: list[tuple[re.Pattern[str], tuple[Said, Said]]] = [
         (r"^task (\d+|'.+') is (not open|[a-z_]+)$", ("Deze taak staat niet (meer) open.", None)),
         (
             r"^this task is for the group '(.+)', which you are not in$",
-            ("Deze taak is voor de groep '\\1', en daar zit je niet in.", None),
+            (_other_group, None),
         ),
         (r"^this needs the role (.+)$", (_needs_role, None)),
         (

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import secrets
 from collections.abc import Awaitable, Callable
+from dataclasses import dataclass
 from datetime import UTC, date, datetime
 from pathlib import Path
 from typing import Any
@@ -18,9 +19,10 @@ from fastapi.staticfiles import StaticFiles
 from fastapi.templating import Jinja2Templates
 from sqlalchemy import select
 
+from traject import reasons
 from traject.api.auth import SESSION_COOKIE, check_csrf, optional_user, same_secret
 from traject.api.problems import Problem
-from traject.casework import STARTERS, Casework, require
+from traject.casework import STARTERS, CaseDetail, Casework, require
 from traject.diagram import mermaid
 from traject.service import Refused
 from traject.store import accounts, queries
@@ -46,7 +48,10 @@ def local(value: Any) -> Any:
 
 
 templates.env.filters["local"] = local
+# a group (who works a task: a definition's role) in words, on every page that names one
+templates.env.filters["group"] = i18n.group_name
 templates.env.globals.update(field_label=label, option_text=option_text)
+templates.env.globals.update(reasons=reasons)  # the reason lists and their labels
 FLASH_COOKIE = "traject_flash"
 LOGIN_CSRF_COOKIE = "traject_login"
 Page = Callable[..., Awaitable[Response]]
@@ -86,6 +91,7 @@ def render(
             "lang": lang,
             "msg": lambda text: i18n.message(text, lang),
             "roles": lambda roles: i18n.role_names(roles, lang),
+            "actor": lambda actor, names: i18n.actor_name(actor, names, lang),
             "decimal": lambda value, digits=1: i18n.decimal(value, lang, digits),
             "me": user,
             "user": {
@@ -357,6 +363,11 @@ def pages_router() -> APIRouter:
     @web.post("/cases/{case_id}/termijn")
     async def termijn(request: Request, case_id: str) -> Response:
         user, form = await posted(request)
+        name, change = str(form.get("name", "")), str(form.get("change", ""))
+        which = f"{'verlengen' if change == 'extend' else 'termijn'}-{name}"
+        refused = _reason_refused(which, form)
+        if refused:
+            return _case(request, user, case_id, refused=refused, status=422)
         return await _case_change(
             request,
             user,
@@ -364,16 +375,21 @@ def pages_router() -> APIRouter:
             lambda: _casework(request).change_termijn(
                 user,
                 case_id,
-                str(form.get("name", "")),
-                str(form.get("change", "")),
+                name,
+                change,
                 str(form.get("reason", "")),
                 str(form.get("length", "")) or None,
+                str(form.get("note", "")).strip() or None,
             ),
         )
 
     @web.post("/cases/{case_id}/decide")
     async def decide(request: Request, case_id: str) -> Response:
         user, form = await posted(request)
+        decision = str(form.get("decision", ""))
+        refused = _reason_refused("stoppen" if decision == "cancel" else "besluit", form)
+        if refused:
+            return _case(request, user, case_id, refused=refused, status=422)
         return await _case_change(
             request,
             user,
@@ -381,9 +397,9 @@ def pages_router() -> APIRouter:
             lambda: _casework(request).decide(
                 user,
                 case_id,
-                str(form.get("decision", "")),
+                decision,
                 str(form.get("reason", "")),
-                str(form.get("note", "")) or None,
+                str(form.get("note", "")).strip() or None,
             ),
         )
 
@@ -541,6 +557,48 @@ def _new_case(
     )
 
 
+@dataclass(frozen=True)
+class ReasonRefused:
+    """A reason form of the case page sent back before anything changed: which form (`besluit`,
+    `stoppen`, `termijn-<name>` or `verlengen-<name>`), each field's problem (a text key) and
+    what was filled in, to show again."""
+
+    form: str
+    errors: dict[str, str]
+    values: dict[str, str]
+
+
+def _reason_refused(form_id: str, form: Any) -> ReasonRefused | None:
+    """A reason is chosen, and `anders` is explained in the note; else what to say, per field.
+    (The code itself is the service's to check: the API takes any code.)"""
+    reason, note = str(form.get("reason", "")).strip(), str(form.get("note", "")).strip()
+    errors = {}
+    if not reason:
+        errors["reason"] = "case.reason_missing"
+    elif reasons.needs_note(reason) and not note:
+        errors["note"] = "case.note_missing"
+    if not errors:
+        return None
+    values = {"reason": reason, "note": note, "length": str(form.get("length", ""))}
+    return ReasonRefused(form_id, errors, values)
+
+
+def _reason_forms(detail: CaseDetail, user: Principal) -> set[str]:
+    """The forms with a reason that the case page shows this user, by id (see ReasonRefused)."""
+    case, forms = detail.case, set()
+    if case.status in ("running", "suspended", "starting") and not user.volunteer_only:
+        forms |= {"besluit", "stoppen"} if user.oversees else {"besluit"}
+    if case.status in ("running", "starting"):
+        for tv in detail.termijnen:
+            if tv.status in ("met", "expired"):
+                continue
+            if tv.can_suspend:
+                forms.add(f"termijn-{tv.name}")
+            if tv.can_extend and tv.status != "suspended":
+                forms.add(f"verlengen-{tv.name}")
+    return forms
+
+
 def _case(
     request: Request,
     user: Principal,
@@ -548,8 +606,13 @@ def _case(
     timeline_page: int = 1,
     problem: str | None = None,
     status: int = 200,
+    refused: ReasonRefused | None = None,
 ) -> Response:
     detail = _casework(request).case(user, case_id, max(timeline_page, 1))
+    forms = _reason_forms(detail, user)
+    if refused and refused.form not in forms:  # a form this page does not show: say it on top
+        t = i18n.translator(lang_of(request))
+        problem, refused = t(next(iter(refused.errors.values()))), None
     d = detail.definition
     highlighted = set(detail.case.current_states)
     for name in list(highlighted):  # also the composite states around the current ones
@@ -562,8 +625,10 @@ def _case(
         c=detail,
         case=detail.case,
         d=d,
-        diagram=mermaid(d, sorted(highlighted)),
+        diagram=mermaid(d, sorted(highlighted), lang_of(request)),
         problem=problem,
+        refused=refused,
+        reason_forms=forms,
         temporal_ui=request.app.state.temporal_ui,
         namespace=request.app.state.namespace,
         active_nav="cases",
