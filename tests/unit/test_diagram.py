@@ -314,3 +314,9 @@ def test_highlight_and_structure_stay(zaanstad: CompiledDefinition) -> None:
     assert "  --\n" in text  # the parallel regions
     for name in zaanstad.states:
         assert f" as {name}" in text
+
+
+def test_a_state_note_names_who_works_its_task_in_words(zaanstad: CompiledDefinition) -> None:
+    text = mermaid(zaanstad)
+    assert "registreren (Trainer)" in text
+    assert "(klantmanager)" not in text and "(Klantmanager)" in text

@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import re
 from typing import Literal
 
 from pydantic import BaseModel, ConfigDict
@@ -22,6 +23,17 @@ from traject.definition.model import Action, FormField, Guard, Kpi, Outcome, Sim
 
 StateKind = Literal["atomic", "compound", "parallel", "final"]
 TimerKind = Literal["timer", "reminder", "overdue", "escalation"]
+
+
+def role_name(role: str) -> str:
+    """A definition's role (the group of people who work a task: 'klantmanager', 'werk_coach') as
+    people read it. Definitions describe their roles but give them no name, and a group is one
+    across a municipality's definitions, so its name is its code in words: 'Klantmanager',
+    'Werk coach', 'Coördinator'. (A user's role in Traject, coordinator or designer, is another
+    thing: traject/web/i18n.py names those.)"""
+    words = " ".join(role.replace("_", " ").split())
+    words = re.sub(r"\bcoordinator\b", "coördinator", words)  # codes are ASCII, the word is not
+    return words[:1].upper() + words[1:]
 
 
 class Frozen(BaseModel):

@@ -8,6 +8,8 @@ from __future__ import annotations
 import re
 from collections.abc import Callable, Iterable
 
+from traject.definition.compiled import role_name as group_name  # a group, as the pages name it
+
 LANGUAGES = ("nl", "en")
 TEXT: dict[str, tuple[str, str]] = {  # key: (nl, en)
     "app.login": ("Inloggen", "Sign in"),
@@ -595,16 +597,6 @@ def role_name(role: str, lang: str) -> str:
 def role_names(roles: Iterable[str], lang: str) -> str:
     """A user's roles as the pages list them: named in `lang`, in alphabetical order."""
     return ", ".join(sorted(role_name(r, lang) for r in roles))
-
-
-def group_name(group: str) -> str:
-    """A group as the pages name it: a definition's role, the people who work a task
-    ('klantmanager', 'werk_coach'), not a user role (`role_name`). Definitions describe their
-    roles but give them no name, and a group is one across the municipality's definitions, so its
-    name is its code in words: 'Klantmanager', 'Werk coach'."""
-    words = " ".join(group.replace("_", " ").split())
-    words = re.sub(r"\bcoordinator\b", "coördinator", words)  # codes are ASCII, the word is not
-    return words[:1].upper() + words[1:]
 
 
 ACTORS = {  # who did it when it was not a person: the actor as the code writes it, (nl, en)
