@@ -21,7 +21,7 @@ from __future__ import annotations
 import re
 from collections.abc import Iterable
 
-from traject.definition.compiled import CompiledDefinition, CState, CTransition, role_name
+from traject.definition.compiled import CompiledDefinition, CState, CTransition, in_words
 from traject.definition.duration import Duration, DurationError
 from traject.definition.model import (
     AllOf,
@@ -128,7 +128,7 @@ def _state(d: CompiledDefinition, state: CState, indent: str, lang: str) -> list
         lines.append(f"{indent}state {state.name} {{")
         lines += _block(d, state.name, indent + "  ", lang)
         lines.append(f"{indent}}}")
-    notes = [_escape(f"{d.tasks[t].title} ({role_name(d.tasks[t].role)})") for t in state.tasks]
+    notes = [_escape(f"{d.tasks[t].title} ({in_words(d.tasks[t].role)})") for t in state.tasks]
     if notes and not state.children:
         lines.append(f"{indent}note right of {state.name}")
         lines += [f"{indent}  {note}" for note in notes]

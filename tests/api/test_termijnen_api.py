@@ -18,10 +18,12 @@ from __future__ import annotations
 import asyncio
 import csv
 import io
+import re
 from datetime import UTC, date, datetime, timedelta
 from typing import Any
 
 from tests.api.conftest import Api
+from tests.api.test_tenancy_web import browser
 
 USER = "leiden"  # voorbeeldgemeente: caseworker and coordinator, in the klantmanager group
 PIP = "PIP binnen tien weken na de melding van DUO"
@@ -95,6 +97,13 @@ async def test_deadline_view_nearest_first_and_dashboard_counts_past_deadline(ap
     detail = (await api.get(USER, f"/api/cases/{ids['past']}")).json()
     kinds = [e["kind"] for e in detail["timeline"]["items"]]
     assert kinds.count("termijn_expired") == 1 and kinds.count("escalated") == 1, kinds
+    # the case page says to whom and why in words: the group and the definition's reason code
+    async with browser(api, USER, "nl") as reader:
+        page = (await reader.http.get(f"/cases/{ids['past']}")).text
+    escalated = re.search(r'<li[^>]*data-kind="escalated"[^>]*>(.*?)</li>', page, re.S)
+    assert escalated, page
+    said = " ".join(re.sub(r"<[^>]+>", "", escalated.group(1)).split())
+    assert "Geëscaleerd: Coördinator · PIP niet binnen tien weken" in said, said
 
     # the inbox: the cases whose termijn is past or ends within two weeks, nearest first
     inbox = await api.get(USER, "/api/tasks", params={"view": "deadline", "size": 200})

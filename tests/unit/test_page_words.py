@@ -11,6 +11,7 @@ from pathlib import Path
 from tests.conftest import DEFINITIONS
 from traject import kpi
 from traject.definition import compile_file
+from traject.definition.compiled import in_words
 from traject.seed import BUILT_IN_BY
 from traject.store import kpis
 from traject.web import dashboard_sections as sections
@@ -86,6 +87,23 @@ def test_the_dashboard_names_states_and_groups_and_its_csv_keeps_their_codes() -
     assert (row[0].words, row[0].detail, kpi.cell(row[0])) == ("Klantmanager", None, "klantmanager")
     assert tasks.chart and tasks.chart["data"]["labels"] == ["Klantmanager"]
 
+    escalations = sections.escalations(
+        T, [kpis.EscalationRow("coordinator", "verklaring_niet_getekend", 2, 1)]
+    )
+    (row,) = escalations.page_rows
+    assert [getattr(c, "words", c) for c in row] == [
+        "Coördinator",
+        "Verklaring niet getekend",
+        2,
+        1,
+    ]
+    assert [kpi.cell(c) for c in escalations.rows[0][:2]] == [
+        "coordinator",
+        "verklaring_niet_getekend",
+    ]
+    assert escalations.chart
+    assert escalations.chart["data"]["labels"] == ["Verklaring niet getekend → Coördinator"]
+
     phases = sections.phases(T, d, {})
     assert phases.page_rows[0][0].words == "Aanmelden voor de workshop"
     assert "Omschrijving" in phases.columns and "Omschrijving" not in phases.page_columns
@@ -106,3 +124,10 @@ def test_empty_charts_start_at_zero() -> None:
     assert sections.tasks(T, []).chart is None
     horizontal = sections.states(T, d, {"uitnodigen": 1}).chart
     assert horizontal and horizontal["options"]["scales"]["x"]["beginAtZero"] is True
+
+
+def test_an_escalation_reason_reads_as_words_with_its_acronyms() -> None:
+    assert in_words("pip_niet_binnen_tien_weken") == "PIP niet binnen tien weken"
+    assert in_words("duo_niet_voldaan") == "DUO niet voldaan"
+    assert in_words("verklaring_niet_getekend") == "Verklaring niet getekend"
+    assert in_words("tip_top") == "Tip top"  # only whole words are acronyms

@@ -25,15 +25,22 @@ StateKind = Literal["atomic", "compound", "parallel", "final"]
 TimerKind = Literal["timer", "reminder", "overdue", "escalation"]
 
 
-def role_name(role: str) -> str:
-    """A definition's role (the group of people who work a task: 'klantmanager', 'werk_coach') as
-    people read it. Definitions describe their roles but give them no name, and a group is one
-    across a municipality's definitions, so its name is its code in words: 'Klantmanager',
-    'Werk coach', 'Coördinator'. (A user's role in Traject, coordinator or designer, is another
-    thing: traject/web/i18n.py names those.)"""
-    words = " ".join(role.replace("_", " ").split())
+def in_words(code: str) -> str:
+    """A code of a definition as people read it, where the definition gives it no title: a role
+    (the group of people who work a task: 'klantmanager' → 'Klantmanager', 'werk_coach' → 'Werk
+    coach'; a group is one across a municipality's definitions, whose descriptions of it differ)
+    or an escalation's reason ('verklaring_niet_getekend' → 'Verklaring niet getekend'). (A
+    user's role in Traject, coordinator or designer, is another thing: traject/web/i18n.py names
+    those.)"""
+    words = " ".join(ACRONYMS.get(word, word) for word in code.replace("_", " ").split())
     words = re.sub(r"\bcoordinator\b", "coördinator", words)  # codes are ASCII, the word is not
     return words[:1].upper() + words[1:]
+
+
+# Words of the domain's codes written in capitals (pip_niet_binnen_tien_weken: "PIP niet ...").
+ACRONYMS = {
+    a.lower(): a for a in ("PIP", "DUO", "PVT", "UWV", "KNM", "BSN", "IND", "COA", "VNG", "ONA")
+}
 
 
 class Frozen(BaseModel):

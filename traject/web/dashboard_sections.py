@@ -9,7 +9,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from traject import kpi
-from traject.definition.compiled import CompiledDefinition
+from traject.definition.compiled import CompiledDefinition, in_words
 from traject.store import kpis, kpis_termijnen, kpis_wi
 from traject.web.i18n import group_name
 
@@ -59,6 +59,11 @@ class Section:
 
 def group(role: str) -> Coded:
     return Coded(role, group_name(role))
+
+
+def _reason(reason: str | None) -> Coded | str:
+    """An escalation's reason: a code the definition gives no title, shown in words."""
+    return Coded(reason, in_words(reason)) if reason else ""
 
 
 def chart(
@@ -172,12 +177,12 @@ def tasks(t: Translate, rows: list[kpis.RoleTasks]) -> Section:
 
 
 def escalations(t: Translate, rows: list[kpis.EscalationRow]) -> Section:
-    labels = [f"{r.reason or '—'} → {group_name(r.to_role)}" for r in rows]
+    labels = [f"{in_words(r.reason) if r.reason else '—'} → {group_name(r.to_role)}" for r in rows]
     return Section(
         "escalations",
         t("dash.escalations"),
         [t("dash.to_role"), t("dash.reason"), t("dash.count"), t("dash.unresolved")],
-        [[group(r.to_role), r.reason or "", r.count, r.unresolved] for r in rows],
+        [[group(r.to_role), _reason(r.reason), r.count, r.unresolved] for r in rows],
         chart("bar", labels, [series(t("dash.count"), [r.count for r in rows])], horizontal=True)
         if rows
         else None,

@@ -8,7 +8,7 @@ from __future__ import annotations
 import re
 from collections.abc import Callable, Iterable
 
-from traject.definition.compiled import role_name as group_name  # a group, as the pages name it
+from traject.definition.compiled import in_words as group_name  # a group, as the pages name it
 
 LANGUAGES = ("nl", "en")
 TEXT: dict[str, tuple[str, str]] = {  # key: (nl, en)

@@ -23,6 +23,7 @@ from traject import reasons
 from traject.api.auth import SESSION_COOKIE, check_csrf, optional_user, same_secret
 from traject.api.problems import Problem
 from traject.casework import STARTERS, CaseDetail, Casework, require
+from traject.definition.compiled import in_words
 from traject.diagram import mermaid
 from traject.service import Refused
 from traject.store import accounts, queries
@@ -50,6 +51,8 @@ def local(value: Any) -> Any:
 templates.env.filters["local"] = local
 # a group (who works a task: a definition's role) in words, on every page that names one
 templates.env.filters["group"] = i18n.group_name
+# a code the definition gives no title (an escalation's reason) in words
+templates.env.filters["words"] = in_words
 templates.env.globals.update(field_label=label, option_text=option_text)
 templates.env.globals.update(reasons=reasons)  # the reason lists and their labels
 FLASH_COOKIE = "traject_flash"
