@@ -22,12 +22,12 @@ ROOT = Path(__file__).resolve().parents[2]
 
 
 def test_a_group_is_named_by_its_code_in_words() -> None:
-    assert i18n.group_name("klantmanager") == "Klantmanager"
-    assert i18n.group_name("werk_coach") == "Werk coach"
-    assert i18n.group_name("trainer") == "Trainer"
-    assert i18n.group_name("coordinator") == "Coördinator"
-    assert i18n.group_name("team_coordinator") == "Team coördinator"
-    assert i18n.group_name("") == ""
+    assert in_words("klantmanager") == "Klantmanager"
+    assert in_words("werk_coach") == "Werk coach"
+    assert in_words("trainer") == "Trainer"
+    assert in_words("coordinator") == "Coördinator"
+    assert in_words("team_coordinator") == "Team coördinator"
+    assert in_words("") == ""
 
 
 def _text(node: ast.expr | None) -> str | None:

@@ -11,7 +11,6 @@ from typing import Any
 from traject import kpi
 from traject.definition.compiled import CompiledDefinition, in_words
 from traject.store import kpis, kpis_termijnen, kpis_wi
-from traject.web.i18n import group_name
 
 Translate = Callable[[str], str]
 MONTH = 30.44  # days
@@ -58,7 +57,7 @@ class Section:
 
 
 def group(role: str) -> Coded:
-    return Coded(role, group_name(role))
+    return Coded(role, in_words(role))
 
 
 def _reason(reason: str | None) -> Coded | str:
@@ -164,7 +163,7 @@ def tasks(t: Translate, rows: list[kpis.RoleTasks]) -> Section:
         [[group(r.role), r.open, r.unassigned, r.overdue, r.escalated] for r in rows],
         chart(
             "bar",
-            [group_name(r.role) for r in rows],
+            [in_words(r.role) for r in rows],
             [
                 series(t("dash.open"), [r.open for r in rows]),
                 series(t("status.overdue"), [r.overdue for r in rows]),
@@ -177,7 +176,7 @@ def tasks(t: Translate, rows: list[kpis.RoleTasks]) -> Section:
 
 
 def escalations(t: Translate, rows: list[kpis.EscalationRow]) -> Section:
-    labels = [f"{in_words(r.reason) if r.reason else '—'} → {group_name(r.to_role)}" for r in rows]
+    labels = [f"{in_words(r.reason) if r.reason else '—'} → {in_words(r.to_role)}" for r in rows]
     return Section(
         "escalations",
         t("dash.escalations"),
@@ -427,7 +426,7 @@ def routes(t: Translate, f: kpis_wi.WiFigures) -> Section:
 
 
 def termijnen(t: Translate, rows: list[kpis_termijnen.TermijnTeam]) -> Section:
-    labels = [f"{r.title} · {group_name(r.team)}" for r in rows]
+    labels = [f"{r.title} · {in_words(r.team)}" for r in rows]
     return Section(
         "termijnen",
         t("dash.termijnen"),

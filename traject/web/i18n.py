@@ -8,7 +8,7 @@ from __future__ import annotations
 import re
 from collections.abc import Callable, Iterable
 
-from traject.definition.compiled import in_words as group_name  # a group, as the pages name it
+from traject.definition.compiled import in_words
 
 LANGUAGES = ("nl", "en")
 TEXT: dict[str, tuple[str, str]] = {  # key: (nl, en)
@@ -617,7 +617,7 @@ def actor_name(actor: str, names: dict[str, str], lang: str) -> str:
 
 
 def _other_group(found: re.Match[str]) -> str:
-    return f"Deze taak is voor de groep {group_name(found.group(1))}, en daar zit je niet in."
+    return f"Deze taak is voor de groep {in_words(found.group(1))}, en daar zit je niet in."
 
 
 def _needs_role(found: re.Match[str]) -> str:

@@ -50,8 +50,7 @@ def local(value: Any) -> Any:
 
 templates.env.filters["local"] = local
 # a group (who works a task: a definition's role) in words, on every page that names one
-templates.env.filters["group"] = i18n.group_name
-# a code the definition gives no title (an escalation's reason) in words
+# a code the definition gives no title in words: a group (who works a task), an escalation's reason
 templates.env.filters["words"] = in_words
 templates.env.globals.update(field_label=label, option_text=option_text)
 templates.env.globals.update(reasons=reasons)  # the reason lists and their labels
