@@ -128,6 +128,7 @@ async def test_a_case_worker_takes_a_zaanstad_case_to_the_signing(
     await page.locator("[name=trede]").select_option("2")
     await page.get_by_role("button", name="Afronden").click()  # required answers missing
     await expect(page.locator("#foutoverzicht")).to_be_visible()
+    await expect(page.locator("#foutoverzicht")).to_be_focused()  # read out, and in view
     # the summary names the field as the form does
     await expect(page.locator("#foutoverzicht li")).to_have_text(
         ["Opleidingsniveau: Dit veld is verplicht"]

@@ -228,6 +228,8 @@ async def test_a_designer_changes_pvt4_and_moves_a_running_case(
     await termijn.get_by_role("button", name="Verlengen").click()
     summary = page.locator("#verlengen-pip_termijn .traject-error-summary")
     await expect(summary).to_contain_text("Reden: Kies een reden")
+    await expect(summary).to_be_focused()  # and so in view, though the form sits low on the page
+    await expect(summary).to_be_in_viewport()
     await expect(page.locator("#termijnen [data-termijn=pip_termijn]")).to_contain_text(
         "uiterlijk 25-01-2027"
     )

@@ -8,6 +8,11 @@
  * When all diagrams of a load or swap are drawn, `traject:diagrams` fires on document. A diagram
  * drawn at less than four fifths of its own width gets a button above it: "Ware grootte" shows it
  * at its own size, the box scrolling sideways; "Passend maken" fits it again.
+ *
+ * A form sent back with problems: its error summary (.traject-error-summary with tabindex=-1)
+ * takes the focus on load, and with it comes into view, as the NL Design System's and GOV.UK's
+ * summaries do. The case page's forms sit low on the page: without this, a refused form reloaded
+ * at the top and its summary was out of sight.
  */
 (function () {
   "use strict";
@@ -140,12 +145,22 @@
       });
   }
 
-  if (document.readyState === "loading") {
-    document.addEventListener("DOMContentLoaded", function () {
-      renderDiagrams(document);
-    });
-  } else {
+  function focusErrorSummary() {
+    var summary = document.querySelector(".traject-error-summary[tabindex='-1']");
+    if (summary) {
+      summary.focus();
+    }
+  }
+
+  function ready() {
+    focusErrorSummary();
     renderDiagrams(document);
+  }
+
+  if (document.readyState === "loading") {
+    document.addEventListener("DOMContentLoaded", ready);
+  } else {
+    ready();
   }
   document.addEventListener("htmx:load", function (event) {
     renderDiagrams(event.target);
