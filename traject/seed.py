@@ -11,6 +11,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session, sessionmaker
 
 from traject.definition import CompiledDefinition, DefinitionError, compile_file
+from traject.definition.compiled import in_words
 from traject.definition.model import ScheduleWorkshop
 from traject.store import accounts
 from traject.store import repositories as repo
@@ -71,7 +72,7 @@ def _demo_users(session: Session, d: CompiledDefinition, password: str | None) -
     for username, (roles, groups) in wanted.items():
         user = accounts.find_user(session, d.municipality, username)
         if user is None:
-            name = "Demo " + username.removeprefix("demo-").replace("_", " ")
+            name = "Demo " + in_words(username.removeprefix("demo-"))  # Demo Coördinator
             user = accounts.create_user(session, d.municipality, username, name, roles, [])
         user.groups = sorted(set(user.groups) | set(groups))
         if password and user.password_hash is None:

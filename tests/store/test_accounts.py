@@ -263,3 +263,6 @@ def test_the_demo_users_include_a_designer_in_every_municipality(tmp_path: Path)
             designer = accounts.authenticate(session, municipality, "demo-ontwerper", PASSWORD)
             assert designer.roles == ["designer"] and designer.groups == [], municipality
             assert accounts.principal_of(designer, "password").has("designer")
+            assert designer.display_name == "Demo Ontwerper"
+        coordinator = accounts.find_user(session, "zaanstad", "demo-coordinator")
+        assert coordinator is not None and coordinator.display_name == "Demo Coördinator"
