@@ -89,8 +89,8 @@ async def test_a_designer_changes_pvt4_and_moves_a_running_case(
     await page.keyboard.press("Backspace")
     await expect(page.locator("#bron")).to_have_value(broken)
     problem = page.locator(f"#problemen li[data-line='{line}']")
-    await expect(problem).to_contain_text("unknown")
-    await expect(problem).to_contain_text("did you mean 'dagdeel_1'")
+    await expect(problem).to_contain_text("onbekende eerste deelstap 'dagdel_1'")  # in Dutch
+    await expect(problem).to_contain_text("bedoel je 'dagdeel_1'?")
     await screenshot(page, "designer-error")
     await page.evaluate("() => TrajectEditor.gotoLine(1)")
     await problem.locator("a").click()  # selects that line in the editor

@@ -654,6 +654,8 @@ def test_a_definition_given_as_text_extends_only_the_bases_it_is_given() -> None
         ("# only a comment\n", "the file is empty"),
         ("a: \ud800\n", "not valid YAML"),
         ("a: \x00\n", "not valid YAML"),
+        ("x: 2024-02-30\n", "not a valid value: '2024-02-30'"),  # a date that is none
+        ("x: !!int abc\n", "not a valid value: 'abc'"),  # PyYAML's constructor raises ValueError
     ],
 )
 def test_text_that_is_no_definition_at_all(text: str, message: str) -> None:

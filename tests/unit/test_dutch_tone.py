@@ -1,14 +1,14 @@
 """The Dutch pages address their reader one way: informally ("je", "jouw"), as case workers address
 each other. A formal "u"/"uw" among them reads as a different product; this keeps them from
-coming back, in the text table, the role names, the translated refusals and the templates' own
-words."""
+coming back, in the text table, the role names, the translated refusals, a definition's problems
+and the templates' own words."""
 
 from __future__ import annotations
 
 import re
 from pathlib import Path
 
-from traject.web import i18n
+from traject.web import i18n, i18n_definition
 
 TEMPLATES = Path(i18n.__file__).parent / "templates"
 FORMAL = re.compile(r"\b(?:u|uw|Uw|U)\b")
@@ -20,6 +20,7 @@ def _dutch_texts() -> list[str]:
     texts = [nl for nl, _ in i18n.TEXT.values()]
     texts += [nl for nl, _ in i18n.ROLES.values()]
     texts += [nl for _, (nl, _en) in i18n._MESSAGES if isinstance(nl, str)]
+    texts += [nl for _, nl in i18n_definition.PROBLEMS + i18n_definition.YAML_REASONS]
     return texts
 
 

@@ -166,8 +166,10 @@ class _Builder:
             return [self.build(item, (*path, i)) for i, item in enumerate(node.value)]
         try:
             return self.scalars.construct_object(node)
-        except yaml.YAMLError as error:  # e.g. a timestamp that is not a date
-            self.problems.append(self._at(node, path, f"not a valid value: {error}"))
+        # a date that is not one (2025-02-30), or a value its tag refuses (`!!int x`, `!!map x`):
+        # PyYAML's constructors raise these, not only YAMLError
+        except (yaml.YAMLError, ValueError, LookupError, AttributeError, TypeError):
+            self.problems.append(self._at(node, path, f"not a valid value: '{node.value}'"))
             return None
 
     def _at(self, node: yaml.Node, path: Path_, message: str) -> Problem:

@@ -9,6 +9,7 @@ import re
 from collections.abc import Callable, Iterable
 
 from traject.definition.compiled import in_words
+from traject.web import i18n_definition
 
 LANGUAGES = ("nl", "en")
 TEXT: dict[str, tuple[str, str]] = {  # key: (nl, en)
@@ -686,7 +687,8 @@ _MESSAGES: list[tuple[re.Pattern[str], tuple[Said, Said]]] = [
         (r"^no case '(.+)'$", ("Er is geen zaak '\\1'.", None)),
         (r"^no task (.+)$", ("Er is geen taak \\1.", None)),
         (r"^no user (.+)$", ("Er is geen gebruiker \\1.", None)),
-        (r"^no definition '(.+)'$", ("Er is geen definitie '\\1'.", None)),
+        # not a definition's problem "no definition 'x' (did you mean 'y'?)": i18n_definition
+        (r"^no definition '([^']+)'$", ("Er is geen definitie '\\1'.", None)),
         (r"^no built-in definition '(.+)'$", ("Er is geen ingebouwde definitie '\\1'.", None)),
         (r"^no draft of '(.+)'$", ("Er is geen concept van '\\1'.", None)),
         (r"^no version (.+)$", ("Er is geen versie \\1.", None)),
@@ -776,7 +778,8 @@ def translator(lang: str) -> Callable[[str], str]:
 
 
 def message(text: str, lang: str) -> str:
-    """A message of the service or of a form check, as the pages say it in `lang`."""
+    """A message of the service, of a form check or about a definition (`i18n_definition`), as
+    the pages say it in `lang`."""
     index = LANGUAGES.index(lang) if lang in LANGUAGES else 0
     for pattern, texts in _MESSAGES:
         found = pattern.search(text)
@@ -787,4 +790,6 @@ def message(text: str, lang: str) -> str:
             if callable(said):
                 return said(found)
             return pattern.sub(said, text) if pattern.pattern.endswith("$") else said
+    if index == 0:  # a definition's problems (loader, compiler): English on the English pages
+        return i18n_definition.dutch(text) or text
     return text
