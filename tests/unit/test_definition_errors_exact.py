@@ -594,6 +594,29 @@ states:
         "states.b",
         "YAML merge keys (<<) are not supported",
     ),
+    "a YAML alias inside its own anchor (was a RecursionError, a 500 on the live check)": (
+        HEAD
+        + """initial: a
+states:
+  a: &a
+    tasks: {t: {title: T, role: coach}}
+    on: {t.done: klaar}
+    more: [*a]  # <-
+  klaar: {final: true, outcome: klaar}
+""",
+        "states.a.more[0]",
+        "a YAML alias may not refer to itself",
+    ),
+    "a list as a key": (
+        HEAD
+        + """initial: a
+states:
+  ? [a, b]  # <-
+  : {final: true, outcome: klaar}
+""",
+        "states",
+        "a key is a name, not a list or a mapping",
+    ),
 }
 
 

@@ -134,6 +134,7 @@ class _Builder:
         self.problems: list[Problem] = []
         self.nodes = 0
         self.scalars = yaml.SafeLoader("")
+        self.inside: set[int] = set()  # the collections being built, outermost first (by id)
 
     def build(self, node: yaml.Node, path: Path_) -> Any:
         self.nodes += 1
@@ -141,15 +142,45 @@ class _Builder:
             raise DefinitionError(
                 [Problem(self.name, None, "", f"more than {MAX_NODES} YAML nodes")]
             )
+        if isinstance(node, yaml.CollectionNode) and id(node) in self.inside:
+            # `a: &a [*a]`: an anchor used inside itself; said where the alias is written (the
+            # alias is the anchor's own node, with the anchor's place)
+            where = self.source.entries.get(path, (self.name, node.start_mark.line + 1))
+            self.problems.append(
+                Problem(
+                    self.name, where[1], format_path(path), "a YAML alias may not refer to itself"
+                )
+            )
+            return None
         self.source.entries[path] = (self.name, node.start_mark.line + 1)
         if node.tag not in _PLAIN_TAGS:
             self.problems.append(
                 self._at(node, path, f"YAML tags such as '{node.tag}' are not supported")
             )
             return None
+        if isinstance(node, yaml.CollectionNode):
+            self.inside.add(id(node))
+            try:
+                return self._collection(node, path)
+            finally:
+                self.inside.discard(id(node))
+        try:
+            return self.scalars.construct_object(node)
+        # a date that is not one (2025-02-30), or a value its tag refuses (`!!int x`, `!!map x`):
+        # PyYAML's constructors raise these, not only YAMLError
+        except (yaml.YAMLError, ValueError, LookupError, AttributeError, TypeError):
+            self.problems.append(self._at(node, path, f"not a valid value: '{node.value}'"))
+            return None
+
+    def _collection(self, node: yaml.CollectionNode, path: Path_) -> Any:
         if isinstance(node, yaml.MappingNode):
             result: dict[str, Any] = {}
             for key_node, value_node in node.value:
+                if not isinstance(key_node, yaml.ScalarNode):  # `? [a]`: a list or map as key
+                    self.problems.append(
+                        self._at(key_node, path, "a key is a name, not a list or a mapping")
+                    )
+                    continue
                 key = str(key_node.value)
                 if key_node.tag == "tag:yaml.org,2002:merge":
                     self.problems.append(
@@ -159,18 +190,15 @@ class _Builder:
                 if key in result:
                     self.problems.append(self._at(key_node, (*path, key), f"duplicate key '{key}'"))
                     continue
+                self.source.entries[(*path, key)] = (self.name, key_node.start_mark.line + 1)
                 result[key] = self.build(value_node, (*path, key))
                 self.source.entries[(*path, key)] = (self.name, key_node.start_mark.line + 1)
             return result
-        if isinstance(node, yaml.SequenceNode):
-            return [self.build(item, (*path, i)) for i, item in enumerate(node.value)]
-        try:
-            return self.scalars.construct_object(node)
-        # a date that is not one (2025-02-30), or a value its tag refuses (`!!int x`, `!!map x`):
-        # PyYAML's constructors raise these, not only YAMLError
-        except (yaml.YAMLError, ValueError, LookupError, AttributeError, TypeError):
-            self.problems.append(self._at(node, path, f"not a valid value: '{node.value}'"))
-            return None
+        items = []
+        for i, item in enumerate(node.value):
+            self.source.entries[(*path, i)] = self.source.entries[path]  # until the item's own
+            items.append(self.build(item, (*path, i)))
+        return items
 
     def _at(self, node: yaml.Node, path: Path_, message: str) -> Problem:
         return Problem(self.name, node.start_mark.line + 1, format_path(path), message)

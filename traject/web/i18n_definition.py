@@ -205,6 +205,14 @@ PROBLEMS: Table = _table(
             "YAML merge keys (<<) are not supported",
             "samenvoegen met '<<' kan Traject niet lezen: schrijf de waarden uit",
         ),
+        (
+            "a YAML alias may not refer to itself",
+            "een YAML-alias mag niet naar zichzelf verwijzen: schrijf de waarden uit",
+        ),
+        (
+            "a key is a name, not a list or a mapping",
+            "een sleutel is een naam, geen lijst of groep sleutels met waarden",
+        ),
         ("duplicate key '{key}'", "'{key}' staat hier twee keer"),
         ("not a valid value: '{value}'", "'{value}' is geen geldige waarde"),
         (
