@@ -127,6 +127,25 @@ def test_random_text_gives_only_typed_errors(text: str) -> None:
         compile_text(text)
 
 
+# YAML's structure, which random characters seldom hit: anchors and aliases (also inside their
+# own anchor), tags, complex and merge keys, dates that are not dates, flow and block collections.
+KEYS = st.sampled_from(
+    ["a", "b", "states", "initial", "on", "? [a]", "? {a: 1}", "<<", "2024-02-30"]
+)
+VALUES = st.sampled_from(
+    ["1", "x", "&a", "&a [*a]", "*a", "&b {c: *b}", "*b", "!!int x", "!!map x", "!!str 1",
+     "!!python/name:os.system", "2024-02-30", "[*a, 1]", "{k: *a}", "~", "''", "[", "{"]
+)  # fmt: skip
+LINES = st.tuples(st.integers(0, 3), KEYS, VALUES).map(lambda t: f"{'  ' * t[0]}{t[1]}: {t[2]}")
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.lists(LINES | st.sampled_from(["- *a", "- &a x", "  - [*a]"]), max_size=12))
+def test_yaml_shaped_text_gives_only_typed_errors(lines: list[str]) -> None:
+    with contextlib.suppress(DefinitionError):  # a RecursionError or ValueError fails the test
+        compile_text("\n".join(lines) + "\n")
+
+
 WALKABLE = """
 definition: walk
 title: Walk
