@@ -51,6 +51,10 @@ def add_commands(commands: Any) -> None:
             required=True,
             help=f"a reason code: one of the list ({codes}) or your own",
         )
+        decide.add_argument(
+            "--note",
+            help="what colleagues need to know (kept in the audit log only; required with anders)",
+        )
     cases.set_defaults(run=_run)
 
     tasks = commands.add_parser("tasks", help="list and complete human tasks")
@@ -197,7 +201,11 @@ async def _cases(traject: Traject, args: argparse.Namespace) -> int:
         for event in shown["timeline"]:
             print(f"  {event.at:%Y-%m-%d %H:%M}  {event.kind:<18} {event.subject or ''}")
         return 0
-    view = await traject.decide(args.case, args.action, args.reason, ACTOR)
+    note = (args.note or "").strip() or None
+    if reasons.needs_note(args.reason) and note is None:
+        print(f"the reason '{args.reason}' needs a --note that explains it", file=sys.stderr)
+        return 2
+    view = await traject.decide(args.case, args.action, args.reason, ACTOR, note=note)
     print(
         f"{args.action}: {'suspended' if view.suspended else 'cancelled' if view.cancelled else 'running'}"
     )

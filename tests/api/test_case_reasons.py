@@ -194,7 +194,10 @@ async def test_a_chosen_reason_shows_in_words_on_the_timeline_and_the_audit_log(
         assert '<th scope="col">Reden</th>' in log
         said = {a: cells[4] for a, cells in audit_rows(log) if a.startswith("case_")}
         assert said["case_suspend"] == "Wacht op documenten"
-        assert said["case_resume"] == "Anders"
+        # 'Anders' with its note: the page the note is kept for shows it
+        assert said["case_resume"] == (
+            'Anders<span class="traject-audit-note">Toelichting voor collega&#39;s</span>'
+        )
         assert said["case_cancel"] == "Verhuisd naar andere gemeente"
         assert said["case_started"] == ""
     async with browser(api, "teamleider", "en") as coordinator:

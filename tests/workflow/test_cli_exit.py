@@ -6,9 +6,11 @@ Run against the real dev server with a real worker process, as a case worker run
 
 from __future__ import annotations
 
+import json
 import os
 import signal
 import socket
+import sqlite3
 import subprocess
 import sys
 from pathlib import Path
@@ -64,6 +66,22 @@ async def test_commands_that_use_temporal_end_with_their_own_status(
         assert refused.returncode == 1, refused.stderr
         assert refused.stderr.startswith("refused (")  # said, and flushed before the exit
         assert "Traceback" not in refused.stderr
+
+        # a decision's reason 'anders' needs its note; the note goes to the audit log only
+        case_id = started.stdout.split()[1]
+        unexplained = traject(env, "cases", "suspend", case_id, "--reason", "anders")
+        assert unexplained.returncode == 2, unexplained.stderr
+        assert "needs a --note" in unexplained.stderr
+        suspended = traject(
+            env, "cases", "suspend", case_id, "--reason", "anders", "--note", "Tolk ziek"
+        )
+        assert (suspended.returncode, suspended.stdout) == (0, "suspend: suspended\n")
+        with sqlite3.connect(tmp_path / "traject.db") as db:
+            audited = db.execute(
+                "SELECT detail FROM audit_log WHERE case_id = ? AND action = 'case_suspend'",
+                (case_id,),
+            ).fetchall()
+        assert [json.loads(d) for (d,) in audited] == [{"reason": "anders", "note": "Tolk ziek"}]
     finally:
         worker.send_signal(signal.SIGTERM)
         assert worker.wait(timeout=60) == 0, (tmp_path / "worker.log").read_text()[-2000:]
