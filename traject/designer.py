@@ -43,7 +43,8 @@ class DesignCheck:
     simulation: SimulationReport | None = None
     published: SimulationReport | None = None
     changes: list[Change] = field(default_factory=list)
-    scenarios: list[tuple[str, str | None]] = field(default_factory=list)  # file, failure
+    # each scenario file with what failed (none: it passed), by line, as `traject test` says it
+    scenarios: list[tuple[str, list[Problem]]] = field(default_factory=list)
 
 
 @dataclass(frozen=True)
@@ -149,17 +150,19 @@ class Designer:
             scenarios=self._scenarios(compiled),
         )
 
-    def _scenarios(self, compiled: CompiledDefinition) -> list[tuple[str, str | None]]:
-        results: list[tuple[str, str | None]] = []
+    def _scenarios(self, compiled: CompiledDefinition) -> list[tuple[str, list[Problem]]]:
+        """Each scenario file and its problems: kept apart (not one text with the server's path
+        to the file), so that the page says each at its line, in its own language."""
+        results: list[tuple[str, list[Problem]]] = []
         for file in sorted((self.scenarios_dir / compiled.definition).glob("*.yaml")):
             try:
                 run_scenario(Machine(compiled), load_scenario(file))
             except ScenarioFailure as failure:
-                results.append((file.name, str(failure.problem)))
+                results.append((file.name, [failure.problem]))
             except DefinitionError as error:
-                results.append((file.name, str(error)))
+                results.append((file.name, list(error.problems)))
             else:
-                results.append((file.name, None))
+                results.append((file.name, []))
         return results
 
     def publish(

@@ -184,13 +184,13 @@ def _run_step(run: ScenarioRun, step: ScenarioStep) -> str | None:
         message = _check(run, step.expect)
         run.actions.clear()
         return message
-    if kind == "advance":
-        run.advance(step.advance or "")
-        return None
-    if kind == "ladder":
-        run.snapshot = run.machine.record_ladder(run.snapshot, step.ladder or 0)
-        return None
     try:
+        if kind == "advance":
+            run.advance(step.advance or "")
+            return None
+        if kind == "ladder":
+            run.snapshot = run.machine.record_ladder(run.snapshot, step.ladder or 0)
+            return None
         if kind == "complete":
             result = run.machine.complete_task(
                 run.snapshot, step.complete or "", step.data, run.at()

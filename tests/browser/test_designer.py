@@ -127,8 +127,8 @@ async def test_a_designer_changes_pvt4_and_moves_a_running_case(
     await expect(page.locator("#bron")).to_have_value(fixed)
     await expect(page.locator("#geldig")).to_contain_text("voorbeeldgemeente/pvt4@2")
     changes = page.locator("#wijzigingen")
-    await expect(changes).to_contain_text("expected time P6W → P8W")
-    await expect(changes).to_contain_text(f"state 'dagdeel_1': title {OLD_TITLE} → {NEW_TITLE}")
+    await expect(changes).to_contain_text("stap 'reeks': norm P6W → P8W")  # a Dutch page
+    await expect(changes).to_contain_text(f"stap 'dagdeel_1': titel {OLD_TITLE} → {NEW_TITLE}")
     # the simulation follows: four weeks more in the first part shows in the median, next to
     # the published version's unchanged figure, and that part becomes the bottleneck
     draft_after, published_after = await simulated_medians(page, "verklaring_getekend")
@@ -175,7 +175,7 @@ async def test_a_designer_changes_pvt4_and_moves_a_running_case(
     )
 
     await page.goto(f"{site}/designer/pvt4/diff?a=1&b=2")
-    await expect(page.locator("#wijzigingen")).to_contain_text("expected time P6W → P8W")
+    await expect(page.locator("#wijzigingen")).to_contain_text("stap 'reeks': norm P6W → P8W")
     await expect(page.locator("#diagram svg")).to_be_visible()
     async with page.expect_download() as svg_download:
         await page.locator("#svg-download").click()
@@ -197,7 +197,7 @@ async def test_a_designer_changes_pvt4_and_moves_a_running_case(
     await page.get_by_role("button", name="Overzetten").click()
     refused = page.locator(f"#resultaten tr[data-case={moved}]")
     await expect(refused).to_have_attribute("data-ok", "false")
-    await expect(refused).to_contain_text("open task 'aanmelding_bevestigen'")
+    await expect(refused).to_contain_text("de open taak 'aanmelding_bevestigen' hoort in versie 2")
     await page.goto(f"{site}/cases/{moved}")
     await expect(page.locator("#zaakgegevens")).to_contain_text("pvt4 v1")  # untouched
 

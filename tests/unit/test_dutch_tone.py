@@ -1,6 +1,7 @@
 """The Dutch pages address their reader one way: informally ("je", "jouw"), as case workers address
 each other. A formal "u"/"uw" among them reads as a different product; this keeps them from
-coming back, in the text table, the role names, the translated refusals, a definition's problems
+coming back, in the text table, the role names, the translated refusals, a definition's problems,
+what the designer's pages say after an action (changes, scenario failures, refused migrations)
 and the templates' own words."""
 
 from __future__ import annotations
@@ -8,7 +9,7 @@ from __future__ import annotations
 import re
 from pathlib import Path
 
-from traject.web import i18n, i18n_definition
+from traject.web import i18n, i18n_definition, i18n_designer
 
 TEMPLATES = Path(i18n.__file__).parent / "templates"
 FORMAL = re.compile(r"\b(?:u|uw|Uw|U)\b")
@@ -21,6 +22,16 @@ def _dutch_texts() -> list[str]:
     texts += [nl for nl, _ in i18n.ROLES.values()]
     texts += [nl for _, (nl, _en) in i18n._MESSAGES if isinstance(nl, str)]
     texts += [nl for _, nl in i18n_definition.PROBLEMS + i18n_definition.YAML_REASONS]
+    texts += [
+        nl
+        for table in (
+            i18n_designer.CHANGES,
+            i18n_designer.SCENARIOS,
+            i18n_designer.MACHINE,
+            i18n_designer.MIGRATION,
+        )
+        for _, nl in table
+    ]
     return texts
 
 

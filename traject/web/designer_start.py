@@ -13,6 +13,7 @@ from fastapi.responses import Response
 from traject.casework import require
 from traject.definition import DefinitionError, compile_file
 from traject.service import Refused
+from traject.web import i18n
 from traject.web.designer_pages import _designer
 from traject.web.pages import lang_of, render, signed_in
 
@@ -78,7 +79,7 @@ def designer_start_router() -> APIRouter:
             definition=built_in,
             source=source,
             c=check,
-            note=f"overgenomen van de ingebouwde definitie {built_in}",
+            note=i18n.translator(lang_of(request))("designer.copied_note").format(name=built_in),
         )
 
     return web

@@ -9,7 +9,7 @@ import re
 from collections.abc import Callable, Iterable
 
 from traject.definition.compiled import in_words
-from traject.web import i18n_definition
+from traject.web import i18n_definition, i18n_designer
 
 LANGUAGES = ("nl", "en")
 TEXT: dict[str, tuple[str, str]] = {  # key: (nl, en)
@@ -262,6 +262,13 @@ TEXT: dict[str, tuple[str, str]] = {  # key: (nl, en)
     "designer.scenarios": ("Scenariotests", "Scenario tests"),
     "designer.changes": ("Wat verandert", "What changes"),
     "designer.no_changes": ("Geen verschillen.", "No differences."),
+    "designer.runs": ("{n} keer doorlopen", "{n} runs"),
+    "designer.median": ("mediaan", "median"),
+    "designer.no_outcome": ("afgelopen zonder uitkomst", "finished without an outcome"),
+    "designer.copied_note": (
+        "overgenomen van de ingebouwde definitie {name}",
+        "copied from the built-in definition {name}",
+    ),
     "designer.by": ("door", "by"),
     "designer.start": ("Beginnen met een ingebouwde definitie", "Start from a built-in definition"),
     "designer.start_help": (
@@ -692,6 +699,29 @@ _MESSAGES: list[tuple[re.Pattern[str], tuple[Said, Said]]] = [
         (r"^no built-in definition '(.+)'$", ("Er is geen ingebouwde definitie '\\1'.", None)),
         (r"^no draft of '(.+)'$", ("Er is geen concept van '\\1'.", None)),
         (r"^no version (.+)$", ("Er is geen versie \\1.", None)),
+        # the designer's refusals (designer.py, designer_pages.py, designer_start.py, the store)
+        (
+            r"^no published version (\d+) of '(.+)'$",
+            ("Er is geen gepubliceerde versie \\1 van '\\2'.", None),
+        ),
+        (r"^choose the cases to move$", ("Kies de zaken die je wilt overzetten.", None)),
+        (r"^case '(.+)' does not run '(.+)'$", ("Zaak '\\1' loopt niet op '\\2'.", None)),
+        (
+            r"^you publish for (.+), not (.+)$",
+            ("Deze definitie is van gemeente \\2; je publiceert voor \\1.", None),
+        ),
+        (
+            r"^(.+) is already published with other content: raise 'version' to publish a change$",
+            (
+                "\\1 is al gepubliceerd met een andere inhoud: verhoog 'version' om een wijziging"
+                " te publiceren.",
+                None,
+            ),
+        ),
+        (
+            r"^'(.+)' is already yours: make a new version$",
+            ("'\\1' heb je al: maak een nieuwe versie.", None),
+        ),
         (
             r"^no termijn '(.+)' in this trajectory$",
             ("Dit traject heeft geen termijn '\\1'.", None),
@@ -778,8 +808,8 @@ def translator(lang: str) -> Callable[[str], str]:
 
 
 def message(text: str, lang: str) -> str:
-    """A message of the service, of a form check or about a definition (`i18n_definition`), as
-    the pages say it in `lang`."""
+    """A message of the service, of a form check, about a definition (`i18n_definition`) or of
+    the designer's pages (`i18n_designer`), as the pages say it in `lang`."""
     index = LANGUAGES.index(lang) if lang in LANGUAGES else 0
     for pattern, texts in _MESSAGES:
         found = pattern.search(text)
@@ -790,6 +820,7 @@ def message(text: str, lang: str) -> str:
             if callable(said):
                 return said(found)
             return pattern.sub(said, text) if pattern.pattern.endswith("$") else said
-    if index == 0:  # a definition's problems (loader, compiler): English on the English pages
-        return i18n_definition.dutch(text) or text
+    if index == 0:  # a definition's problems (loader, compiler), what changes between versions,
+        # a scenario's failure, a refused migration: English on the English pages
+        return i18n_definition.dutch(text) or i18n_designer.dutch(text) or text
     return text

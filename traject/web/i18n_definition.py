@@ -39,30 +39,36 @@ def _pattern(english: str) -> re.Pattern[str]:
 Table = list[tuple[re.Pattern[str], str]]
 
 
-def _table(entries: list[tuple[str, str]]) -> Table:
+def table(entries: list[tuple[str, str]]) -> Table:
     return [(_pattern(english), dutch) for english, dutch in entries]
 
 
-def _said(table: Table, text: str) -> str | None:
+Convert = dict[str, Callable[[str], str]]
+
+
+def say(table: Table, text: str, convert: Convert | None = None) -> str | None:
+    """`text` in Dutch by the first entry of `table` it fits; `convert`: the `{name:conv}` of
+    the table (those of the definition's problems when not given)."""
     for pattern, dutch in table:
         found = pattern.fullmatch(text)
         if found:
-            return _HOLE.sub(functools.partial(_fill, found), dutch)
+            fill = functools.partial(_fill, found, _CONVERT if convert is None else convert)
+            return _HOLE.sub(fill, dutch)
     return None
 
 
-def _fill(found: re.Match[str], hole: re.Match[str]) -> str:
+def _fill(found: re.Match[str], convert: Convert, hole: re.Match[str]) -> str:
     name, conv = hole.group(1), hole.group(2)
     value = found.group(name)
     if name == "hint":
         close = _HINT_NAME.fullmatch(value)
         return f" (bedoel je '{close.group(1)}'?)" if close else ""
-    return _CONVERT[conv](value) if conv else value
+    return convert[conv](value) if conv else value
 
 
 # PyYAML's reasons for refusing a text (its `problem`; the reader's whole message), as a
 # designer can act on them. The character or token PyYAML names comes through where it helps.
-YAML_REASONS = _table(
+YAML_REASONS = table(
     [
         (
             "found character '\\t' that cannot start any token",
@@ -158,11 +164,11 @@ YAML_REASONS = _table(
 
 
 def _yaml(reason: str) -> str:
-    said = _said(YAML_REASONS, reason)
+    said = say(YAML_REASONS, reason)
     return said if said is not None else reason
 
 
-_CONVERT: dict[str, Callable[[str], str]] = {
+_CONVERT: Convert = {
     "keys": lambda text: " en ".join(f"'{key}'" for key in text.split(" and ")),
     "or": lambda text: text.replace(" or ", " of "),
     "yaml": _yaml,
@@ -186,7 +192,7 @@ _UNKNOWN = {
     "action": "onbekende actie",
 }
 
-PROBLEMS: Table = _table(
+PROBLEMS: Table = table(
     [
         # ---------------------------------------------------------------- loader.py: the YAML
         ("file is larger than {size} bytes", "het bestand is groter dan {size} bytes"),
@@ -509,4 +515,4 @@ PROBLEMS: Table = _table(
 
 def dutch(text: str) -> str | None:
     """A problem of a definition in Dutch; None when `text` is not one."""
-    return _said(PROBLEMS, text)
+    return say(PROBLEMS, text)
