@@ -134,7 +134,9 @@ async def test_a_designer_changes_pvt4_and_moves_a_running_case(
     draft_after, published_after = await simulated_medians(page, "verklaring_getekend")
     assert published_after == published
     assert draft_after >= published + 21, (draft_after, published)
-    await expect(page.locator("#knelpunt")).to_have_text("dagdeel_1")
+    await expect(page.locator("#knelpunt")).to_have_text(  # the draft's title, with its name
+        "Dagdeel 1: kennismaking en burgerschap dagdeel_1"
+    )
     # the diagram follows: the new title is drawn, the old one is gone
     diagram = await drawn_diagram(page)
     assert NEW_TITLE in diagram and OLD_TITLE not in diagram
