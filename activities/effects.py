@@ -194,6 +194,8 @@ def _termijn(step: StepRows, effect: TermijnChanged) -> None:
     row.status = _TERMIJN_STATUS.get(
         effect.change, row.status if row.status != "suspended" else "running"
     )
+    if effect.change == "started" and effect.started:  # also a running one its date moved
+        row.started_on = date.fromisoformat(effect.started)
     row.due_on = date.fromisoformat(effect.due) if effect.due else None
     row.warned = row.warned or effect.change == "amber"
     row.suspensions += effect.change == "suspend"

@@ -218,7 +218,7 @@ class TermijnRefused(MachineError):
 
 
 # ------------------------------------------------------------------------------------- machine
-_MACHINES: dict[str, Machine] = {}  # content hash → its machine, for `Machine.of`
+_MACHINES: dict[tuple[str, bool], Machine] = {}  # (content hash, dates_move_termijnen) → machine
 _MACHINES_MAX = 256
 _ROUTES_MAX = 1024  # per machine
 
@@ -279,24 +279,34 @@ class Machine:
     property tests compare against."""
 
     @classmethod
-    def of(cls, definition: CompiledDefinition) -> Machine:
+    def of(cls, definition: CompiledDefinition, dates_move_termijnen: bool = True) -> Machine:
         """The process's machine for a published definition: building one costs more than a
         step (0.4 ms for PVT1, 1.5 ms for the Wet inburgering route), and every trajectory on
         the definition would build the same. A machine holds nothing between steps, and the
         content hash covers all of the definition, so sharing it changes no outcome."""
-        key = definition.content_hash
-        if not key:
-            return cls(definition)
+        if not definition.content_hash:
+            return cls(definition, dates_move_termijnen=dates_move_termijnen)
+        key = (definition.content_hash, dates_move_termijnen)
         found = _MACHINES.get(key)
         if found is None:
-            found = cls(definition)
+            found = cls(definition, dates_move_termijnen=dates_move_termijnen)
             if len(_MACHINES) >= _MACHINES_MAX:
                 _MACHINES.pop(next(iter(_MACHINES)), None)
             _MACHINES[key] = found
         return found
 
-    def __init__(self, definition: CompiledDefinition, remember_routes: bool = True) -> None:
+    def __init__(
+        self,
+        definition: CompiledDefinition,
+        remember_routes: bool = True,
+        dates_move_termijnen: bool = True,
+    ) -> None:
+        """`dates_move_termijnen`: a termijn that runs from a case date starts when an event
+        gives that date, and moves with the date when a later step sets it again. Before
+        2026-12-07 neither happened (the event's date went unnoticed, a running termijn kept its
+        first date); trajectories recorded then replay with False (see the workflow's patch)."""
         self.d = definition
+        self.dates_move_termijnen = dates_move_termijnen
         self._lock = threading.Lock()
         self._work: _Work | None = None
         # transitions' routes through the chart, by what they depend on (see `_route_key`)
@@ -365,11 +375,21 @@ class Machine:
     ) -> Step:
         self.check_event(snapshot, event)
         sets = self.d.events[event]
-        if sets:
-            snapshot = snapshot.model_copy(
-                update={"dates": {**snapshot.dates, sets: date or at[:10]}}
-            )
-        return self._run(snapshot, at, f"event:{event}")
+        if not sets:
+            return self._run(snapshot, at, f"event:{event}")
+        day = date or at[:10]
+        given = snapshot.model_copy(update={"dates": {**snapshot.dates, sets: day}})
+        if not self.dates_move_termijnen:
+            return self._run(given, at, f"event:{event}")
+        # the date, as a set_date action would record it (the store keeps the case's dates),
+        # and a termijn that runs from it starts: the dates before the event are the known ones
+        recorded = ActionRun(
+            key=f"{snapshot.steps}.0",
+            state=snapshot.active[0] if snapshot.active else "",
+            action=SetDate(action="set_date", date=sets),
+            value=day,
+        )
+        return self._run(given, at, f"event:{event}", (recorded,), snapshot.dates)
 
     def record_ladder(self, snapshot: Snapshot, step: int) -> Snapshot:
         """A measurement taken outside any task (a coach's periodic check)."""
@@ -429,7 +449,16 @@ class Machine:
         done = updated.model_copy(update={"steps": snapshot.steps + 1})
         return Step(snapshot=done, effects=tuple(effects), moved=False)
 
-    def _run(self, snapshot: Snapshot, at: str, trigger: str, pre: Iterable[Effect] = ()) -> Step:
+    def _run(
+        self,
+        snapshot: Snapshot,
+        at: str,
+        trigger: str,
+        pre: Iterable[Effect] = (),
+        dates_before: Mapping[str, str] | None = None,
+    ) -> Step:
+        """Take `trigger` from `snapshot`; `dates_before`: the case's dates before this step,
+        when the step itself set some before it ran (an event with a date)."""
         with self._lock:
             work = _Work(self.d, snapshot, at)
             work.effects.extend(pre)
@@ -447,7 +476,10 @@ class Machine:
                 work.replay(route.calls)
         active = route.active
         step = work.finish(active, moved=active != snapshot.active)
-        return self._follow_termijnen(snapshot, step, at, trigger) if self.d.termijnen else step
+        if not self.d.termijnen:
+            return step
+        known = snapshot.dates if dates_before is None else dates_before
+        return self._follow_termijnen(known, step, at, trigger)
 
     def _route(self, work: _Work, active: tuple[str, ...], trigger: str) -> _Route:
         """Let `transitions` take `trigger` from `active`, the callbacks writing into `work`."""
@@ -489,18 +521,23 @@ class Machine:
         )
 
     # ---------------------------------------------------------------------------- termijnen
-    def _follow_termijnen(self, before: Snapshot, step: Step, at: str, trigger: str) -> Step:
-        """Start the termijnen this step starts, mark those it meets, and arm their timers."""
+    def _follow_termijnen(
+        self, dates_before: Mapping[str, str], step: Step, at: str, trigger: str
+    ) -> Step:
+        """Start the termijnen this step starts, move those whose date it set again, mark those
+        it meets, and arm their timers."""
         now = datetime.fromisoformat(at)
         entered = {e.state for e in step.effects if isinstance(e, StateEntered)}
         runs = dict(step.snapshot.termijnen)
         effects: list[Effect] = []
-        known = {} if trigger == _BEGIN else before.dates  # the start's dates are all new
+        known = {} if trigger == _BEGIN else dates_before  # the start's dates are all new
         starts = runtime.starting(
             self.d.termijnen, runs, entered, trigger, known, step.snapshot.dates, now.date()
         )
+        if self.dates_move_termijnen:
+            starts.update(runtime.moved(self.d.termijnen, runs, known, step.snapshot.dates))
         for name, day in starts.items():
-            runs[name] = runtime.begin(self.d.termijnen[name], day)
+            runs[name] = runtime.begin(self.d.termijnen[name], day, runs.get(name))
             effects.append(_note(name, "started", runs[name]))
         for name, run in list(runs.items()):
             t = self.d.termijnen[name]

@@ -9,6 +9,7 @@ own). A suspension or extension cancels the old timers and arms new ones, so no 
 
 from __future__ import annotations
 
+import dataclasses
 from collections.abc import Mapping
 from datetime import date, datetime, timedelta, tzinfo
 from typing import Any, Literal
@@ -60,7 +61,9 @@ def parse_timer(timer: str) -> tuple[str, str]:
     return body, EXPIRY
 
 
-def begin(t: CTermijn, on: date) -> TermijnRun:
+def begin(t: CTermijn, on: date, before: TermijnRun | None = None) -> TermijnRun:
+    """A termijn starting `on`; `before`: the same termijn as it ran from an earlier date, whose
+    extensions (and suspensions, where they still fall after the new start) it keeps."""
     termijn = Termijn(
         name=t.name,
         started=on,
@@ -70,7 +73,39 @@ def begin(t: CTermijn, on: date) -> TermijnRun:
         amber=t.amber,
         max_extensions=t.extend.max_times if t.extend else 0,
     )
+    if before is None:
+        return TermijnRun(state=termijn.to_dict())
+    old = before.termijn
+    for kept in (
+        {"suspensions": old.suspensions, "extensions": old.extensions},
+        {"extensions": old.extensions},
+    ):
+        try:
+            termijn = dataclasses.replace(termijn, **kept)
+            break
+        except TermijnError:  # a suspension from before the new start: it no longer counts
+            continue
     return TermijnRun(state=termijn.to_dict())
+
+
+def moved(
+    termijnen: Mapping[str, CTermijn],
+    running: Mapping[str, TermijnRun],
+    dates_before: Mapping[str, str],
+    dates_after: Mapping[str, str],
+) -> dict[str, date]:
+    """The running termijnen whose start date this step set to another day, with that day: a
+    termijn runs from its date, so a corrected date (or one a later step records again, such as
+    the PIP's dagtekening) moves it."""
+    found = {}
+    for name, run in running.items():
+        t = termijnen.get(name)
+        if t is None or t.start_kind != "date" or run.outcome != "running":
+            continue
+        before, after = dates_before.get(t.start), dates_after.get(t.start)
+        if before is not None and after is not None and before != after:
+            found[name] = date.fromisoformat(after)
+    return found
 
 
 def starting(

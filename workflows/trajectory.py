@@ -98,6 +98,16 @@ RECORD_STEP_RETRY = RetryPolicy(
 MAX_REMEMBERED_UPDATES = 200
 
 
+def _machine(definition: CompiledDefinition) -> Machine:
+    """The definition's machine. Since 2026-12-07 a termijn that runs from a case date starts
+    when an event gives the date and moves when a step sets it again; trajectories whose
+    histories were recorded before replay without that (no patch marker in them). Only a
+    definition with such a termijn asks, so no other trajectory's history carries the marker."""
+    if not any(t.start_kind == "date" for t in definition.termijnen.values()):
+        return Machine.of(definition)
+    return Machine.of(definition, workflow.patched("termijn-follows-its-date"))
+
+
 def rejection(error: MachineError) -> ApplicationError:
     """A machine refusal as a typed, non-retryable failure the API maps to 409/422."""
     details = [getattr(error, "errors", {})]
@@ -109,7 +119,7 @@ class TrajectoryWorkflow:
     @workflow.init
     def __init__(self, params: TrajectoryInput) -> None:
         self.params = params
-        self.machine = Machine.of(params.definition)
+        self.machine = _machine(params.definition)
         carried = params.carried
         self.snapshot = carried.snapshot if carried else None
         self.due: dict[str, datetime | None] = (
@@ -491,7 +501,7 @@ class TrajectoryWorkflow:
 
     def _switch(self, definition: Any) -> None:
         self.params = self.params.model_copy(update={"definition": definition})
-        self.machine = Machine.of(definition)
+        self.machine = _machine(definition)
 
     @workflow.query
     def current(self) -> Snapshot | None:

@@ -130,3 +130,30 @@ async def test_deadline_view_nearest_first_and_dashboard_counts_past_deadline(ap
     }
     assert changed == {(PIP, "klantmanager"): (1, 2, 1, 1)}  # expired, near, on time, suspended
     assert set(before) <= set(after)
+
+
+async def test_the_duo_date_recorded_later_starts_the_pip_termijn_and_a_correction_moves_it(
+    api: Api,
+) -> None:
+    """A Wet inburgering case started before DUO's notice came: the event with the notice's
+    date sets the case's date and starts the ten weeks from it; a corrected date moves them."""
+    response = await api.post(USER, "/api/cases", {"definition": "wi2021", "first_name": "Sami"})
+    assert response.status_code == 201, response.text
+    case_id = response.json()["id"]
+    await api.open_task(case_id, "intake_afnemen", USER)
+    events = f"/api/cases/{case_id}/events"
+    seen: dict[str, Any] = {}
+    for notice in ("2026-11-02", "2026-11-16"):  # the date, then a correction of it
+        recorded = await api.post(USER, events, {"event": "duo_melding_ontvangen", "date": notice})
+        assert recorded.status_code == 200, recorded.text
+        for _ in range(200):
+            seen = (await api.get(USER, f"/api/cases/{case_id}")).json()
+            pip = {t["name"]: t for t in seen["termijnen"]}.get("pip_termijn", {})
+            if pip.get("started_on") == notice:
+                break
+            await asyncio.sleep(0.05)
+        assert seen["dates"].get("duo_melding") == notice, seen["dates"]
+        pip = {t["name"]: t for t in seen["termijnen"]}["pip_termijn"]
+        assert pip["started_on"] == notice, seen["termijnen"]
+        ten_weeks = date.fromisoformat(notice) + timedelta(weeks=10)
+        assert ten_weeks <= date.fromisoformat(pip["due_on"]) <= ten_weeks + timedelta(days=4)
