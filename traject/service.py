@@ -11,6 +11,7 @@ import json
 from dataclasses import dataclass
 from datetime import UTC, date, datetime
 from typing import Any
+from zoneinfo import ZoneInfo
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session, sessionmaker
@@ -39,6 +40,7 @@ from workflows.messages import (
 from workflows.trajectory import TrajectoryWorkflow, start_attributes
 
 Handle = WorkflowHandle[TrajectoryWorkflow, TrajectoryView]
+DUTCH_TIME = ZoneInfo("Europe/Amsterdam")  # what 'today' is for a municipality
 CATCH_UP_ATTEMPTS = 20
 CATCH_UP_PAUSE = 0.5  # seconds; a lost workflow task is redone within the task timeout (10 s)
 
@@ -235,6 +237,10 @@ class Traject:
         municipality: str | None = None,
     ) -> TrajectoryView:
         case = self._case(case_id, municipality)
+        if when is not None and when > datetime.now(DUTCH_TIME).date():
+            raise Refused(  # an event is recorded when it has happened; its date may start a termijn
+                "invalid", "the date lies in the future", {"date": "not after today"}
+            )
         request = RecordEvent(event=event, date=when.isoformat() if when else None, actor=actor)
         view = await self._update(case, TrajectoryWorkflow.record_event, request, None)
         self._audit(case, actor, "event_recorded", event=event)

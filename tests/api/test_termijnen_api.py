@@ -157,3 +157,17 @@ async def test_the_duo_date_recorded_later_starts_the_pip_termijn_and_a_correcti
         assert pip["started_on"] == notice, seen["termijnen"]
         ten_weeks = date.fromisoformat(notice) + timedelta(weeks=10)
         assert ten_weeks <= date.fromisoformat(pip["due_on"]) <= ten_weeks + timedelta(days=4)
+
+
+async def test_an_event_dated_in_the_future_is_refused_and_changes_nothing(api: Api) -> None:
+    response = await api.post(USER, "/api/cases", {"definition": "wi2021", "first_name": "Noor"})
+    assert response.status_code == 201, response.text
+    case_id = response.json()["id"]
+    tomorrow = (datetime.now(UTC) + timedelta(days=2)).date().isoformat()
+    refused = await api.post(
+        USER, f"/api/cases/{case_id}/events", {"event": "duo_melding_ontvangen", "date": tomorrow}
+    )
+    assert refused.status_code == 422, refused.text
+    assert refused.json()["errors"] == {"date": "not after today"}
+    case = (await api.get(USER, f"/api/cases/{case_id}")).json()
+    assert case["dates"] == {} and case["termijnen"] == []

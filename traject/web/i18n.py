@@ -656,6 +656,11 @@ _MESSAGES: list[tuple[re.Pattern[str], tuple[Said, Said]]] = [
         (r"^at most (.+)$", ("Maximaal \\1", "At most \\1")),
         (r"^choose (one of|from): (.+)$", ("Kies uit: \\2", "Choose from: \\2")),
         (r"^a participatieladder step is 1 to 6$", ("Kies een trede van 1 tot 6", "A step 1 to 6")),
+        (
+            r"^the date lies in the future$",
+            ("De datum ligt in de toekomst: leg een gebeurtenis vast als die gebeurd is.", None),
+        ),
+        (r"^not after today$", ("Niet na vandaag", "Not after today")),
         (r"^not a valid BSN", ("Geen geldig BSN (9 cijfers, elfproef)", "Not a valid BSN")),
         (
             r"^say why: the note is shown with the version$",
