@@ -46,6 +46,7 @@ from traject.store.models import (
     OutboxMessage,
     Task,
     TimelineEvent,
+    WorkshopSession,
 )
 from traject.store.repositories import Row
 from workflows.messages import StepRecord
@@ -151,7 +152,8 @@ def _notes(step: StepRows) -> None:
     if record.timer:
         step.timeline("timer_fired", record.timer)
     if record.event:
-        step.timeline("event_recorded", record.event)
+        on = {"date": record.event_date} if record.event_date else {}
+        step.timeline("event_recorded", record.event, **on)
     if record.decision:
         step.timeline(
             record.decision, None, reason=record.reason, version=record.definition_version
@@ -288,7 +290,9 @@ def _action(step: StepRows, effect: ActionRun) -> None:
             step.key(key),
             step.at,
         )
-        step.timeline(f"workshop_{seat.status}", action.workshop, session=seat.session_id)
+        held = step.session.get(WorkshopSession, seat.session_id) if seat.session_id else None
+        when = {"title": held.title, "starts_at": held.starts_at.isoformat()} if held else {}
+        step.timeline(f"workshop_{seat.status}", action.workshop, session=seat.session_id, **when)
     elif isinstance(action, Invite):
         step.outbox(key, "letter", action.template, "newcomer")
         step.timeline("invited", action.template)

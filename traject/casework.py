@@ -25,6 +25,7 @@ from traject.store.models import (
     CasePerson,
     CaseTermijn,
     DefinitionVersion,
+    LadderMeasurement,
     Task,
     TimelineEvent,
 )
@@ -135,6 +136,7 @@ class CaseDetail:
     dates: dict[str, date]
     names: dict[str, str]  # user:<id> → display name
     termijnen: list[TermijnView]
+    ladder: LadderMeasurement | None = None  # the newcomer's latest participatieladder step
 
 
 def works_on(user: Principal, task: Task) -> bool:
@@ -165,7 +167,11 @@ class TaskDetail:
     # for and the reader may see them; None otherwise
     personal: dict[str, Any] | None = None
     may_work: bool = False  # the task is for the reader's group (or they oversee all)
-    may_complete: bool = False  # open, theirs to do, and not claimed by someone else
+    may_complete: bool = False  # open, theirs to do, not claimed by someone else, case not on hold
+    # the case is suspended (opgeschort): no task of it can be claimed or completed until it is
+    # resumed; the reason it was suspended for (a code of traject/reasons.py), if it was given
+    suspended: bool = False
+    suspended_for: str | None = None
 
     @property
     def form(self) -> dict[str, Any]:
@@ -190,6 +196,28 @@ class Casework:
             scope = scope_of(user)
             found = queries.tasks(session, scope, view, page=page, size=size)
             return found, queries.task_counts(session, scope)
+
+    def inbox_names(
+        self, user: Principal, tasks: Sequence[Task]
+    ) -> tuple[dict[str, str], dict[str, str]]:
+        """What the inbox names beside its tasks: each case's kenmerk (case id → reference; none
+        for a volunteer, who sees a first name only) and who holds a claimed task ('user:<id>' →
+        display name)."""
+        with self.traject.sessions() as session:
+            references = (
+                {}
+                if user.volunteer_only
+                else queries.case_references(
+                    session, user.municipality, [task.case_id for task in tasks]
+                )
+            )
+            holders = queries.user_names(session, {t.assignee for t in tasks if t.assignee})
+        return references, holders
+
+    def suspended(self, case_ids: Sequence[str]) -> set[str]:
+        """Which of these cases are suspended (for the inbox: their tasks wait until resumed)."""
+        with self.traject.sessions() as session:
+            return queries.suspended_cases(session, case_ids)
 
     def deadlines(self, case_ids: list[str]) -> dict[str, TermijnView]:
         """The most urgent open termijn of each of these cases (for the inbox)."""
@@ -262,6 +290,7 @@ class Casework:
                 for row in queries.case_termijnen(session, case.id)
             ]
             names = queries.user_names(session, refs)
+            ladder = queries.latest_ladder(session, case.id)
             if audited:  # last: on SQLite a write holds the store's one write lock until commit
                 repo.audit(session, case.municipality, user.ref, "case_read", case.id)
             return CaseDetail(
@@ -273,6 +302,7 @@ class Casework:
                 dates=dates,
                 names=names,
                 termijnen=termijnen,
+                ladder=ladder,
             )
 
     def task(self, user: Principal, task_id: int, *, personal: bool = False) -> TaskDetail:
@@ -296,6 +326,7 @@ class Casework:
                 session, case.municipality, user.ref, "task_read", case.id, task=task.id, **read
             )
             may_work = works_on(user, task)
+            suspended = case.status == "suspended"
             return TaskDetail(
                 task=task,
                 case=case,
@@ -305,17 +336,27 @@ class Casework:
                 deactivated=out,
                 personal=answers,
                 may_work=may_work,
-                may_complete=task.status == "open" and may_work and not held_by_other(user, task),
+                may_complete=task.status == "open"
+                and may_work
+                and not held_by_other(user, task)
+                and not suspended,
+                suspended=suspended,
+                suspended_for=queries.suspended_for(session, case.id) if suspended else None,
             )
 
     def audit_log(
-        self, user: Principal, case_id: str | None = None, page: int = 1, size: int = 50
+        self,
+        user: Principal,
+        case_id: str | None = None,
+        page: int = 1,
+        size: int = 50,
+        action: str | None = None,
     ) -> queries.Page[Any]:
         require(user, "coordinator")
         with self.traject.sessions() as session:
             if case_id:
                 self._case(session, user, case_id)
-            return queries.audit_log(session, user.municipality, case_id, page, size)
+            return queries.audit_log(session, user.municipality, case_id, page, size, action)
 
     def definitions(self, user: Principal) -> list[DefinitionVersion]:
         """The published definitions a user may start: the newest version of each."""

@@ -29,6 +29,7 @@ from traject.definition.model import (
     AnyOf,
     DateKnown,
     FieldCheck,
+    FormField,
     Guard,
     LadderAtLeast,
     LadderBelow,
@@ -335,15 +336,15 @@ def _field(guard: FieldCheck, d: CompiledDefinition | None, lang: str, qualify: 
     kind = spec.type if spec is not None else None
     values = []
     if guard.equals is not None:
-        values.append(_value(guard.equals, kind, lang))
+        values.append(_value(guard.equals, spec, lang))
     if guard.not_equals is not None:
-        values.append(_word("not_equals", lang, value=_value(guard.not_equals, kind, lang)))
+        values.append(_word("not_equals", lang, value=_value(guard.not_equals, spec, lang)))
     if guard.one_of is not None:
-        values.append(f" {_word('or', lang)} ".join(_value(v, kind, lang) for v in guard.one_of))
+        values.append(f" {_word('or', lang)} ".join(_value(v, spec, lang) for v in guard.one_of))
     if guard.at_least is not None:
-        values.append(_word("at_least", lang, value=_value(guard.at_least, kind, lang)))
+        values.append(_word("at_least", lang, value=_value(guard.at_least, spec, lang)))
     if guard.at_most is not None:
-        values.append(_word("at_most", lang, value=_value(guard.at_most, kind, lang)))
+        values.append(_word("at_most", lang, value=_value(guard.at_most, spec, lang)))
     subject = _short(label)
     if label in qualify and task is not None:
         subject += f" ({_short(task.title, QUALIFIER)})"
@@ -383,15 +384,17 @@ def _repeated_labels(guard: Guard, d: CompiledDefinition | None) -> set[str]:
     return {label for label, refs in fields.items() if len(refs) > 1}
 
 
-def _value(value: object, kind: str | None, lang: str) -> str:
-    """A value a guard compares with, as the form shows it: Ja/Nee, an option's text, 2,5."""
+def _value(value: object, spec: FormField | None, lang: str) -> str:
+    """A value a guard compares with, as the form shows it: Ja/Nee, an option's label, 2,5."""
     if isinstance(value, bool):
         return _word("yes" if value else "no", lang)
     if isinstance(value, float):
         text = repr(value).removesuffix(".0")
         return text if lang == "en" else text.replace(".", ",")
-    if isinstance(value, str) and kind not in ("text", "string"):
-        return value.replace("_", " ")  # an option, as the form writes it
+    if isinstance(value, str) and spec is not None and spec.type in ("choice", "multichoice"):
+        return spec.option_label(value)  # an option, as the form writes it
+    if isinstance(value, str) and (spec is None or spec.type not in ("text", "string")):
+        return value.replace("_", " ")
     return str(value)
 
 

@@ -20,6 +20,7 @@ from temporalio.exceptions import ApplicationError
 from temporalio.service import RPCError
 
 from traject.definition.forms import split_personal, validate_form
+from traject.definition.termijnen import canonical, written_length
 from traject.migration import MigrationRefused
 from traject.migration import plan as plan_migration
 from traject.store import repositories as repo
@@ -321,8 +322,20 @@ class Traject:
         note: str | None = None,
     ) -> TrajectoryView:
         """Suspend, resume or extend a running termijn; the workflow checks its rules. `reason`
-        is a code (it goes to the workflow); `note` is free text and stays in the audit log."""
+        is a code (it goes to the workflow); `note` is free text and stays in the audit log. An
+        extension's `length` may be written as a case worker writes it ('2 maanden', '10
+        werkdagen', 'P6W'); the workflow gets it in the one form it keeps (P2M, 10 werkdagen)."""
         case = self._case(case_id, municipality)
+        if change == "extend":
+            read = written_length(length or "")
+            if read is None:
+                raise Refused(
+                    "invalid",
+                    f"'{length or ''}' is not a termijn length: write 6 weken, 2 maanden,"
+                    " 10 werkdagen or P2M",
+                    {"length": "not a termijn length"},
+                )
+            length = canonical(read)
         try:
             request = ChangeTermijn(
                 name=name,

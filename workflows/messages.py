@@ -198,6 +198,7 @@ class StepRecord(Message):
     reason: str | None = None
     ladder: int | None = None  # a measurement recorded outside a task
     event: str | None = None  # an outside event recorded by a case worker
+    event_date: str | None = None  # ... and the date they gave it (ISO), if any
     timer: str | None = None  # the timer whose firing this step is
     assigned_task: str | None = None  # a claim, hand-over or release of this open task ...
     assignee: str | None = None  # ... to this user (None: released)

@@ -531,6 +531,7 @@ class TrajectoryWorkflow:
             lambda s: self.machine.record_event(s, request.event, self._now(), request.date),
             request.actor,
             event=request.event,
+            event_date=request.date,
         )
 
     @record_event.validator

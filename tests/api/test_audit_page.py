@@ -5,10 +5,12 @@ action without words shown as its code, and a list of cases counted in proper Du
 
 from __future__ import annotations
 
+import html
 import re
 import secrets
 
 from tests.api.conftest import Api
+from tests.api.test_designer_drafts import ref_of
 from tests.api.test_tenancy_web import browser
 from traject.store import repositories as repo
 from traject.store.db import transaction
@@ -73,14 +75,16 @@ async def test_the_audit_log_says_what_was_done_in_words(api: Api) -> None:
             rows = audit_rows((await coordinator.http.get("/audit")).text)
             assert rows, "an empty audit log"
             # every action in words: no code in the column, whatever the tests before have done
+            # (what it was about may hold a designer's code: a draft's definition)
             for action, cells in rows:
+                done = re.sub(r'<span class="traject-audit-detail">.*?</span>', "", cells[2])
                 if action == unknown:
                     assert cells[2] == f"<code>{unknown}</code>", cells  # shown as it is
                 else:
-                    assert cells[2] and "_" not in cells[2] and action not in cells[2], cells
+                    assert done and "_" not in done and action not in done, cells
             assert unknown in [a for a, _ in rows]
             of_case = await coordinator.http.get("/audit", params={"case": first["id"]})
-            said = {a: cells[2] for a, cells in audit_rows(of_case.text)}
+            said = {a: w for a, w, _about in action_cells(of_case.text)}
             assert {a: said.get(a) for a in words} == words, said
             listed = [c[3] for a, c in rows if a == "cases_listed"][:2]  # newest first
             one, two = ("1 zaak", "2 zaken") if lang == "nl" else ("1 case", "2 cases")
@@ -121,3 +125,104 @@ async def test_the_audit_log_names_who_did_it_in_words(api: Api) -> None:
             assert who[:4] == [words[a] for a in ("traject up", "retention", "cli", "system")], who
             assert "Klantmanager" in who  # the start, by the person's name
             assert not set(who) & set(words), who
+
+
+def action_cells(page: str) -> list[tuple[str, str, str]]:
+    """(action code, the action in words, what it was about) of each row, newest first."""
+    found = []
+    for action, cells in audit_rows(page):
+        detail = re.search(r'<span class="traject-audit-detail">(.*?)</span>', cells[2], re.S)
+        words = re.sub(r"<span.*?</span>", "", cells[2], flags=re.S).strip()
+        found.append((action, html.unescape(words), html.unescape(detail[1]) if detail else ""))
+    return found
+
+
+async def test_the_audit_log_says_which_task_step_and_version_a_row_is_about(api: Api) -> None:
+    """Not just "Taak afgerond": which task (its title), which ladder step, which event, which
+    version; a claim is "Taak opgepakt", an assignment names whom it went to."""
+    case = await api.start(first_name="Waarover")
+    cid = case["id"]
+    task = await api.open_task(cid, "aanwezigheid_kernwaarden")
+    assert (await api.post("klantmanager", f"/api/tasks/{task}/claim")).status_code == 200
+    assert (await api.post("klantmanager", f"/api/tasks/{task}/unclaim")).status_code == 200
+    colleague = int(ref_of(api, "collega").split(":")[1])
+    assigned = await api.post("teamleider", f"/api/tasks/{task}/assign", {"user_id": colleague})
+    assert assigned.status_code == 200, assigned.text
+    done = await api.post("collega", f"/api/tasks/{task}/complete", {"data": {"aanwezig": True}})
+    assert done.status_code == 200, done.text
+    assert (await api.get("klantmanager", f"/api/tasks/{task}")).status_code == 200
+    event = await api.post("klantmanager", f"/api/cases/{cid}/events", {"event": "gehuisvest"})
+    assert event.status_code == 200, event.text
+    ladder = await api.post("klantmanager", f"/api/cases/{cid}/ladder", {"step": 3})
+    assert ladder.status_code == 200, ladder.text
+
+    title = "Aanwezigheid workshop kernwaarden registreren"
+    async with browser(api, "teamleider", "nl") as coordinator:
+        rows = action_cells((await coordinator.http.get("/audit", params={"case": cid})).text)
+    said = {(words, about) for _action, words, about in rows}
+    started = next(about for action, _w, about in rows if action == "case_started")
+    assert started == f"Participatieverklaringstraject Zaanstad, versie {case['version']}"
+    assert {
+        ("Taak opgepakt", title),
+        ("Taak teruggegeven", title),
+        ("Taak toegewezen aan Collega", title),
+        ("Taak afgerond", title),
+        ("Taak ingezien", title),
+        ("Gebeurtenis vastgelegd", "Vergunninghouder is gehuisvest"),
+        ("Participatieladder gemeten", "Trede 3 (Deelname aan georganiseerde activiteiten)"),
+        ("Zaak ingezien", ""),
+    } <= said, rows
+    assert "Taak toegewezen" not in {words for words, _ in said}  # a claim is said as one
+    assert not [r for r in rows if "zaanstad/" in r[2] or "_" in r[2]], rows  # no codes
+
+    async with browser(api, "teamleider", "en") as coordinator:
+        rows = action_cells((await coordinator.http.get("/audit", params={"case": cid})).text)
+    said = {(words, about) for _action, words, about in rows}
+    assert {
+        ("Task claimed", title),
+        ("Task assigned to Collega", title),
+        ("Ladder measured", "Step 3 (Taking part in organised activities)"),
+    } <= said, rows
+
+
+def selected(page: str, select_id: str) -> str | None:
+    field = re.search(rf'<select id="{select_id}"[^>]*>(.*?)</select>', page, re.S)
+    assert field, f"no select {select_id}"
+    chosen = re.search(r'<option value="([^"]*)" selected>', field.group(1))
+    return chosen.group(1) if chosen else None
+
+
+async def test_the_audit_log_is_filtered_by_the_kind_of_action_and_pages_through_it(
+    api: Api,
+) -> None:
+    case = await api.start(first_name=f"Filter{secrets.token_hex(2)}")
+    cid = case["id"]
+    with transaction(api.sessions) as session:
+        for _ in range(55):
+            repo.audit(session, "zaanstad", "system", "case_read", cid)
+    async with browser(api, "teamleider", "nl") as coordinator:
+        unfiltered = (await coordinator.http.get("/audit")).text
+        assert 'id="auditfilter"' in unfiltered and selected(unfiltered, "audit-action") is None
+        options = re.findall(r'<option value="([^"]+)"', unfiltered)
+        assert {"task_completed", "case_read", "task_assigned", "case_started"} <= set(options)
+        assert "Taak opgepakt of toegewezen" in unfiltered  # a claim is an assignment to oneself
+
+        first = await coordinator.http.get("/audit", params={"case": cid, "action": "case_read"})
+        assert first.status_code == 200
+        rows = audit_rows(first.text)
+        assert len(rows) == 50 and {a for a, _ in rows} == {"case_read"}
+        assert selected(first.text, "audit-action") == "case_read"
+        assert f'value="{cid}"' in first.text  # the case filter kept in its field
+        after = re.search(r'<a href="([^"]+)" rel="next">', first.text)
+        assert after, "no link to the next page"
+        link = html.unescape(after.group(1))
+        assert f"case={cid}" in link and "action=case_read" in link and "page=2" in link, link
+        second = audit_rows((await coordinator.http.get(link)).text)
+        assert len(second) >= 5 and {a for a, _ in second} == {"case_read"}
+
+        started = audit_rows(
+            (await coordinator.http.get("/audit", params={"action": "case_started"})).text
+        )
+        assert started and {a for a, _ in started} == {"case_started"}
+        # a case id in a row is a link to the case
+        assert any(cells[3] == f'<a href="/cases/{cid}">{cid}</a>' for _a, cells in started)

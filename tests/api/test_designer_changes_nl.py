@@ -89,6 +89,33 @@ async def test_the_check_says_what_changes_in_the_pages_language(api: Api) -> No
         )
 
 
+async def test_the_diff_page_says_a_roles_new_title_and_its_button_compares(api: Api) -> None:
+    """A designer who renames the coordinator role (its title) sees it on the diff page, not
+    "Geen verschillen."; the button that picks the two versions says what it does."""
+    name = "pvt1_rol"
+    v2 = copy_of_pvt1(name, 2).replace(
+        "  klantmanager: Klantmanager van de gemeente", "  klantmanager: Klantregisseur", 1
+    )
+    assert "Klantregisseur" in v2, "pvt1 changed: change this test"
+    async with signed_in(api, "vormgever") as csrf:
+        await publish(api, csrf, name, copy_of_pvt1(name))
+        await publish(api, csrf, name, v2)
+        page = (await api.http.get(f"/designer/{name}/diff?a=1&b=2")).text
+        english = (
+            await api.http.get(f"/designer/{name}/diff?a=1&b=2", headers={"Accept-Language": "en"})
+        ).text
+    assert items(page, "wijzigingen") == [
+        "rol 'klantmanager': titel Klantmanager van de gemeente → Klantregisseur"
+    ]
+    assert "Geen verschillen." not in page
+    assert items(english, "wijzigingen") == [
+        "role 'klantmanager': title Klantmanager van de gemeente → Klantregisseur"
+    ]
+    buttons = re.findall(r"<button[^>]*>(.*?)</button>", page, re.S)
+    assert "Vergelijken" in buttons and "Filteren" not in buttons, buttons
+    assert "Compare" in re.findall(r"<button[^>]*>(.*?)</button>", english, re.S)
+
+
 async def test_the_check_says_why_a_scenario_fails_in_the_pages_language(api: Api) -> None:
     """pvt1's scenarios run on the draft: with its workshop task renamed they cannot complete
     it. The page says so at the scenario's line, without the server's path to the file."""

@@ -14,7 +14,7 @@ from sqlalchemy import select
 
 from tests.api.conftest import Api
 from tests.api.test_tenancy_web import browser
-from traject.store.models import AuditEvent
+from traject.store.models import AuditEvent, Task
 
 
 def text_of(fragment: str) -> str:
@@ -145,10 +145,10 @@ async def test_a_completed_task_shows_each_answer_under_its_label_as_people_read
     async with browser(api, "klantmanager", "nl") as page:
         shown = (await page.http.get(f"/tasks/{task_id}")).text
         assert facts(shown, "antwoorden") == [
-            ("Opleidingsniveau", "mbo"),
-            ("Werkervaring sectoren", "zorg, ict"),
+            ("Opleidingsniveau", "MBO"),  # the option's label
+            ("Werkervaring sectoren", "Zorg, ICT"),  # options without a label: in words
             ("Talenten en kwaliteiten", "Koken voor groepen Fietsen repareren"),
-            ("Trede participatieladder", "2"),
+            ("Trede participatieladder", "2 · Sociale contacten buiten de deur"),
         ]
         assert "[&#39;zorg&#39;" not in shown and "['zorg'" not in shown
         assert text_of(shown).count("Status") == 1
@@ -268,3 +268,119 @@ async def test_a_timer_firing_is_a_wait_that_ended_named_by_its_step(api: Api) -
             # the case's date under the definition's words for it, not its key
             assert "Datum waarop de vergunninghouder in Zaanstad gehuisvest is" in facts.group(1)
             assert "huisvestingsdatum" not in facts.group(1)
+
+
+async def test_the_assign_button_says_what_it_does_and_a_claimed_form_is_marked_for_focus(
+    api: Api,
+) -> None:
+    """The coordinator's control reads "Toewijzen aan [collega] [Toewijzen]", not "Toewijzen
+    aan" twice. After "Oppakken" the task page marks its form for the focus (traject.js puts it
+    on the first field), so the keyboard does not start at the top of the page; a later visit
+    does not take the focus."""
+    case = await api.start()
+    task_id = await api.open_task(case["id"], "aanwezigheid_kernwaarden")
+    async with browser(api, "teamleider", "nl") as coordinator:
+        page = (await coordinator.http.get(f"/tasks/{task_id}")).text
+        form = re.search(r'<form[^>]*action="/tasks/\d+/assign"[^>]*>(.*?)</form>', page, re.S)
+        assert form, page
+        assert re.search(r"<label[^>]*>Toewijzen aan</label>", form[1])
+        assert re.findall(r"<button[^>]*>(.*?)</button>", form[1]) == ["Toewijzen"]
+
+    async with browser(api, "klantmanager", "nl") as worker:
+        before = (await worker.http.get(f"/tasks/{task_id}")).text
+        assert "data-traject-focus" not in before
+        claimed = await worker.http.post(
+            f"/tasks/{task_id}/claim", data={"csrf_token": worker.csrf}, follow_redirects=True
+        )
+        assert claimed.status_code == 200 and "Taak opgepakt." in claimed.text
+        marked = re.search(r'<form[^>]*id="taakformulier"[^>]*>', claimed.text)
+        assert marked and "data-traject-focus" in marked[0], claimed.text
+        again = (await worker.http.get(f"/tasks/{task_id}")).text
+        assert 'id="taakformulier"' in again and "data-traject-focus" not in again
+
+
+def select_options(page: str, name: str) -> list[tuple[str, str]]:
+    """(value, text) of each option of the form's <select name=name>."""
+    found = re.search(rf'<select[^>]*name="{name}"[^>]*>(.*?)</select>', page, re.S)
+    assert found, f"no select {name}"
+    return [
+        (v, text_of(t))
+        for v, t in re.findall(r'<option value="([^"]*)"[^>]*>(.*?)</option>', found.group(1), re.S)
+    ]
+
+
+def checkboxes(page: str, name: str) -> list[tuple[str, str]]:
+    """(value, text) of each checkbox named `name`."""
+    found = re.findall(
+        rf'<label class="traject-choice"><input type="checkbox" name="{name}" value="([^"]*)"[^>]*>(.*?)</label>',
+        page,
+        re.S,
+    )
+    return [(v, text_of(t)) for v, t in found]
+
+
+async def test_the_form_offers_options_by_their_labels_and_keeps_the_codes(api: Api) -> None:
+    """A choice's options read as the definition labels them (Voortgezet onderwijs, WO
+    (universiteit)), or their codes in words (ICT); the form sends the code, which the answer
+    keeps; the error summary and the completed task's answers name the options by their labels,
+    the API gives both."""
+    case = await api.start()
+    await api.open_task(case["id"], "aanwezigheid_kernwaarden")
+    await api.post("klantmanager", f"/api/cases/{case['id']}/events", {"event": "gehuisvest"})
+    task_id = await api.open_task(case["id"], "participatiegesprek_voeren")
+    async with browser(api, "klantmanager", "nl") as page:
+        form = (await page.http.get(f"/tasks/{task_id}")).text
+        assert select_options(form, "opleidingsniveau") == [
+            ("", "Kies…"),
+            ("geen", "Geen opleiding"),
+            ("basisonderwijs", "Basisonderwijs"),
+            ("voortgezet", "Voortgezet onderwijs"),
+            ("mbo", "MBO"),
+            ("hbo", "HBO"),
+            ("wo", "WO (universiteit)"),
+        ]
+        sectors = dict(checkboxes(form, "werkervaring_sectoren"))
+        assert sectors["ict"] == "ICT" and sectors["zorg"] == "Zorg"
+
+        # a code the form does not offer (an old tab, a hand-made request): the summary names
+        # the options as the form shows them
+        wrong = await page.post(
+            f"/tasks/{task_id}", {"opleidingsniveau": "universiteit", "trede": "2"}
+        )
+        assert wrong.status_code == 422
+        summary = re.search(r'id="foutoverzicht"[^>]*>(.*?)</div>', wrong.text, re.S)
+        assert summary, wrong.text
+        assert (
+            "Opleidingsniveau: Kies uit: Geen opleiding, Basisonderwijs, Voortgezet onderwijs, MBO,"
+            " HBO, WO (universiteit)"
+        ) in text_of(summary.group(1))
+        # the labels are no answers either
+        wrong = await page.post(
+            f"/tasks/{task_id}", {"opleidingsniveau": "Voortgezet onderwijs", "trede": "2"}
+        )
+        assert wrong.status_code == 422
+
+        done = await page.post(
+            f"/tasks/{task_id}",
+            {
+                "opleidingsniveau": "voortgezet",
+                "werkervaring_sectoren": ["zorg", "ict"],
+                "trede": "2",
+            },
+        )
+        assert done.status_code == 303, done.text
+        shown = (await page.http.get(f"/tasks/{task_id}")).text
+        answered = dict(facts(shown, "antwoorden"))
+        assert answered["Opleidingsniveau"] == "Voortgezet onderwijs"
+        assert answered["Werkervaring sectoren"] == "Zorg, ICT"
+
+    detail = (await api.get("klantmanager", f"/api/tasks/{task_id}")).json()
+    assert detail["status"] == "completed"
+    field = next(f for f in detail["form"] if f["name"] == "opleidingsniveau")
+    assert field["options"] == ["geen", "basisonderwijs", "voortgezet", "mbo", "hbo", "wo"]
+    assert field["option_labels"]["voortgezet"] == "Voortgezet onderwijs"
+    with api.sessions() as session:
+        stored = session.scalar(select(Task.form_data).where(Task.id == task_id))
+    assert stored is not None
+    assert stored["opleidingsniveau"] == "voortgezet"  # the code, as guards and history hold it
+    assert stored["werkervaring_sectoren"] == ["zorg", "ict"]

@@ -47,6 +47,7 @@ OTHER_DEFINITION = "zaanstad_pvt"
 OTHER_TITLE = "Participatieverklaringstraject Zaanstad"
 OWN_TITLE = "Participatieverklaringstraject PVT1"
 OTHER_SOURCE = (DEFINITIONS / "zaanstad_pvt.yaml").read_text(encoding="utf-8")
+OTHER_VERSION = re.search(r"^version: (\d+)$", OTHER_SOURCE, re.M)[1]  # type: ignore[index]
 D = OTHER_DEFINITION
 
 
@@ -273,10 +274,15 @@ PAGES: dict[tuple[str, str], list[Probe]] = {
     ],
     ("GET", "/designer/{definition}/diff"): [
         missing("/designer/{d}/diff", "definition", "ontwerper", "/designer/{d}/versions"),
-        missing("/designer/{d}/diff?a=1&b=1", "definition", "ontwerper", "/designer/{d}/versions"),
+        missing(
+            f"/designer/{{d}}/diff?a={OTHER_VERSION}&b={OTHER_VERSION}",
+            "definition",
+            "ontwerper",
+            "/designer/{d}/versions",
+        ),
     ],
     ("GET", "/designer/{definition}/v{version}/zaaktype.json"): [
-        missing("/designer/{d}/v1/zaaktype.json", "definition", "ontwerper", "{d}")
+        missing(f"/designer/{{d}}/v{OTHER_VERSION}/zaaktype.json", "definition", "ontwerper", "{d}")
     ],
     ("GET", "/designer/{definition}/migrate"): [
         missing("/designer/{d}/migrate", "definition", "ontwerper", 'id="overzetten"')

@@ -4,6 +4,7 @@ what), a caseworker or volunteer is refused it."""
 
 from __future__ import annotations
 
+import html
 import re
 import secrets
 from datetime import datetime
@@ -136,7 +137,9 @@ async def test_the_audit_page_is_for_coordinators(api: Api) -> None:
         of_case = await coordinator.http.get("/audit", params={"case": case["id"]})
         assert of_case.status_code == 200
         rows = audit_rows(of_case.text)
-        assert {r[2] for r in rows} >= {"Trajectory started", "Case viewed"}
+        # the action, without what it was about (the version started, ...)
+        done = {re.sub(r'<span class="traject-audit-detail">.*?</span>', "", r[2]) for r in rows}
+        assert done >= {"Trajectory started", "Case viewed"}
         assert all(case["id"] in r[3] for r in rows)
         assert not any(s in of_case.text for s in (case["bsn"], case["last_name"]))
 
@@ -151,6 +154,29 @@ async def test_the_navigation_speaks_the_pages_language(api: Api) -> None:
             home = await page.http.get("/")
             assert home.status_code == 200
             assert all(word in home.text for word in words), (lang, words)
+
+
+async def test_the_page_tells_the_browser_its_language(api: Api) -> None:
+    """<html lang> is the page's language (a screen reader reads English as English, the diagram's
+    button takes its words from it), and the English termijn form asks for its length in
+    English, not "By (e.g. P2W or 10 werkdagen)"."""
+    case = await api.start(
+        "leiden", definition="wi2021", first_name="Lang", dates={"pip_datum": "2026-01-05"}
+    )
+    for lang, skip, length in (("nl", "Naar de inhoud", "Met "), ("en", "Skip to content", "By ")):
+        async with browser(api, "leiden", lang) as page:
+            for url in ("/", f"/cases/{case['id']}", "/cases/new"):
+                shown = await page.http.get(url)
+                assert shown.status_code == 200, (url, shown.text)
+                assert f'<html lang="{lang}">' in shown.text, (lang, url)
+                assert f'href="#inhoud">{skip}</a>' in shown.text, (lang, url)
+            label = re.search(
+                r'<label for="lengte-inburgeringstermijn">(.*?)</label>',
+                (await page.http.get(f"/cases/{case['id']}")).text,
+            )
+            assert label, lang
+            words = html.unescape(label[1])
+            assert words.startswith(length) and ("werkdagen" in words) == (lang == "nl"), words
 
 
 async def test_refusals_speak_the_pages_language(api: Api) -> None:

@@ -138,6 +138,11 @@ async def test_a_case_worker_takes_a_zaanstad_case_to_the_signing(
     )
     await expect(page.locator("[name=trede]")).to_have_value("2")  # what was typed stays
     await screenshot(page, "task-form-with-errors")
+    # the options read as the definition labels them; the form sends the code
+    await expect(page.locator("[name=opleidingsniveau] option[value=voortgezet]")).to_have_text(
+        "Voortgezet onderwijs"
+    )
+    await expect(page.locator("label", has=page.locator("[value=ict]"))).to_have_text("ICT")
     await page.locator("[name=opleidingsniveau]").select_option("mbo")
     await page.locator("[name=werkervaring_sectoren][value=zorg]").check()
     await page.locator("[name=werkervaring_sectoren][value=ict]").check()
@@ -155,7 +160,9 @@ async def test_a_case_worker_takes_a_zaanstad_case_to_the_signing(
             "Trede participatieladder",
         ]
     )
-    await expect(answers.locator("dd")).to_have_text(["mbo", "zorg, ict", "—", "2"])
+    await expect(answers.locator("dd")).to_have_text(
+        ["MBO", "Zorg, ICT", "—", "2 · Sociale contacten buiten de deur"]
+    )
     await screenshot(page, "task-completed")
 
     await page.goto(f"{site}/?view=unassigned")

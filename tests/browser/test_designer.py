@@ -125,7 +125,10 @@ async def test_a_designer_changes_pvt4_and_moves_a_running_case(
     assert fixed.count("P5W, p90: P8W") == 1 and fixed.count(NEW_TITLE) == 1
     await page.evaluate("(text) => TrajectEditor.setValue(text)", fixed)
     await expect(page.locator("#bron")).to_have_value(fixed)
-    await expect(page.locator("#geldig")).to_contain_text("voorbeeldgemeente/pvt4@2")
+    # what would be published, by its title: not the key (voorbeeldgemeente/pvt4@2)
+    await expect(page.locator("#geldig")).to_have_text(
+        "De definitie is geldig: Participatieverklaringstraject PVT4 (vier dagdelen), versie 2."
+    )
     changes = page.locator("#wijzigingen")
     await expect(changes).to_contain_text("stap 'reeks': norm P6W → P8W")  # a Dutch page
     await expect(changes).to_contain_text(f"stap 'dagdeel_1': titel {OLD_TITLE} → {NEW_TITLE}")

@@ -116,11 +116,11 @@ def test_diagram_prints_every_state_and_transition(
     # the arrows in words (English, the command's language): the task's title, "finished"
     assert "eerste_opvang --> traject : Welkom\n" in out
     assert "zelfredzaamheid --> spreekuur : finished\n" in out
-    assert "uitstroom.done" not in out and "if Uitkomst:\u00a0betaalde baan" in out
+    assert "uitstroom.done" not in out and "if Uitkomst:\u00a0Betaalde baan" in out
     assert main(["diagram", str(pragma), "--lang", "nl"]) == 0
     dutch = capsys.readouterr().out
     assert "weten_open --> weten_done : alle taken klaar\n" in dutch
-    assert "als Uitkomst:\u00a0betaalde baan<br>uitkomst: Betaalde baan<br>– of –" in dutch
+    assert "als Uitkomst:\u00a0Betaalde baan<br>uitkomst: Betaalde baan<br>– of –" in dutch
 
 
 def test_diagram_of_a_broken_file_prints_its_problems_instead(

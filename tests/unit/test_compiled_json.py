@@ -50,6 +50,7 @@ states:
           kinderen: {type: int}
           trede: {type: ladder}
           themas: {type: multichoice, options: [werk, taal]}
+          niveau: {type: choice, options: {a2: A2, b1_of_hoger: B1 of hoger}}
           datum: {type: date}
           akkoord: {type: bool}
           naam: {type: string, max_length: 80, personal: true}
@@ -198,6 +199,7 @@ def test_layout_and_comments_do_not_change_the_hash(compiled: CompiledDefinition
             "route: {type: choice, options: [b1, z], required: true}",
             "route: {type: choice, options: [b1, z]}",
         ),
+        ("{a2: A2, b1_of_hoger: B1 of hoger}", "{a2: A2, b1_of_hoger: B1 en hoger}"),
     ],
 )
 def test_any_change_of_content_changes_the_hash(

@@ -111,6 +111,18 @@ BROKEN: dict[str, str] = {
     "required maybe": form("x: {type: text, required: misschien}"),
     "max_length zero": form("x: {type: text, max_length: 0}"),
     "an empty option": form("x: {type: choice, options: ['']}"),
+    "an option without a label": form("x: {type: choice, options: {b1: B1-route, z: }}"),
+    "an empty label": form("x: {type: choice, options: {b1: '  '}}"),
+    "options a text": form("x: {type: choice, options: 'b1, z'}"),
+    "two options one label": form(
+        "x: {type: choice, options: {b1: Route, z: route}},"
+        " y: {type: multichoice, options: [ouders_en_school, ouders en school]}"
+    ),
+    "a guard comparing a label": HEAD
+    + BODY.replace(
+        "tasks: {t: {title: T, role: coach}}",
+        "tasks: {t: {title: T, role: coach, form: {r: {type: choice, options: {z: Z-route}}}}}",
+    ).replace("t.done: klaar", "t.done: {target: klaar, guard: {field: t.r, equals: Z-route}}"),
     "a long state name": body("  a:\n", "  " + "a" * 70 + ":\n"),
     "final a word": body("final: true", "final: ja"),
     "probability zero": task("simulate: {probability: 0}"),

@@ -173,6 +173,34 @@ CHANGED: dict[str, tuple[str, str]] = {
         klein((AANWEZIGHEID, AANWEZIGHEID + NAZORG), version=1),
         klein(("    tasks:\n      gesprek:", f"    tasks:\n{NAZORG}      gesprek:")),
     ),
+    "the definition's words: titles, roles, dates, events, a termijn's rules": (
+        KLEIN,
+        klein(
+            ("title: Klein\n", "title: Klein en fijn\ndescription: Kort.\nlegal_basis: [Wet]\n"),
+            ("coordinator: Coördinator}", "coordinator: Teamleider, jurist: Jurist}"),
+            ("{melding: Melding}", "{melding: Datum van melding, verhuisd_op: Verhuisd op}"),
+            (
+                "{verhuisd: {title: Verhuisd}}",
+                "{verhuisd: {title: Vertrokken, sets_date: verhuisd_op}, ziek: {title: Ziek}}",
+            ),
+            ("klaar: {title: Klaar,", "klaar: {title: Afgerond,"),
+            (
+                "{title: Plan binnen tien weken, start: {date: melding}, length: P10W}",
+                "{title: Plan in tien weken, legal_basis: Wi art. 15, start: {state: intake},"
+                " length: P10W, amber: 0.9}",
+            ),
+            ("title: Gesprek voeren\n", "title: Intakegesprek\n        description: Bel.\n"),
+        ),
+    ),
+    "roles, dates and events removed": (
+        klein(
+            ("coordinator: Coördinator}", "coordinator: Coördinator, jurist: Jurist}"),
+            ("{melding: Melding}", "{melding: Melding, start: Start}"),
+            ("{verhuisd: {title: Verhuisd}}", "{verhuisd: {title: Verhuisd}, ziek: {title: Z}}"),
+            version=1,
+        ),
+        KLEIN.replace("version: 1", "version: 2", 1),
+    ),
 }
 
 

@@ -75,9 +75,10 @@ def test_zaanstad_arrows_name_the_tasks_and_the_answers(zaanstad: CompiledDefini
     )
     # the remark in parentheses is left out of a title
     assert drawn[("participatiegesprek", "plan_van_aanpak")] == "Participatiegesprek voeren"
-    # a choice: the option as the form writes it
+    # a choice: the option as the form writes it, by its label
     assert drawn[("traject", "niet_ondertekend")] == (
-        "Contact opnemen na afwezigheid en opnieuw inplannen / als Reden: weigert / – of – / "
+        "Contact opnemen na afwezigheid en opnieuw inplannen / als Reden: Weigert deel te nemen"
+        " / – of – / "
         "Ondertekening van de participatieverklaring vastleggen / anders"
     )
     # timers and events in words; two ways between the same states are one arrow
@@ -134,7 +135,7 @@ def test_conditions_that_cannot_fail_on_an_arrow_are_left_out() -> None:
     assert drawn[("leerroute", "route_wisselen")].startswith(
         "Verzoek om routewissel / als Datum vanaf wanneer een routewissel niet meer kan nog niet"
         " bekend / – of – / Resultaat van het taalschakeltraject vastleggen / als Resultaat:"
-        " niet haalbaar / en Datum vanaf"
+        " Niet haalbaar / en Datum vanaf"
     )
     assert "termijn verlopen: Inburgeringstermijn van drie jaar" in drawn.values()
 
@@ -143,11 +144,77 @@ def test_an_outcome_is_named_where_the_final_state_has_several() -> None:
     d = compile_file(Path(__file__).parent / "pragma_test.yaml")
     drawn = arrows(mermaid(d, lang="nl"))
     assert drawn[("traject", "uitgestroomd")] == (
-        "Uitstroom / als Uitkomst: betaalde baan / uitkomst: Betaalde baan / – of – / anders /"
+        "Uitstroom / als Uitkomst: Betaalde baan / uitkomst: Betaalde baan / – of – / anders /"
         " uitkomst: Vrijwilligerswerk"
     )
     assert drawn[("zelfredzaamheid", "spreekuur")] == "afgerond"
     assert drawn[("eerste_opvang", "traject")] == "Welkom"
+
+
+LABELLED = """\
+definition: gelabeld
+title: Gelabeld
+municipality: test
+version: 1
+roles: {klantmanager: K}
+initial: pip
+states:
+  pip:
+    tasks:
+      pip_vaststellen:
+        title: PIP vaststellen
+        role: klantmanager
+        form:
+          route:
+            type: choice
+            label: Leerroute
+            options: {b1: B1-route, onderwijs: Onderwijsroute, z: "Z-route; <i>800 uur</i>"}
+          niveau: {type: choice, options: [a2, b1_of_hoger]}
+    on:
+      pip_vaststellen.done:
+        - {target: b1, guard: {field: pip_vaststellen.route, equals: b1}}
+        - {target: anders, guard: {field: pip_vaststellen.route, in: [onderwijs, z]}}
+        - {target: b1, guard: {field: pip_vaststellen.niveau, not_equals: a2}}
+        - {target: anders}
+  b1: {final: true}
+  anders: {final: true}
+"""
+
+
+def test_a_guard_on_a_labelled_option_says_its_label() -> None:
+    """The guard compares the code (b1); the arrow says what the case worker chose (B1-route),
+    and an option without a label in words (B1 of hoger, not b1 of hoger)."""
+    d = compile_text(LABELLED, "gelabeld.yaml")
+    assert d.tasks["pip_vaststellen"].form["route"].options == {
+        "b1": "B1-route",
+        "onderwijs": "Onderwijsroute",
+        "z": "Z-route; <i>800 uur</i>",
+    }
+    text = mermaid(d, lang="nl")
+    drawn = arrows(text)
+    assert drawn[("pip", "b1")] == (
+        "PIP vaststellen / als Leerroute: B1-route / – of – / als Niveau: niet ‘A2’"
+    )
+    assert drawn[("pip", "anders")] == (
+        "PIP vaststellen / als Leerroute: Onderwijsroute of Z-route; <i>800 uur</i> / – of – /"
+        " anders"
+    )
+    for line in text.splitlines():  # the label is escaped for Mermaid like any designer's text
+        if ARROW.match(line) and ARROW.match(line)[3]:  # type: ignore[index]
+            assert mermaid_reads(ARROW.match(line)[3]), line  # type: ignore[index]
+    route = guard({"field": "pip_vaststellen.route", "equals": "z"})
+    assert describe_guard(route, d) == "Leerroute: Z-route; <i>800 uur</i>"
+    assert describe_guard(route, d, "en") == "Leerroute: Z-route; <i>800 uur</i>"
+    assert describe_guard(route) == "Route: z"  # without the definition: the code as it is
+
+
+def test_wi2021_routes_are_named_as_the_law_names_them() -> None:
+    wi = compile_file(DEFINITIONS / "wi2021.yaml")
+    switch = wi.states["route_wisselen"].transitions
+    assert [describe_guard(t.guard, wi) for t in switch if t.guard is not None] == [
+        "Nieuwe route: B1-route",
+        "Nieuwe route: Onderwijsroute",
+    ]
 
 
 def test_fields_of_one_label_in_different_tasks_are_told_apart_by_their_task() -> None:

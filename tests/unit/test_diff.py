@@ -135,3 +135,40 @@ def test_a_timer_added_and_removed() -> None:
         "timer 'intake.herinnering' removed",
         "state 'intake': its transitions changed",
     ]
+
+
+def test_the_definitions_own_words_roles_dates_events_and_titles() -> None:
+    """A designer who renames a role (its title), the definition, an outcome, a task or a
+    termijn, or changes a description or legal basis, sees it: one short line each."""
+    new = (
+        OLD.replace("title: Klein\n", "title: Klein en fijn\ndescription: Kort.\n", 1)
+        .replace("trainer: Trainer}", "trainer: Trainer van de workshop, jurist: Jurist}")
+        .replace("{melding: Melding}", "{melding: Datum van melding}")
+        .replace("outcomes:", "events: {verhuisd: {title: Verhuisd}}\noutcomes:")
+        .replace("{title: Klaar,", "{title: Afgerond,")
+        .replace("title: Plan binnen tien weken", "title: Plan in tien weken")
+        .replace("title: Gesprek voeren", "title: Intakegesprek")
+    )
+    assert texts(changed(new)) == [
+        "definition 'klein': title Klein → Klein en fijn",
+        "definition 'klein': its description changed",
+        "role 'jurist' added",
+        "event 'verhuisd' added",
+        "task 'gesprek': title Gesprek voeren → Intakegesprek",
+        "termijn 'plan_termijn': title Plan binnen tien weken → Plan in tien weken",
+        "outcome 'klaar': title Klaar → Afgerond",
+        "role 'trainer': title Trainer → Trainer van de workshop",
+        "case date 'melding': title Melding → Datum van melding",
+    ]
+
+
+def test_a_termijns_start_legal_basis_and_other_rules() -> None:
+    new = OLD.replace(
+        "    start: {date: melding}\n",
+        "    legal_basis: Wet, art. 1\n    start: {state: intake}\n    amber: 0.9\n",
+    )
+    assert texts(changed(new)) == [
+        "termijn 'plan_termijn': its legal basis changed",
+        "termijn 'plan_termijn': its start changed",
+        "termijn 'plan_termijn': its other rules changed",
+    ]

@@ -1,11 +1,11 @@
 """A completed task's answers as people read them, for each field type: labels as the form shows
-them, yes/no, options joined, dates and decimal numbers the Dutch way; personal answers only for
-a reader who may see them."""
+them, yes/no, options by their labels (else their codes in words) joined, dates and decimal numbers
+the Dutch way; personal answers only for a reader who may see them."""
 
 from __future__ import annotations
 
 from traject.definition.model import FormField
-from traject.web.formdata import answer_text, answered, label
+from traject.web.formdata import answer_text, answered, errors_in_words, label, option_text
 from traject.web.i18n import decimal
 
 FORM = {
@@ -13,7 +13,9 @@ FORM = {
     "gesprek_op": FormField(type="date"),
     "uren": FormField(type="number"),
     "kinderen": FormField(type="int"),
-    "woonsituatie": FormField(type="choice", options=["azc", "eigen_woning"]),
+    "woonsituatie": FormField(
+        type="choice", options={"azc": "In een azc", "eigen": "Eigen woning"}
+    ),
     "interesses": FormField(type="multichoice", options=["koken", "enschede_ontdekken"]),
     "trede": FormField(type="ladder"),
     "situatie": FormField(type="text", personal=True, label="Persoonlijke situatie"),
@@ -32,7 +34,7 @@ def test_each_type_of_answer_reads_as_people_write_it() -> None:
         "gesprek_op": "2025-03-07",
         "uren": 2.5,
         "kinderen": 3,
-        "woonsituatie": "eigen_woning",
+        "woonsituatie": "eigen",
         "interesses": ["koken", "enschede_ontdekken"],
         "trede": 4,
     }
@@ -41,9 +43,9 @@ def test_each_type_of_answer_reads_as_people_write_it() -> None:
         ("Gesprek op", "07-03-2025"),
         ("Uren", "2,5"),
         ("Kinderen", "3"),
-        ("Woonsituatie", "eigen woning"),
-        ("Interesses", "koken, enschede ontdekken"),
-        ("Trede", "4"),
+        ("Woonsituatie", "Eigen woning"),  # its label
+        ("Interesses", "Koken, Enschede ontdekken"),  # codes without a label: in words
+        ("Trede", "4 · Onbetaald werk"),  # the step with its name (traject/ladder.py)
         ("Persoonlijke situatie", "Woont bij familie"),
     ]
     assert answer_text(FORM["aanwezig"], True, "en") == "Yes"
@@ -63,3 +65,30 @@ def test_unanswered_fields_say_so_and_personal_ones_stay_hidden_unless_allowed()
 def test_decimals_are_written_as_the_pages_language_writes_them() -> None:
     assert decimal(97.04, "nl") == "97,0" and decimal(97.04, "en") == "97.0"
     assert decimal(365.25, "nl", 2) == "365,25" and decimal(2.0, "xx") == "2,0"  # Dutch default
+
+
+def test_an_option_reads_as_its_label_and_a_code_without_one_in_words() -> None:
+    assert option_text("azc", FORM["woonsituatie"]) == "In een azc"
+    assert option_text("enschede_ontdekken", FORM["interesses"]) == "Enschede ontdekken"
+    assert option_text("tijdelijk", FORM["woonsituatie"]) == "Tijdelijk"  # an earlier version's
+    assert option_text("3", FORM["trede"]) == "3"  # a ladder step is a number
+    leerniveau = FormField(type="choice", options=["b1_of_hoger", "mbo", "hbo", "wo"])
+    assert [option_text(o, leerniveau) for o in ("b1_of_hoger", "mbo", "hbo", "wo")] == [
+        "B1 of hoger",
+        "MBO",
+        "HBO",
+        "WO",
+    ]
+
+
+def test_the_error_summary_names_the_options_by_their_labels() -> None:
+    errors = {
+        "woonsituatie": "choose one of: azc, eigen",
+        "interesses": "choose from: koken, enschede_ontdekken",
+        "uren": "must be a number",
+    }
+    assert errors_in_words(FORM, errors) == {
+        "woonsituatie": "choose one of: In een azc, Eigen woning",
+        "interesses": "choose from: Koken, Enschede ontdekken",
+        "uren": "must be a number",
+    }

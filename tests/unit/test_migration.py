@@ -3,6 +3,8 @@ version, no open task lost, only to a later version of the same definition."""
 
 from __future__ import annotations
 
+import re
+
 import pytest
 
 from tests.conftest import DEFINITIONS
@@ -16,7 +18,10 @@ ZAANSTAD = (DEFINITIONS / "zaanstad_pvt.yaml").read_text(encoding="utf-8")
 
 def test_a_parallel_case_needs_a_state_in_every_region() -> None:
     old = compile_text(ZAANSTAD, "v1.yaml")
-    new = compile_text(ZAANSTAD.replace("version: 1", "version: 2", 1), "v2.yaml")
+    later = re.sub(
+        r"^version: (\d+)$", lambda m: f"version: {int(m[1]) + 1}", ZAANSTAD, count=1, flags=re.M
+    )
+    new = compile_text(later, "v2.yaml")
     snapshot = Machine(old).start(AT).snapshot
     assert set(snapshot.active) == {"workshop_kernwaarden", "wacht_op_huisvesting"}
     same = plan(old, new, snapshot, {}, AT)  # same names: mapped onto themselves

@@ -94,7 +94,10 @@ REASON_CODES = (
 class TermijnChange(Body):
     reason: str = Field(pattern=SLUG, max_length=64, description=REASON_CODES)
     length: str | None = Field(
-        default=None, max_length=40, description="extend only: P4W, P2M or '10 werkdagen'"
+        default=None,
+        max_length=40,
+        description="extend only: P4W, P2M or '10 werkdagen'; also in words, '6 weken', "
+        "'2 maanden', '2 months' (kept as P6W, P2M)",
     )
     note: str | None = Field(
         default=None, max_length=2000, pattern=TEXT, description="Stays in the audit log"
@@ -238,7 +241,8 @@ class FieldOut(BaseModel):
     type: str
     label: str | None
     required: bool
-    options: list[str] | None = None
+    options: list[str] | None = None  # the codes, which an answer holds
+    option_labels: dict[str, str] | None = None  # each code's label, as the pages show it
     minimum: float | None = None
     maximum: float | None = None
 
@@ -257,6 +261,7 @@ class TaskDetailOut(TaskOut):
                 label=spec.label,
                 required=spec.required,
                 options=list(spec.options) if spec.options else None,
+                option_labels=spec.option_labels() if spec.options else None,
                 minimum=spec.min,
                 maximum=spec.max,
             )

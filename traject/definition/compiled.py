@@ -14,33 +14,15 @@ from __future__ import annotations
 
 import hashlib
 import json
-import re
 from typing import Literal
 
 from pydantic import BaseModel, ConfigDict
 
 from traject.definition.model import Action, FormField, Guard, Kpi, Outcome, Simulate
+from traject.definition.words import in_words as in_words  # the pages and the diagram ask here
 
 StateKind = Literal["atomic", "compound", "parallel", "final"]
 TimerKind = Literal["timer", "reminder", "overdue", "escalation"]
-
-
-def in_words(code: str) -> str:
-    """A code of a definition as people read it, where the definition gives it no title: a role
-    (the group of people who work a task: 'klantmanager' → 'Klantmanager', 'werk_coach' → 'Werk
-    coach'; a group is one across a municipality's definitions, whose descriptions of it differ)
-    or an escalation's reason ('verklaring_niet_getekend' → 'Verklaring niet getekend'). (A
-    user's role in Traject, coordinator or designer, is another thing: traject/web/i18n.py names
-    those.)"""
-    words = " ".join(ACRONYMS.get(word, word) for word in code.replace("_", " ").split())
-    words = re.sub(r"\bcoordinator\b", "coördinator", words)  # codes are ASCII, the word is not
-    return words[:1].upper() + words[1:]
-
-
-# Words of the domain's codes written in capitals (pip_niet_binnen_tien_weken: "PIP niet ...").
-ACRONYMS = {
-    a.lower(): a for a in ("PIP", "DUO", "PVT", "UWV", "KNM", "BSN", "IND", "COA", "VNG", "ONA")
-}
 
 
 class Frozen(BaseModel):

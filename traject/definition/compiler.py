@@ -465,13 +465,22 @@ class _Compiler:
             v for v in (guard.equals, guard.not_equals, *(guard.one_of or [])) if v is not None
         ]
         if spec.type == "choice":
+            labels = {label: code for code, label in spec.option_labels().items()}
             for value in values:
-                if value not in (spec.options or []):
+                if value in (spec.options or []):
+                    continue
+                if value in labels:  # a guard compares the answer, which holds the code
                     self.problem(
                         path,
-                        f"'{value}' is not an option of '{guard.field}'"
-                        f"{did_you_mean(str(value), spec.options or [])}",
+                        f"'{value}' is the label of option '{labels[value]}' of "
+                        f"'{guard.field}': a guard compares the code",
                     )
+                    continue
+                self.problem(
+                    path,
+                    f"'{value}' is not an option of '{guard.field}'"
+                    f"{did_you_mean(str(value), spec.options or [])}",
+                )
         if (guard.at_least is not None or guard.at_most is not None) and spec.type not in (
             "int",
             "number",

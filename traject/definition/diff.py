@@ -1,29 +1,46 @@
-"""What changed between two versions of a definition, in words a process designer reads: states
-and tasks added or removed, durations changed (KPIs, task deadlines, timers, termijnen, outcome
-targets)."""
+"""What changed between two versions of a definition, in words a process designer reads: its
+title, description and legal basis; roles, case dates, events, outcomes, states, tasks and
+termijnen added or removed, or retitled; durations changed (KPIs, task deadlines, timers,
+termijnen, outcome targets). One short line each: a long text (a description, a legal basis) is
+said to have changed, not repeated."""
 
 from __future__ import annotations
 
 from dataclasses import dataclass
 
-from traject.definition.compiled import CompiledDefinition
+from traject.definition.compiled import CompiledDefinition, CTermijn
 
 
 @dataclass(frozen=True)
 class Change:
     kind: str  # added, removed, changed
-    what: str  # state, task, timer, termijn, outcome
+    what: (
+        str  # definition, legal basis, role, case date, event, state, task, timer, termijn, outcome
+    )
     name: str
     text: str
 
 
 def diff(old: CompiledDefinition, new: CompiledDefinition) -> list[Change]:
     changes: list[Change] = []
+    key = new.definition
+    _changed(changes, "definition", key, "title", old.title, new.title)
+    if old.description != new.description:
+        changes.append(
+            Change("changed", "definition", key, f"definition '{key}': its description changed")
+        )
+    if old.legal_basis != new.legal_basis:
+        changes.append(
+            Change("changed", "definition", key, f"definition '{key}': its legal basis changed")
+        )
     for what, before, after in (
         ("state", old.states, new.states),
         ("task", old.tasks, new.tasks),
         ("termijn", old.termijnen, new.termijnen),
         ("outcome", old.outcomes, new.outcomes),
+        ("role", old.roles, new.roles),
+        ("case date", old.case_dates, new.case_dates),
+        ("event", old.event_titles, new.event_titles),
     ):
         for name in sorted(set(after) - set(before)):
             changes.append(Change("added", what, name, f"{what} '{name}' added"))
@@ -64,17 +81,29 @@ def diff(old: CompiledDefinition, new: CompiledDefinition) -> list[Change]:
         _changed(changes, "task", name, "due", ta.due, tb.due)
         _changed(changes, "task", name, "role", ta.role, tb.role)
         _changed(changes, "task", name, "state", ta.state, tb.state)
+        _changed(changes, "task", name, "title", ta.title, tb.title)
+        if ta.description != tb.description:
+            changes.append(
+                Change("changed", "task", name, f"task '{name}': its description changed")
+            )
         if sorted(ta.form) != sorted(tb.form):
             changes.append(Change("changed", "task", name, f"task '{name}': form fields changed"))
     for name in sorted(set(old.termijnen) & set(new.termijnen)):
-        _changed(
-            changes,
-            "termijn",
-            name,
-            "length",
-            old.termijnen[name].length,
-            new.termijnen[name].length,
-        )
+        ka, kb = old.termijnen[name], new.termijnen[name]
+        _changed(changes, "termijn", name, "length", ka.length, kb.length)
+        _changed(changes, "termijn", name, "title", ka.title, kb.title)
+        if ka.legal_basis != kb.legal_basis:
+            changes.append(
+                Change("changed", "termijn", name, f"termijn '{name}': its legal basis changed")
+            )
+        if (ka.start_kind, ka.start) != (kb.start_kind, kb.start):
+            changes.append(
+                Change("changed", "termijn", name, f"termijn '{name}': its start changed")
+            )
+        if _rules(ka) != _rules(kb):
+            changes.append(
+                Change("changed", "termijn", name, f"termijn '{name}': its other rules changed")
+            )
     for name in sorted(set(old.outcomes) & set(new.outcomes)):
         _changed(
             changes,
@@ -84,7 +113,32 @@ def diff(old: CompiledDefinition, new: CompiledDefinition) -> list[Change]:
             old.outcomes[name].expected,
             new.outcomes[name].expected,
         )
+        _changed(
+            changes, "outcome", name, "title", old.outcomes[name].title, new.outcomes[name].title
+        )
+    for name in sorted(set(old.roles) & set(new.roles)):
+        _changed(changes, "role", name, "title", old.roles[name], new.roles[name])
+    for name in sorted(set(old.case_dates) & set(new.case_dates)):
+        _changed(changes, "case date", name, "title", old.case_dates[name], new.case_dates[name])
+    for name in sorted(set(old.event_titles) & set(new.event_titles)):
+        _changed(changes, "event", name, "title", old.event_titles[name], new.event_titles[name])
+        _changed(
+            changes,
+            "event",
+            name,
+            "case date",
+            old.events.get(name) or None,
+            new.events.get(name) or None,
+        )
     return changes
+
+
+# what a termijn does besides its length, title, legal basis and start: said in one line
+_SAID = {"name", "title", "length", "legal_basis", "start_kind", "start"}
+
+
+def _rules(termijn: CTermijn) -> dict[str, object]:
+    return termijn.model_dump(mode="json", exclude=_SAID)
 
 
 def _kpi(kpi: object, field: str) -> str | None:

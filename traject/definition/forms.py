@@ -12,9 +12,10 @@ from collections.abc import Iterator, Mapping
 from datetime import date
 from typing import Any
 
+from traject import ladder
 from traject.definition.model import FormField
 
-LADDER_STEPS = (1, 2, 3, 4, 5, 6)
+LADDER_STEPS = tuple(ladder.STEPS)  # 1 to 6
 _WITH_OPTIONS = ("choice", "multichoice")
 _NUMERIC = ("int", "number")
 _DATE = re.compile(r"\d{4}-\d{2}-\d{2}")
@@ -27,14 +28,30 @@ def check_form(form: Mapping[str, FormField]) -> Iterator[tuple[str, str]]:
             yield name, f"a {spec.type} field needs 'options'"
         if spec.type not in _WITH_OPTIONS and spec.options is not None:
             yield name, f"'options' belong to choice fields, not {spec.type}"
-        if spec.options and len(set(spec.options)) != len(spec.options):
-            yield name, "options must be unique"
+        yield from ((name, message) for message in _option_problems(spec))
         if (spec.min is not None or spec.max is not None) and spec.type not in _NUMERIC:
             yield name, f"min/max belong to int and number fields, not {spec.type}"
         if spec.min is not None and spec.max is not None and spec.min > spec.max:
             yield name, f"min {spec.min} is larger than max {spec.max}"
         if spec.max_length is not None and spec.type not in ("text", "string"):
             yield name, "max_length belongs to text and string fields"
+
+
+def _option_problems(spec: FormField) -> Iterator[str]:
+    """Two options one code, or two options a case worker cannot tell apart: the same label (or
+    the same code in words, 'ouders_en_school' and 'ouders en school')."""
+    codes = list(spec.options or ())
+    for code in dict.fromkeys(c for i, c in enumerate(codes) if c in codes[:i]):
+        yield f"option '{code}' is given twice: options must be unique"
+    read: dict[str, str] = {}
+    for code, label in spec.option_labels().items():
+        key = " ".join(label.casefold().split())
+        if key in read and read[key] != code:
+            yield (
+                f"options '{read[key]}' and '{code}' both read '{label}':"
+                " give each option its own label"
+            )
+        read.setdefault(key, code)
 
 
 def public_fields(form: Mapping[str, FormField]) -> dict[str, FormField]:

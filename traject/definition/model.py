@@ -9,6 +9,10 @@ A few spellings are accepted for the designer's convenience and normalised here:
 - a transition `on: {intake.done: plan}` is `on: {intake.done: [{target: plan}]}`;
 - an action `- sign_declaration` is `- sign_declaration: {}`;
 - a guard `all_tasks_done` is `{all_tasks_done: {}}`, `{ladder_at_least: 3}` is `{ladder_at_least: {step: 3}}`.
+
+A form field's `options` are a list of codes (`[ziek, vergeten]`, read in words) or a mapping of each
+code to its label (`{b1: B1-route, z: Z-route}`), as `roles` map a name to its words; both are kept
+as written (an unlabelled definition compiles to what it did before labels existed).
 """
 
 from __future__ import annotations
@@ -20,12 +24,15 @@ from pydantic import (
     BaseModel,
     BeforeValidator,
     ConfigDict,
+    Discriminator,
     Field,
     StringConstraints,
+    Tag,
     model_validator,
 )
 
 from traject.definition.duration import normalise
+from traject.definition.words import in_words
 
 SLUG_PATTERN = r"^[a-z][a-z0-9_]*$"
 Slug = Annotated[str, StringConstraints(pattern=SLUG_PATTERN, max_length=64)]
@@ -261,12 +268,45 @@ FieldType = Literal[
 ]
 
 
+OptionCode = Annotated[str, StringConstraints(min_length=1, max_length=64)]
+OptionLabel = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=200)]
+
+
+def _options_form(value: Any) -> str:
+    """Which of the two spellings of `options` this is: a mapping gives each code its label."""
+    return "labelled" if isinstance(value, dict) else "codes"
+
+
+def _list_or_mapping(value: Any) -> Any:
+    if value is not None and not isinstance(value, list | tuple | dict):
+        raise ValueError(
+            "options are a list of codes, [b1, z], or each code with its label, "
+            "{b1: B1-route, z: Z-route}"
+        )
+    return value
+
+
+# `options: [ziek, vergeten]`: the codes, read in words ('Ziek', 'Vergeten'; in_words);
+# `options: {b1: B1-route, z: Z-route}`: each code with the label a case worker reads.
+# Answers, guards and the workflow's history hold the code either way.
+Options = Annotated[
+    Annotated[list[OptionCode], Tag("codes")]
+    | Annotated[dict[OptionCode, OptionLabel], Tag("labelled")],
+    Discriminator(_options_form),
+    BeforeValidator(_list_or_mapping),
+]
+
+
 class FormField(Strict):
     type: FieldType
     label: str | None = None
     help: str | None = None
     required: bool = False
-    options: list[Annotated[str, StringConstraints(min_length=1, max_length=64)]] | None = None
+    options: Options | None = Field(
+        default=None,
+        description="The choices: a list of codes ([ziek, vergeten], shown in words), or each code"
+        " with its label ({b1: B1-route, z: Z-route}). An answer holds the code.",
+    )
     min: int | float | None = None
     max: int | float | None = None
     max_length: int | None = Field(default=None, ge=1, le=10000)
@@ -275,6 +315,18 @@ class FormField(Strict):
         description="Personal data: kept in the store only, never sent to the workflow; "
         "guards cannot read it.",
     )
+
+    def option_label(self, code: str) -> str:
+        """An option as people read it: its label, else its code in words ('b1_of_hoger' →
+        'B1 of hoger'); a code the field does not offer (an answer to an earlier version's
+        form) in words too."""
+        if isinstance(self.options, dict) and code in self.options:
+            return self.options[code]
+        return in_words(code)
+
+    def option_labels(self) -> dict[str, str]:
+        """Every option's code → its label, in the form's order."""
+        return {code: self.option_label(code) for code in self.options or ()}
 
 
 class Simulate(Strict):

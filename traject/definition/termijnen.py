@@ -27,6 +27,76 @@ def length_of(text: str) -> Length:
     raise TermijnError(f"'{text}' is not a termijn length: P10W, P2M, P3Y, P14D or '15 werkdagen'")
 
 
+# A length as a case worker writes it: a number (or a small one in words) and a unit, in Dutch or
+# English ("2 maanden", "6 weken", "10 werkdagen", "14 dagen", "1 jaar", "two months").
+_WRITTEN = re.compile(r"^(\d{1,5}\s*|[a-zé]+\s+)([a-z ]+?)\.?$")
+_WRITTEN_UNITS = {
+    Unit.DAYS: ("d", "dag", "dagen", "kalenderdag", "kalenderdagen", "day", "days"),
+    Unit.WEEKS: ("w", "wk", "week", "weken", "weeks"),
+    Unit.MONTHS: ("m", "mnd", "maand", "maanden", "month", "months"),
+    Unit.YEARS: ("j", "jr", "jaar", "jaren", "y", "year", "years"),
+    Unit.WERKDAGEN: (
+        "wd",
+        "werkdag",
+        "werkdagen",
+        "working day",
+        "working days",
+        "workday",
+        "workdays",
+        "business day",
+        "business days",
+    ),
+}
+_UNIT_OF = {word: unit for unit, words in _WRITTEN_UNITS.items() for word in words}
+_NUMBERS = {
+    word: n
+    for n, words in enumerate(
+        (
+            (),
+            ("een", "één", "eén", "one", "a", "an"),
+            ("twee", "two"),
+            ("drie", "three"),
+            ("vier", "four"),
+            ("vijf", "five"),
+            ("zes", "six"),
+            ("zeven", "seven"),
+            ("acht", "eight"),
+            ("negen", "nine"),
+            ("tien", "ten"),
+            ("elf", "eleven"),
+            ("twaalf", "twelve"),
+        )
+    )
+    for word in words
+}
+
+
+def written_length(text: str) -> Length | None:
+    """A termijn length as a case worker writes it, or as a definition does: 'P2M', '2 maanden',
+    '6 weken', '10 werkdagen', '14 dagen', '1 jaar', '2 months'; None for anything else."""
+    plain = " ".join(text.strip().lower().split())
+    iso, found = _ISO.match(plain.upper()), _WRITTEN.match(plain)
+    if iso:
+        n, unit = int(iso.group(1)), _UNITS[iso.group(2)]
+    elif found and found.group(2) in _UNIT_OF:
+        count = found.group(1).strip()
+        n = int(count) if count.isdigit() else _NUMBERS.get(count, 0)
+        unit = _UNIT_OF[found.group(2)]
+    else:
+        return None
+    try:
+        return Length(n, unit)
+    except TermijnError:  # none at all, or longer than 100 years
+        return None
+
+
+def canonical(length: Length) -> str:
+    """The length as the workflow keeps it (what `length_of` reads): 'P2M', '10 werkdagen'."""
+    if length.unit is Unit.WERKDAGEN:
+        return f"{length.n} werkdagen"
+    return f"P{length.n}{length.unit.value[0].upper()}"
+
+
 def compile_termijnen(
     d: Definition,
     states: Mapping[str, Any],

@@ -126,12 +126,16 @@ def case_figures(session: Session, scope: Scope) -> WiFigures:
     return figures
 
 
+# The form fields that hold a leerroute (their answers are option codes): task → field.
+ROUTE_FIELDS = {"pip_vaststellen": "route", "pip_wijzigen": "nieuwe_route"}
+
+
 def route_figures(session: Session, scope: Scope) -> WiFigures:
     """The routes of the PIPs decided in the period, and the route switches (one statement)."""
     figures = WiFigures()
     answers = {
-        "pip_vaststellen": ("route", figures.routes),
-        "pip_wijzigen": ("nieuwe_route", figures.switches),
+        "pip_vaststellen": (ROUTE_FIELDS["pip_vaststellen"], figures.routes),
+        "pip_wijzigen": (ROUTE_FIELDS["pip_wijzigen"], figures.switches),
     }
     route = case(
         *(

@@ -17,6 +17,7 @@ from traject.store.models import (
     CasePerson,
     CaseTermijn,
     DefinitionVersion,
+    LadderMeasurement,
     Task,
     TimelineEvent,
     User,
@@ -263,6 +264,39 @@ def open_task_ids(session: Session, scope: Scope, case_id: str) -> dict[str, int
     return {name: task_id for name, task_id in session.execute(query)}
 
 
+def latest_ladder(session: Session, case_id: str) -> LadderMeasurement | None:
+    """The case's latest participatieladder measurement (none measured: None)."""
+    return session.scalar(
+        select(LadderMeasurement)
+        .where(LadderMeasurement.case_id == case_id)
+        .order_by(LadderMeasurement.measured_at.desc(), LadderMeasurement.id.desc())
+        .limit(1)
+    )
+
+
+def suspended_cases(session: Session, case_ids: Sequence[str]) -> set[str]:
+    """Those of these cases that are suspended."""
+    if not case_ids:
+        return set()
+    return set(
+        session.scalars(
+            select(Case.id).where(Case.id.in_(set(case_ids)), Case.status == "suspended")
+        )
+    )
+
+
+def suspended_for(session: Session, case_id: str) -> str | None:
+    """The reason (a code) the case was last suspended for, if one was given."""
+    detail = session.scalar(
+        select(TimelineEvent.detail)
+        .where(TimelineEvent.case_id == case_id, TimelineEvent.kind == "suspended")
+        .order_by(TimelineEvent.seq.desc(), TimelineEvent.id.desc())
+        .limit(1)
+    )
+    reason = (detail or {}).get("reason")
+    return reason if isinstance(reason, str) and reason else None
+
+
 def timeline(session: Session, case_id: str, page: int = 1, size: int = 100) -> Page[TimelineEvent]:
     query = select(TimelineEvent).where(TimelineEvent.case_id == case_id)
     page, size = _bounds(page, size)
@@ -273,11 +307,18 @@ def timeline(session: Session, case_id: str, page: int = 1, size: int = 100) -> 
 
 
 def audit_log(
-    session: Session, municipality: str, case_id: str | None = None, page: int = 1, size: int = 50
+    session: Session,
+    municipality: str,
+    case_id: str | None = None,
+    page: int = 1,
+    size: int = 50,
+    action: str | None = None,
 ) -> Page[AuditEvent]:
     query = select(AuditEvent).where(AuditEvent.municipality == municipality)
     if case_id:
         query = query.where(AuditEvent.case_id == case_id)
+    if action:  # one kind of action (the audit page's filter)
+        query = query.where(AuditEvent.action == action)
     page, size = _bounds(page, size)
     items = session.scalars(
         query.order_by(AuditEvent.at.desc(), AuditEvent.id.desc())
@@ -293,6 +334,21 @@ def users_of_refs(session: Session, refs: set[str]) -> dict[str, User]:
     if not ids:
         return {}
     return {f"user:{u.id}": u for u in session.scalars(select(User).where(User.id.in_(ids)))}
+
+
+def case_references(session: Session, municipality: str, case_ids: Sequence[str]) -> dict[str, str]:
+    """Case id → its kenmerk (reference), for the cases of these that have one."""
+    if not case_ids:
+        return {}
+    rows = session.execute(
+        select(Case.id, Case.reference).where(
+            Case.municipality == municipality,
+            Case.id.in_(set(case_ids)),
+            Case.reference.is_not(None),
+            Case.reference != "",
+        )
+    ).all()
+    return {case_id: reference for case_id, reference in rows if reference}
 
 
 def user_names(session: Session, refs: set[str]) -> dict[str, str]:

@@ -140,7 +140,7 @@ BUILDERS: dict[str, Builder] = {
     "wet_inburgering": lambda s, v, t: sections.wet_inburgering(
         t, kpis_wi.case_figures(s, v.scope)
     ),
-    "routes": lambda s, v, t: sections.routes(t, kpis_wi.route_figures(s, v.scope)),
+    "routes": lambda s, v, t: sections.routes(t, v.d, kpis_wi.route_figures(s, v.scope)),
 }
 WI_ONLY = ("wet_inburgering", "routes")
 

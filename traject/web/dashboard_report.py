@@ -13,7 +13,7 @@ from sqlalchemy.orm import Session
 from traject import kpi
 from traject.definition.compiled import CompiledDefinition
 from traject.store import kpis, kpis_cases, kpis_wi
-from traject.web.dashboard_sections import MONTH, Translate, outcome_targets
+from traject.web.dashboard_sections import MONTH, Translate, outcome_targets, route_words
 
 ReportRow = tuple[str, str, Any, str, Any, Any]  # indicator, label, value, unit, n, target
 
@@ -155,7 +155,8 @@ def quarterly(
         ):
             rows.append((f"wi_{key}", t(f"wi.{key}"), _pct(part, whole), "%", whole, None))
         for route, n in sorted(f.routes.items()):
-            rows.append((f"route:{route}", f"{t('dash.route')}: {route}", n, "", None, None))
+            words = route_words(d, route)
+            rows.append((f"route:{route}", f"{t('dash.route')}: {words}", n, "", None, None))
     return rows
 
 

@@ -10,6 +10,7 @@ from typing import Any
 
 from traject import kpi
 from traject.definition.compiled import CompiledDefinition, in_words
+from traject.definition.duration import Duration
 from traject.store import kpis, kpis_termijnen, kpis_wi
 
 Translate = Callable[[str], str]
@@ -19,18 +20,68 @@ MONTH = 30.44  # days
 @dataclass(frozen=True)
 class Coded:
     """A code in a table (a state, an outcome, a group) with its words: the page shows the words,
-    the code beside them when the words do not just say the code; the CSV keeps the code."""
+    the code beside them when the words do not just say the code; the CSV keeps the code. A
+    definition's title is shown alone (`beside=False`): its code tells a coordinator nothing,
+    unless two rows of the table read the same (see `_titled`)."""
 
     code: str
     words: str
+    beside: bool = True
 
     def __str__(self) -> str:  # what the CSV writes (kpi.cell)
         return self.code
 
     @property
     def detail(self) -> str | None:
+        if not self.beside:
+            return None
         said = " ".join(self.words.replace("·", " ").split()).lower()
         return None if said == " ".join(self.code.replace("_", " ").split()).lower() else self.code
+
+
+def _titled(rows: list[list[Any]]) -> list[list[Any]]:
+    """Rows whose first cell is a definition's title (a state, an outcome): the title alone, with
+    its code beside it only where another row has the same title."""
+    seen: dict[str, int] = {}
+    for row in rows:
+        said = row[0].words.lstrip("· ")
+        seen[said] = seen.get(said, 0) + 1
+    for row in rows:
+        row[0] = Coded(row[0].code, row[0].words, beside=seen[row[0].words.lstrip("· ")] > 1)
+    return rows
+
+
+class Norm(float):
+    """A norm (a KPI's target or maximum) as the CSV and the charts take it, a number in the
+    table's unit, and as the page says it: in the unit the designer wrote and people think in,
+    '30 mnd' or '3 jaar' for a long one, whole days for a short one ('28' in a table of days, '28
+    dagen' in one of months). Not 913,1 days for thirty months."""
+
+    words: str
+
+    def __new__(cls, value: float, words: str) -> Norm:
+        norm = super().__new__(cls, value)
+        norm.words = words
+        return norm
+
+    def __reduce__(self) -> tuple[type[Norm], tuple[float, str]]:
+        return Norm, (float(self), self.words)
+
+
+def norm(t: Translate, written: str | None, unit: float) -> Norm | None:
+    """A KPI's duration as written (P30M, P4W) in a table whose unit is `unit` days (1: days,
+    MONTH: months)."""
+    if not written:
+        return None
+    duration = Duration.parse(written)
+    value = round(duration.approx_days() / unit, 1)
+    whole_months = not (duration.weeks or duration.days or duration.hours or duration.minutes)
+    if whole_months and duration.months:
+        return Norm(value, t("dash.in_months").format(n=duration.years * 12 + duration.months))
+    if whole_months and duration.years:
+        return Norm(value, t("dash.in_years").format(n=duration.years))
+    days = round(duration.approx_days())
+    return Norm(value, str(days) if unit == 1.0 else t("dash.in_days").format(n=days))
 
 
 @dataclass
@@ -125,12 +176,19 @@ def states(t: Translate, d: CompiledDefinition, counts: dict[str, int]) -> Secti
     for s in d.states.values():
         if s.kind == "final" or not counts.get(s.name):
             continue
-        expected, maximum = kpi.state_target(d, s.name)
         depth = len(d.ancestors(s.name)) - 1
         title = "· " * depth + s.title
+        written = s.kpi
         rows.append(
-            [Coded(s.name, title), title, counts[s.name], _round(expected), _round(maximum)]
+            [
+                Coded(s.name, title),
+                title,
+                counts[s.name],
+                norm(t, written.expected if written else None, 1.0),
+                norm(t, written.maximum if written else None, 1.0),
+            ]
         )
+    _titled(rows)
     leaves = [r for r in rows if not d.states[r[0].code].children]
     return Section(
         "states",
@@ -157,8 +215,8 @@ def tasks(t: Translate, rows: list[kpis.RoleTasks]) -> Section:
             t("task.role"),
             t("dash.open"),
             t("dash.unassigned"),
-            t("status.overdue"),
-            t("status.escalated"),
+            t("dash.overdue"),
+            t("dash.escalated"),
         ],
         [[group(r.role), r.open, r.unassigned, r.overdue, r.escalated] for r in rows],
         chart(
@@ -166,8 +224,8 @@ def tasks(t: Translate, rows: list[kpis.RoleTasks]) -> Section:
             [in_words(r.role) for r in rows],
             [
                 series(t("dash.open"), [r.open for r in rows]),
-                series(t("status.overdue"), [r.overdue for r in rows]),
-                series(t("status.escalated"), [r.escalated for r in rows]),
+                series(t("dash.overdue"), [r.overdue for r in rows]),
+                series(t("dash.escalated"), [r.escalated for r in rows]),
             ],
         )
         if rows
@@ -218,23 +276,26 @@ def _throughput(
     names: list[str],
     spreads: dict[str, kpi.Spread],
     label: Callable[[str], str],
-    target: Callable[[str], float | None],
+    target: Callable[[str], str | None],
     note: str,
 ) -> Section:
-    rows = []
+    """`target`: the norm of a name as the definition writes it (P30M), shown in words."""
+    rows: list[list[Any]] = []
     for name in names:
         found = spreads.get(name) or kpi.spread([])
         s, goal, over = found.summary, target(name), found.over
-        scale = [None if v is None else v / unit for v in (s.median, s.p80, s.p95, goal)]
+        scale = [None if v is None else v / unit for v in (s.median, s.p80, s.p95)]
         rows.append(
             [
                 Coded(name, label(name)),
                 label(name),
                 s.n,
                 *[_round(v) for v in scale],
+                norm(t, goal, unit),
                 _pct(kpi.share(over or 0, s.n)) if goal else None,
             ]
         )
+    _titled(rows)
     shown = [r for r in rows if r[2]]
     return Section(
         key,
@@ -289,7 +350,7 @@ def outcomes(t: Translate, d: CompiledDefinition, spreads: dict[str, kpi.Spread]
         names,
         spreads,
         lambda n: _title(d, n),
-        lambda n: kpi.outcome_target(d, n),
+        lambda n: d.outcomes[n].expected if n in d.outcomes else None,
         t("dash.outcomes_note"),
     )
 
@@ -305,7 +366,7 @@ def phases(t: Translate, d: CompiledDefinition, spreads: dict[str, kpi.Spread]) 
         names,
         spreads,
         lambda n: _title(d, n),
-        lambda n: kpi.state_target(d, n)[0],
+        lambda n: written.expected if (written := d.states[n].kpi) else None,
         t("dash.phases_note"),
     )
 
@@ -407,19 +468,38 @@ def wet_inburgering(t: Translate, f: kpis_wi.WiFigures) -> Section:
     )
 
 
-def routes(t: Translate, f: kpis_wi.WiFigures) -> Section:
+def route_words(d: CompiledDefinition, route: str) -> str:
+    """A leerroute as the PIP's form names it (its option's label: B1-route), else in words."""
+    for task, name in kpis_wi.ROUTE_FIELDS.items():
+        spec = d.tasks[task].form.get(name) if task in d.tasks else None
+        if spec is not None and spec.options and route in spec.options:
+            return spec.option_label(route)
+    return in_words(route)
+
+
+def routes(t: Translate, d: CompiledDefinition, f: kpis_wi.WiFigures) -> Section:
     names = sorted(set(f.routes) | set(f.switches))
     total = sum(f.routes.values())
+    words = [route_words(d, r) for r in names]
     rows = [
-        [r, f.routes.get(r, 0), _pct(kpi.share(f.routes.get(r, 0), total)), f.switches.get(r, 0)]
-        for r in names
+        [
+            Coded(r, said),
+            f.routes.get(r, 0),
+            _pct(kpi.share(f.routes.get(r, 0), total)),
+            f.switches.get(r, 0),
+        ]
+        for r, said in zip(names, words, strict=True)
     ]
     return Section(
         "routes",
         t("dash.routes"),
         [t("dash.route"), t("dash.pips"), t("dash.share"), t("dash.switches")],
         rows,
-        chart("doughnut", [r[0] for r in rows], [series(t("dash.pips"), [r[1] for r in rows])])
+        chart(
+            "doughnut",
+            words,
+            [series(t("dash.pips"), [r[1] for r in rows])],
+        )
         if rows
         else None,
     )
@@ -431,22 +511,22 @@ def termijnen(t: Translate, rows: list[kpis_termijnen.TermijnTeam]) -> Section:
         "termijnen",
         t("dash.termijnen"),
         [
-            t("termijn.title"),
+            t("dash.termijn"),
             t("task.role"),
-            t("termijn.expired"),
+            t("dash.expired"),
             t("dash.near"),
-            t("termijn.on_time"),
-            t("termijn.suspended"),
+            t("dash.on_time"),
+            t("dash.suspended"),
         ],
         [[r.title, group(r.team), r.expired, r.near, r.on_time, r.suspended] for r in rows],
         chart(
             "bar",
             labels,
             [
-                series(t("termijn.expired"), [r.expired for r in rows]),
+                series(t("dash.expired"), [r.expired for r in rows]),
                 series(t("dash.near"), [r.near for r in rows]),
-                series(t("termijn.on_time"), [r.on_time for r in rows]),
-                series(t("termijn.suspended"), [r.suspended for r in rows]),
+                series(t("dash.on_time"), [r.on_time for r in rows]),
+                series(t("dash.suspended"), [r.suspended for r in rows]),
             ],
             horizontal=True,
             stacked=True,

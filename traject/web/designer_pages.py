@@ -140,7 +140,10 @@ def designer_router() -> APIRouter:
         designer = _designer(request)
         by_version = {v.version: v for v, _ in designer.versions(user, definition)}
         newest = max(by_version)
-        a, b = a or max(newest - 1, 1), b or newest
+        # by default the newest against the one published before it (numbers may skip: a
+        # built-in definition starts at the version its file says)
+        a = a or max((v for v in by_version if v < newest), default=newest)
+        b = b or newest
         if a not in by_version or b not in by_version:
             raise Refused("not_found", f"no version {a if a not in by_version else b}")
         bases = designer.bases(user.municipality)

@@ -10,6 +10,7 @@ from typing import Any
 
 from starlette.datastructures import FormData
 
+from traject import ladder
 from traject.definition.model import FormField
 from traject.web import i18n
 
@@ -57,8 +58,12 @@ def label(name: str, spec: FormField | None = None) -> str:
     return name.replace("_", " ").capitalize()
 
 
-def option_text(option: str) -> str:
-    """An option of a choice as people read it, in the form and in the answers."""
+def option_text(option: str, spec: FormField | None = None) -> str:
+    """An option of a choice as people read it, in the form, its error summary and the answers:
+    the label the definition gives it, else its code in words (`FormField.option_label`). The
+    form sends the code, and the answer keeps it."""
+    if spec is not None and spec.type in ("choice", "multichoice"):
+        return spec.option_label(option)
     return option.replace("_", " ")
 
 
@@ -72,6 +77,8 @@ def answer_text(spec: FormField | None, value: Any, lang: str) -> str:
     if isinstance(value, list | tuple):
         return ", ".join(answer_text(spec, v, lang) for v in value)
     kind = spec.type if spec is not None else None
+    if kind == "ladder" and (step := ladder.step_of(value)) is not None:
+        return ladder.option(step, lang)  # as the form offered it: 3 · Deelname aan …
     if isinstance(value, float):
         text = repr(value).removesuffix(".0")
         return text.replace(".", ",") if lang == "nl" else text
@@ -81,8 +88,24 @@ def answer_text(spec: FormField | None, value: Any, lang: str) -> str:
         except ValueError:
             return value
     if kind in ("choice", "multichoice") and isinstance(value, str):
-        return option_text(value)
+        return option_text(value, spec)
     return str(value)
+
+
+def errors_in_words(form: Mapping[str, FormField], errors: Mapping[str, str]) -> dict[str, str]:
+    """The problems of sent answers, with the options a choice offers named by their labels:
+    the one validator (`validate_form`) names them by code, as the API and the workflow read
+    them; a case worker reads the labels the form shows."""
+    said = dict(errors)
+    for name, error in errors.items():
+        spec = form.get(name)
+        if spec is not None and spec.options and error.startswith(_CHOOSE):
+            head = error.split(":", 1)[0]
+            said[name] = f"{head}: {', '.join(spec.option_labels().values())}"
+    return said
+
+
+_CHOOSE = ("choose one of: ", "choose from: ")  # forms._check_value
 
 
 def answered(

@@ -9,12 +9,14 @@ import re
 from collections.abc import Callable, Iterable
 
 from traject.definition.compiled import in_words
+from traject.definition.termijnen import written_length
 from traject.web import i18n_definition, i18n_designer
 
 LANGUAGES = ("nl", "en")
 TEXT: dict[str, tuple[str, str]] = {  # key: (nl, en)
     "app.login": ("Inloggen", "Sign in"),
     "app.logout": ("Uitloggen", "Sign out"),
+    "app.skip": ("Naar de inhoud", "Skip to content"),
     "login.municipality": ("Gemeente", "Municipality"),
     "login.username": ("Gebruikersnaam", "User name"),
     "login.password": ("Wachtwoord", "Password"),
@@ -107,6 +109,10 @@ TEXT: dict[str, tuple[str, str]] = {  # key: (nl, en)
     "inbox.overdue": ("Te laat", "Overdue"),
     "inbox.deadline": ("Termijn dreigt", "Deadline near"),
     "inbox.all": ("Alle taken", "All tasks"),
+    "inbox.case_suspended": (
+        "Het traject is opgeschort: de taak wacht tot het is hervat.",
+        "The trajectory is suspended: the task waits until it is resumed.",
+    ),
     "inbox.empty": ("Geen taken in deze lijst.", "No tasks in this list."),
     "task.task": ("Taak", "Task"),
     "task.newcomer": ("Inburgeraar", "Newcomer"),
@@ -117,6 +123,7 @@ TEXT: dict[str, tuple[str, str]] = {  # key: (nl, en)
     "task.release": ("Teruggeven", "Release"),
     "task.complete": ("Afronden", "Complete"),
     "task.assign": ("Toewijzen aan", "Assign to"),
+    "task.assign_button": ("Toewijzen", "Assign"),
     "task.claimed_by": ("Opgepakt door", "Claimed by"),
     "task.required": ("verplicht", "required"),
     "task.yes": ("Ja", "Yes"),
@@ -141,6 +148,21 @@ TEXT: dict[str, tuple[str, str]] = {  # key: (nl, en)
         "Als coördinator kun je de taak teruggeven aan de groep of toewijzen aan een collega.",
         "As a coordinator you can release the task to its group or assign it to a colleague.",
     ),
+    "task.case_suspended": (
+        "Het traject van {name} is opgeschort{reason}. Zolang het stilstaat kan niemand deze"
+        " taak oppakken of afronden.",
+        "The trajectory of {name} is suspended{reason}. While it stands still nobody can claim"
+        " or complete this task.",
+    ),
+    "task.case_suspended_ask": (
+        "Vraag de klantmanager of een coördinator om het traject te hervatten.",
+        "Ask the case manager or a coordinator to resume the trajectory.",
+    ),
+    "task.case_suspended_reason": (" (reden: {reason})", " (reason: {reason})"),
+    "task.case_suspended_resume": (
+        "Hervat eerst het traject op de zaakpagina.",
+        "Resume the trajectory on its case page first.",
+    ),
     "task.other_group": (
         "Deze taak is voor de groep {group}. Je zit niet in die groep: je kunt haar niet"
         " oppakken of afronden.",
@@ -156,6 +178,8 @@ TEXT: dict[str, tuple[str, str]] = {  # key: (nl, en)
     ),
     "status.open": ("open", "open"),
     "status.claimed": ("opgepakt", "claimed"),
+    "status.claimed_by": ("door {name}", "by {name}"),
+    "status.claimed_by_me": ("door jou", "by you"),
     "status.overdue": ("te laat", "overdue"),
     "status.escalated": ("geëscaleerd", "escalated"),
     "status.completed": ("afgerond", "completed"),
@@ -184,6 +208,11 @@ TEXT: dict[str, tuple[str, str]] = {  # key: (nl, en)
     "case.diagram": ("Waar staat het traject?", "Where is the trajectory?"),
     "case.tasks": ("Taken", "Tasks"),
     "case.timeline": ("Tijdlijn", "Timeline"),
+    # the case's run in the workflow engine, for the beheerder (traject/web/templates/case.html)
+    "case.technical": (
+        "Technische details (voor de beheerder)",
+        "Technical details (for the administrator)",
+    ),
     "case.dates": ("Datums", "Dates"),
     "case.outcome": ("Uitkomst", "Outcome"),
     "case.event": ("Gebeurtenis vastleggen", "Record an event"),
@@ -211,6 +240,40 @@ TEXT: dict[str, tuple[str, str]] = {  # key: (nl, en)
     "case.date": ("Datum", "Date"),
     "case.started": ("Traject gestart.", "Trajectory started."),
     "case.saved": ("Vastgelegd.", "Recorded."),
+    # what was done, said after it (the flash of traject/web/pages.py, with its values in words)
+    "case.event_done": ("Gebeurtenis '{event}' vastgelegd.", "Event '{event}' recorded."),
+    "case.event_done_on": (
+        "Gebeurtenis '{event}' vastgelegd, met datum {date}.",
+        "Event '{event}' recorded, dated {date}.",
+    ),
+    "case.ladder_done": ("{step} vastgelegd.", "{step} recorded."),
+    "case.suspend_done": ("Traject opgeschort: {reason}.", "Trajectory suspended: {reason}."),
+    "case.resume_done": ("Traject hervat: {reason}.", "Trajectory resumed: {reason}."),
+    "case.cancel_done": ("Traject gestopt: {reason}.", "Trajectory stopped: {reason}."),
+    "termijn.suspend_done": (
+        "Termijn '{termijn}' opgeschort: {reason}.",
+        "Deadline '{termijn}' suspended: {reason}.",
+    ),
+    "termijn.resume_done": (
+        "Termijn '{termijn}' hervat: {reason}.",
+        "Deadline '{termijn}' resumed: {reason}.",
+    ),
+    "termijn.extend_done": (
+        "Termijn '{termijn}' verlengd met {length}: {reason}.",
+        "Deadline '{termijn}' extended by {length}: {reason}.",
+    ),
+    # the participatieladder on the case page (its steps and their names: traject/ladder.py)
+    "ladder.current": ("Participatieladder", "Participation ladder"),
+    "ladder.measured_on": ("gemeten op {date}", "measured on {date}"),
+    "case.suspended_no_records": (
+        "Het traject is opgeschort: hervat het om een gebeurtenis of een meting vast te leggen.",
+        "The trajectory is suspended: resume it to record an event or a measurement.",
+    ),
+    # what a timeline entry says besides its kind and subject
+    "timeline.to": ("aan {to}", "to {to}"),
+    "timeline.due": ("uiterlijk {date}", "due {date}"),
+    "timeline.version": ("versie {version}", "version {version}"),
+    "timeline.on": ("op {date}", "on {date}"),
     "termijn.title": ("Termijnen", "Deadlines"),
     "termijn.due": ("uiterlijk", "due"),
     "termijn.days_left": ("dagen over", "days left"),
@@ -225,7 +288,20 @@ TEXT: dict[str, tuple[str, str]] = {  # key: (nl, en)
     "termijn.suspend": ("Opschorten", "Suspend"),
     "termijn.resume": ("Hervatten", "Resume"),
     "termijn.extend": ("Verlengen", "Extend"),
-    "termijn.length": ("Met (bv. P2W of 10 werkdagen)", "By (e.g. P2W or 10 werkdagen)"),
+    "termijn.length": (
+        "Met (bv. 6 weken, 2 maanden of 10 werkdagen)",
+        "By (e.g. 6 weeks, 2 months or 10 working days)",
+    ),
+    "termijn.length_short": ("Verlengen met", "Extend by"),
+    "termijn.length_placeholder": ("6 weken", "6 weeks"),
+    "termijn.length_missing": (
+        "Schrijf met hoeveel: bijvoorbeeld 6 weken, 2 maanden of 10 werkdagen",
+        "Say by how much: for example 6 weeks, 2 months or 10 working days",
+    ),
+    "termijn.length_invalid": (
+        "Dit is geen termijnlengte: schrijf bijvoorbeeld 6 weken, 2 maanden, 10 werkdagen of P2M",
+        "This is not a length: write for example 6 weeks, 2 months, 10 working days or P2M",
+    ),
     "kind.termijn_started": ("Termijn gestart", "Deadline started"),
     "kind.termijn_met": ("Termijn gehaald", "Deadline met"),
     "kind.termijn_amber": ("Termijn loopt bijna af", "Deadline near"),
@@ -250,7 +326,10 @@ TEXT: dict[str, tuple[str, str]] = {  # key: (nl, en)
         "Built-in definition, shipped with Traject",
     ),
     "designer.problems": ("Problemen", "Problems"),
-    "designer.valid": ("De definitie is geldig.", "The definition is valid."),
+    "designer.valid": (  # the live check: what would be published, by its title
+        "De definitie is geldig: {title}, versie {version}.",
+        "The definition is valid: {title}, version {version}.",
+    ),
     "designer.line": ("regel", "line"),
     "designer.diagram": ("Diagram", "Diagram"),
     "designer.simulation": ("Simulatie", "Simulation"),
@@ -262,6 +341,7 @@ TEXT: dict[str, tuple[str, str]] = {  # key: (nl, en)
     "designer.scenarios": ("Scenariotests", "Scenario tests"),
     "designer.changes": ("Wat verandert", "What changes"),
     "designer.no_changes": ("Geen verschillen.", "No differences."),
+    "designer.compare": ("Vergelijken", "Compare"),  # the diff page's button: these two versions
     "designer.runs": ("{n} keer doorlopen", "{n} runs"),
     "designer.median": ("mediaan", "median"),
     "designer.no_outcome": ("afgelopen zonder uitkomst", "finished without an outcome"),
@@ -363,6 +443,16 @@ TEXT: dict[str, tuple[str, str]] = {  # key: (nl, en)
     "action.user_deactivated": ("Gebruiker gedeactiveerd", "User deactivated"),
     "action.token_created": ("API-token aangemaakt", "API token created"),
     "action.token_revoked": ("API-token ingetrokken", "API token revoked"),
+    # what the audit log says beside an action (traject/web/audit_words.py): an assignment to
+    # oneself is a claim, to someone else it names them; which task, version, ...
+    "audit.claimed": ("Taak opgepakt", "Task claimed"),
+    "audit.assigned_to": ("Taak toegewezen aan {name}", "Task assigned to {name}"),
+    "audit.with_personal": ("met persoonlijke antwoorden", "with personal answers"),
+    "audit.to_version": ("naar versie {version}", "to version {version}"),
+    "audit.back_to_version": ("terug naar versie {version}", "back to version {version}"),
+    "audit.definition_version": ("{title}, versie {version}", "{title}, version {version}"),
+    "audit.all": ("Alle acties", "All actions"),
+    "audit.filter_task_assigned": ("Taak opgepakt of toegewezen", "Task claimed or assigned"),
     "page.previous": ("Vorige", "Previous"),
     "page.next": ("Volgende", "Next"),
     "page.of": ("van", "of"),
@@ -397,6 +487,14 @@ TEXT: dict[str, tuple[str, str]] = {  # key: (nl, en)
     "kind.reported": ("Gemeld", "Reported"),
     "kind.date_set": ("Datum vastgelegd", "Date set"),
     "kind.finished": ("Traject afgerond", "Trajectory finished"),
+    "kind.migrated": (
+        "Overgezet naar een nieuwe versie van het traject",
+        "Moved to a new version of the trajectory",
+    ),
+    "kind.migration_reverted": (
+        "Overzetten naar een nieuwe versie teruggedraaid",
+        "Move to a new version undone",
+    ),
     # the coordinators' dashboard (traject/web/dashboard*.py, templates dashboard*.html, report.html)
     "nav.dashboard": ("Dashboard", "Dashboard"),
     "dash.title_page": ("Dashboard", "Dashboard"),
@@ -448,7 +546,19 @@ TEXT: dict[str, tuple[str, str]] = {  # key: (nl, en)
     "dash.max_days": ("Maximum (dagen)", "Maximum (days)"),
     "dash.tasks": ("Open taken per rol", "Open tasks per role"),
     "dash.termijnen": ("Termijnen per team", "Deadlines per team"),
-    "dash.near": ("bijna verlopen", "near"),
+    # column headers, in sentence case as every header (the badges' words are lower case)
+    "dash.termijn": ("Termijn", "Deadline"),
+    "dash.expired": ("Verlopen", "Expired"),
+    "dash.near": ("Bijna verlopen", "Nearly expired"),
+    "dash.on_time": ("Op tijd", "On time"),
+    "dash.suspended": ("Opgeschort", "Suspended"),
+    "dash.overdue": ("Te laat", "Overdue"),
+    "dash.escalated": ("Geëscaleerd", "Escalated"),
+    # a norm in the unit it is written in (dashboard_sections.norm): P30M, P3Y; a short one in
+    # days (in a table of months)
+    "dash.in_months": ("{n} mnd", "{n} mo"),
+    "dash.in_years": ("{n} jaar", "{n} yr"),
+    "dash.in_days": ("{n} dagen", "{n} days"),
     "dash.open": ("Open", "Open"),
     "dash.unassigned": ("Niet toegewezen", "Unassigned"),
     "dash.escalations": ("Escalaties in de periode", "Escalations in the period"),
@@ -538,21 +648,26 @@ TEXT: dict[str, tuple[str, str]] = {  # key: (nl, en)
     "stuck.longest": ("Het langst zonder voortgang", "Longest without progress"),
     "stuck.since": ("Laatste voortgang", "Last progress"),
     "stuck.idle": ("Dagen stil", "Days idle"),
-    "stuck.workflow": ("workflow", "workflow"),
+    # the run of a case in the workflow engine (Temporal's Web UI): for the beheerder, who can
+    # see there what goes wrong; a coordinator passes the link on
+    "stuck.technical": ("Technische details", "Technical details"),
+    "stuck.for_admin": ("Voor de beheerder", "For the administrator"),
     "stuck.none": ("Geen.", "None."),
     "stuck.not_recorded": (
         "Gestart, maar geen stap vastgelegd",
         "Started, but no step recorded",
     ),
     "stuck.not_recorded_explain": (
-        "Zaken die na tien minuten nog op 'start' staan: de workflow kan zijn eerste stap niet"
-        " vastleggen (een falende activity of geen worker).",
-        "Cases still 'starting' after ten minutes: the workflow cannot record its first step (a"
-        " failing activity or no worker).",
+        "Zaken die na tien minuten nog niet zijn begonnen: Traject kan de eerste stap van deze"
+        " zaken niet vastleggen. Meld het bij de beheerder, met de zaaknummers; de beheerder ziet"
+        " bij 'Technische details' wat er misgaat.",
+        "Cases that have not begun after ten minutes: Traject cannot record the first step of"
+        " these cases. Report it to the administrator, with the case numbers; the administrator"
+        " sees under 'Technical details' what goes wrong.",
     ),
     "stuck.overdue_in_temporal": (
-        "Te late workflows in de Temporal Web UI",
-        "Overdue workflows in the Temporal Web UI",
+        "Technische details van alle te late zaken (voor de beheerder)",
+        "Technical details of every overdue case (for the administrator)",
     ),
     "board.explain": (
         "Voortgang van alle lopende trajecten, zonder namen: elke deelnemer heeft een vaste code.",
@@ -622,6 +737,30 @@ def actor_name(actor: str, names: dict[str, str], lang: str) -> str:
         return names[actor]
     words = ACTORS.get(actor)
     return words[LANGUAGES.index(lang) if lang in LANGUAGES else 0] if words else actor
+
+
+def length_words(text: str, lang: str) -> str:
+    """A termijn length in words: 'P2M' → '2 maanden' (en: '2 months'), '10 werkdagen' → '10
+    werkdagen' ('10 working days'); what is no length as it was written."""
+    length = written_length(text)
+    if length is None:
+        return text
+    one, more = _UNIT_WORDS[length.unit.value][1 if lang == "en" else 0]
+    return f"{length.n} {one if length.n == 1 else more}"
+
+
+_UNIT_WORDS = {  # a termijn's unit: ((nl one, nl more), (en one, en more))
+    "days": (("dag", "dagen"), ("day", "days")),
+    "weeks": (("week", "weken"), ("week", "weeks")),
+    "months": (("maand", "maanden"), ("month", "months")),
+    "years": (("jaar", "jaar"), ("year", "years")),
+    "werkdagen": (("werkdag", "werkdagen"), ("working day", "working days")),
+}
+
+
+def _longest_extension(found: re.Match[str]) -> str:
+    longest = length_words(found.group(1), "nl")
+    return f"Deze termijn mag met niet meer dan {longest} verlengd worden."
 
 
 def _other_group(found: re.Match[str]) -> str:
@@ -762,6 +901,19 @@ _MESSAGES: list[tuple[re.Pattern[str], tuple[Said, Said]]] = [
             ("Het traject is opgeschort: hervat het eerst.", None),
         ),
         (r"^the trajectory is not suspended$", ("Het traject is niet opgeschort.", None)),
+        (
+            r"^'(.*)' is not a termijn length: write .*$",
+            (
+                "'\\1' is geen termijnlengte: schrijf bijvoorbeeld 6 weken, 2 maanden, 10"
+                " werkdagen of P2M.",
+                None,
+            ),
+        ),
+        (r"^\w+ can be extended by at most (\S+)$", (_longest_extension, None)),
+        (
+            r"^\w+ allows at most (\d+) extension\(s\)$",
+            ("Deze termijn mag niet vaker dan \\1 keer verlengd worden.", None),
+        ),
         (r"^the form is not valid$", ("Het formulier is niet goed ingevuld: zie de velden.", None)),
         (r"^names and references are plain text$", ("Namen en kenmerken zijn gewone tekst.", None)),
         (r"^a date is YYYY-MM-DD$", ("Een datum is jjjj-mm-dd.", None)),

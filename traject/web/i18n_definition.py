@@ -401,7 +401,21 @@ PROBLEMS: Table = table(
             "'options' belong to choice fields, not {type}",
             "'options' horen bij een veld van type 'choice' of 'multichoice', niet bij '{type}'",
         ),
-        ("options must be unique", "elke optie mag er maar één keer staan"),
+        (
+            "options are a list of codes, [b1, z], or each code with its label,"
+            " {b1: B1-route, z: Z-route}",
+            "'options' is een lijst van codes, [b1, z], of elke code met het label dat de"
+            " medewerker leest, {b1: B1-route, z: Z-route}",
+        ),
+        (
+            "option '{code}' is given twice: options must be unique",
+            "de optie '{code}' staat er twee keer: elke optie mag er maar één keer staan",
+        ),
+        (
+            "options '{one}' and '{other}' both read '{label}': give each option its own label",
+            "de opties '{one}' en '{other}' heten allebei '{label}': geef elke optie een eigen"
+            " label",
+        ),
         (
             "min/max belong to int and number fields, not {type}",
             "min/max horen bij een veld van type 'int' of 'number', niet bij '{type}'",
@@ -442,6 +456,11 @@ PROBLEMS: Table = table(
         (
             "'{field}' is personal data: a guard may not read it",
             "'{field}' is een persoonsgegeven: een voorwaarde mag het niet lezen",
+        ),
+        (
+            "'{value}' is the label of option '{code}' of '{field}': a guard compares the code",
+            "'{value}' is het label van de optie '{code}' van '{field}': een voorwaarde"
+            " vergelijkt de code",
         ),
         (
             "'{value}' is not an option of '{field}'{hint}",

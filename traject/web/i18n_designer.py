@@ -22,7 +22,15 @@ from traject.web.i18n_definition import Convert, Table, say, table
 
 # ---------------------------------------------------------------------------------- diff.py
 # What changed: the `what` of a Change, and of each `_changed(…, what, name, field, …)`.
-_WHAT = {"state": "stap", "task": "taak", "termijn": "termijn", "outcome": "uitkomst"}
+_WHAT = {
+    "state": "stap",
+    "task": "taak",
+    "termijn": "termijn",
+    "outcome": "uitkomst",
+    "role": "rol",
+    "case date": "zaakdatum",
+    "event": "gebeurtenis",
+}
 _FIELDS = {  # (what, field) → how the Dutch pages name them
     ("state", "expected time"): ("stap", "norm"),  # the KPI's expected: the dashboard's norm
     ("state", "maximum time"): ("stap", "maximum"),
@@ -33,6 +41,23 @@ _FIELDS = {  # (what, field) → how the Dutch pages name them
     ("task", "state"): ("taak", "stap"),
     ("termijn", "length"): ("termijn", "lengte"),
     ("outcome", "target"): ("uitkomst", "norm"),
+    ("definition", "title"): ("definitie", "titel"),
+    ("task", "title"): ("taak", "titel"),
+    ("termijn", "title"): ("termijn", "titel"),
+    ("outcome", "title"): ("uitkomst", "titel"),
+    ("role", "title"): ("rol", "titel"),
+    ("case date", "title"): ("zaakdatum", "titel"),
+    ("event", "title"): ("gebeurtenis", "titel"),
+    ("event", "case date"): ("gebeurtenis", "zet zaakdatum"),
+}
+# What changed in a long text, or in several rules at once: said, not repeated.
+_ITS = {  # (what, its …) → (Dutch what, Dutch sentence)
+    ("definition", "description"): ("definitie", "de beschrijving is veranderd"),
+    ("definition", "legal basis"): ("definitie", "de wettelijke grondslag is veranderd"),
+    ("task", "description"): ("taak", "de beschrijving is veranderd"),
+    ("termijn", "legal basis"): ("termijn", "de wettelijke grondslag is veranderd"),
+    ("termijn", "start"): ("termijn", "het begin is veranderd"),
+    ("termijn", "other rules"): ("termijn", "de overige regels zijn veranderd"),
 }
 
 CHANGES: Table = table(
@@ -51,6 +76,10 @@ CHANGES: Table = table(
         (
             "task '{name}': form fields changed",
             "taak '{name}': de velden van het formulier zijn veranderd",
+        ),
+        *(
+            (f"{what} '{{name}}': its {part} changed", f"{dutch} '{{name}}': {sentence}")
+            for (what, part), (dutch, sentence) in _ITS.items()
         ),
         *(
             (

@@ -4,13 +4,14 @@ layer as the REST API (`Casework`), so both refuse and allow exactly the same th
 
 from __future__ import annotations
 
+import re
 import secrets
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from datetime import UTC, date, datetime
 from pathlib import Path
 from typing import Any
-from urllib.parse import quote
+from urllib.parse import parse_qsl, quote, unquote, urlencode
 from zoneinfo import ZoneInfo
 
 from fastapi import APIRouter, FastAPI, Request
@@ -19,11 +20,12 @@ from fastapi.staticfiles import StaticFiles
 from fastapi.templating import Jinja2Templates
 from sqlalchemy import select
 
-from traject import reasons
+from traject import ladder, reasons
 from traject.api.auth import SESSION_COOKIE, check_csrf, optional_user, same_secret
 from traject.api.problems import Problem
 from traject.casework import STARTERS, CaseDetail, Casework, require
-from traject.definition.compiled import in_words
+from traject.definition.compiled import CompiledDefinition, in_words
+from traject.definition.termijnen import canonical, written_length
 from traject.diagram import mermaid
 from traject.service import Refused
 from traject.store import accounts, queries
@@ -31,8 +33,8 @@ from traject.store import repositories as repo
 from traject.store.accounts import AccountError, Principal
 from traject.store.db import transaction
 from traject.store.models import Municipality
-from traject.web import i18n
-from traject.web.formdata import answered, answers, label, option_text, shown
+from traject.web import audit_words, i18n
+from traject.web.formdata import answered, answers, errors_in_words, label, option_text, shown
 
 HERE = Path(__file__).parent
 STATIC = HERE / "static"
@@ -83,8 +85,9 @@ def render(
     flash = request.cookies.get(FLASH_COOKIE)
     t = i18n.translator(lang)
     messages = list(context.pop("messages", []))
-    if flash and flash in i18n.TEXT:
-        messages.insert(0, {"text": t(flash), "level": "ok"})
+    said = _flash_text(flash, t, context.pop("flash_words", None)) if flash else None
+    if said:
+        messages.insert(0, {"text": said, "level": "ok"})
     response = templates.TemplateResponse(
         request,
         template,
@@ -122,11 +125,36 @@ def _municipality_name(request: Request, user: Principal | None) -> str | None:
         return row.name if row else user.municipality
 
 
-def redirect(url: str, flash: str | None = None) -> RedirectResponse:
+def redirect(url: str, flash: str | None = None, **said: str) -> RedirectResponse:
+    """See `url`, saying `flash` there (a text key) with what was done in `said`: codes, a
+    date, a number (`key:<url-encoded values>`), which the page it leads to puts in words."""
     response = RedirectResponse(url, status_code=303)
     if flash:
-        response.set_cookie(FLASH_COOKIE, flash, max_age=60, httponly=True, samesite="lax")
+        value = f"{flash}:{quote(urlencode(said), safe='')}" if said else flash
+        response.set_cookie(FLASH_COOKIE, value, max_age=60, httponly=True, samesite="lax")
     return response
+
+
+_FLASH_VALUE = re.compile(r"[\w .:-]{1,100}")  # a code, a date, a number, a termijn length
+
+
+def _flash_text(
+    flash: str, t: Callable[[str], str], words: Callable[[dict[str, str]], dict[str, str]] | None
+) -> str | None:
+    """The flash of `redirect` in words: its text with its values as the page words them (a
+    cookie carries codes only, never text of its own); None for a flash it cannot read."""
+    key, _, values = flash.partition(":")
+    if key not in i18n.TEXT:
+        return None
+    if not values:
+        return t(key)
+    said = dict(parse_qsl(unquote(values)))
+    if not said or not all(_FLASH_VALUE.fullmatch(v) for v in said.values()):
+        return None
+    try:
+        return t(key).format(**(words(said) if words else said))
+    except (KeyError, ValueError, IndexError):
+        return None
 
 
 def signed_in(request: Request) -> Principal:
@@ -206,13 +234,19 @@ def pages_router() -> APIRouter:
 
     # ------------------------------------------------------------------------------- inbox
     @web.get("/")
-    def inbox(request: Request, view: str = "team", page: int = 1) -> Response:
+    def inbox(request: Request, view: str = "", page: int = 1) -> Response:
         user = signed_in(request)
-        chosen = view if view in queries.TASK_VIEWS else "team"
+        # a coordinator oversees every group: they land on every group's tasks, not on the
+        # tasks of their own group (often none: "Mijn team 0" with work waiting elsewhere)
+        first: queries.TaskView = "all" if user.oversees else "team"
+        chosen = next((v for v in queries.TASK_VIEWS if v == view), first)
         if chosen == "all" and not user.oversees:
             chosen = "team"
-        found, counts = _casework(request).inbox(user, chosen, max(page, 1), 25)
-        deadlines = _casework(request).deadlines([task.case_id for task, _ in found.items])
+        casework = _casework(request)
+        found, counts = casework.inbox(user, chosen, max(page, 1), 25)
+        deadlines = casework.deadlines([task.case_id for task, _ in found.items])
+        suspended = casework.suspended([task.case_id for task, _ in found.items])
+        references, holders = casework.inbox_names(user, [task for task, _ in found.items])
         return render(
             request,
             "inbox.html",
@@ -222,6 +256,9 @@ def pages_router() -> APIRouter:
             page=found,
             rows=found.items,
             deadlines=deadlines,
+            suspended=suspended,  # cases on hold: their tasks wait, nobody can claim them
+            references=references,
+            holders=holders,
             active_nav="inbox",
         )
 
@@ -340,13 +377,15 @@ def pages_router() -> APIRouter:
     @web.post("/cases/{case_id}/event")
     async def event(request: Request, case_id: str) -> Response:
         user, form = await posted(request)
+        code, day = str(form.get("event", "")), str(form.get("date", ""))
         return await _case_change(
             request,
             user,
             case_id,
-            lambda: _casework(request).record_event(
-                user, case_id, str(form.get("event", "")), _event_date(str(form.get("date", "")))
-            ),
+            lambda: _casework(request).record_event(user, case_id, code, _event_date(day)),
+            "case.event_done_on" if day else "case.event_done",
+            event=code,
+            **({"date": day} if day else {}),
         )
 
     @web.post("/cases/{case_id}/ladder")
@@ -360,6 +399,8 @@ def pages_router() -> APIRouter:
             lambda: _casework(request).record_ladder(
                 user, case_id, int(step) if step.isdigit() else 0
             ),
+            "case.ladder_done",
+            step=step,
         )
 
     @web.post("/cases/{case_id}/termijn")
@@ -367,23 +408,33 @@ def pages_router() -> APIRouter:
         user, form = await posted(request)
         name, change = str(form.get("name", "")), str(form.get("change", ""))
         which = f"{'verlengen' if change == 'extend' else 'termijn'}-{name}"
-        refused = _reason_refused(which, form)
+        refused = _reason_refused(which, form, length=change == "extend")
         if refused:
             return _case(request, user, case_id, refused=refused, status=422)
-        return await _case_change(
-            request,
-            user,
-            case_id,
-            lambda: _casework(request).change_termijn(
+        reason = str(form.get("reason", ""))
+        length = written_length(str(form.get("length", "")))
+        said = {"termijn": name, "reason": reason}
+        try:
+            await _casework(request).change_termijn(
                 user,
                 case_id,
                 name,
                 change,
-                str(form.get("reason", "")),
-                str(form.get("length", "")) or None,
+                reason,
+                canonical(length) if length else str(form.get("length", "")) or None,
                 str(form.get("note", "")).strip() or None,
-            ),
-        )
+            )
+        except Refused as error:
+            if change != "extend" or not _about_length(error):
+                return _case_refused(request, user, case_id, error)
+            # too long for this termijn: said at the field, with what was filled in kept
+            words = i18n.message(str(error), lang_of(request))
+            at_field = ReasonRefused(which, {"length": words}, _reason_values(form))
+            return _case(request, user, case_id, refused=at_field, status=422)
+        if change == "extend" and length:
+            said["length"] = canonical(length)
+        flash = f"termijn.{change}_done" if f"termijn.{change}_done" in i18n.TEXT else "case.saved"
+        return redirect(f"/cases/{case_id}", flash, **said)
 
     @web.post("/cases/{case_id}/decide")
     async def decide(request: Request, case_id: str) -> Response:
@@ -392,6 +443,8 @@ def pages_router() -> APIRouter:
         refused = _reason_refused("stoppen" if decision == "cancel" else "besluit", form)
         if refused:
             return _case(request, user, case_id, refused=refused, status=422)
+        reason = str(form.get("reason", ""))
+        done = f"case.{decision}_done"
         return await _case_change(
             request,
             user,
@@ -400,23 +453,23 @@ def pages_router() -> APIRouter:
                 user,
                 case_id,
                 decision,
-                str(form.get("reason", "")),
+                reason,
                 str(form.get("note", "")).strip() or None,
             ),
+            done if done in i18n.TEXT else "case.saved",
+            reason=reason,
         )
 
     @web.get("/audit")
-    def audit(request: Request, page: int = 1, case: str = "") -> Response:
+    def audit(request: Request, page: int = 1, case: str = "", action: str = "") -> Response:
         user = signed_in(request)
-        found = _casework(request).audit_log(user, case or None, max(page, 1), 50)
+        case, action = case.strip(), action.strip()
+        found = _casework(request).audit_log(user, case or None, max(page, 1), 50, action or None)
+        lang = lang_of(request)
         with request.app.state.auth.sessions() as session:
-            names = queries.user_names(session, {e.actor for e in found.items})
-        t = i18n.translator(lang_of(request))
-        actions = {  # each action in words; one without words (not written yet) stays its code
-            e.action: t(f"action.{e.action}")
-            for e in found.items
-            if f"action.{e.action}" in i18n.TEXT
-        }
+            # each row in words: its action (one without words, not written yet, stays its code)
+            # and what it was about; the names of the people it names
+            names, said = audit_words.said(session, found.items, lang)
         return render(
             request,
             "audit.html",
@@ -424,8 +477,11 @@ def pages_router() -> APIRouter:
             page=found,
             rows=found.items,
             names=names,
-            actions=actions,
+            said=said,
             case=case,
+            action=action,
+            kinds=audit_words.kinds(lang),
+            query=urlencode({"case": case, "action": action}),
         )
 
     return web
@@ -504,11 +560,14 @@ def _task(
         d=detail,
         task=task,
         spec=spec,
-        errors=refused.errors if refused else {},
+        errors=errors_in_words(spec.form, refused.errors) if refused else {},
         problem=str(refused) if refused and not refused.errors else None,
         values=values or {},
         colleagues=colleagues,
         mine=task.assignee == user.ref,
+        # just claimed (the page after "Oppakken"): the form is what comes next
+        focus_form=refused is None
+        and request.cookies.get(FLASH_COOKIE, "").partition(":")[0] == "task.claimed",
         answered=answered(spec.form, task.form_data, detail.personal, lang_of(request))
         if task.status == "completed"
         else [],
@@ -570,19 +629,36 @@ class ReasonRefused:
     values: dict[str, str]
 
 
-def _reason_refused(form_id: str, form: Any) -> ReasonRefused | None:
-    """A reason is chosen, and `anders` is explained in the note; else what to say, per field.
-    (The code itself is the service's to check: the API takes any code.)"""
-    reason, note = str(form.get("reason", "")).strip(), str(form.get("note", "")).strip()
+def _reason_refused(form_id: str, form: Any, length: bool = False) -> ReasonRefused | None:
+    """A reason is chosen, and `anders` is explained in the note; with `length` (extending a
+    termijn), a length is given that reads as one ('2 maanden', '10 werkdagen', 'P6W'); else
+    what to say, per field, in the order of the form. (The code itself is the service's to
+    check: the API takes any code.)"""
+    values = _reason_values(form)
     errors = {}
-    if not reason:
+    if not values["reason"]:
         errors["reason"] = "case.reason_missing"
-    elif reasons.needs_note(reason) and not note:
+    if length and not values["length"].strip():
+        errors["length"] = "termijn.length_missing"
+    elif length and written_length(values["length"]) is None:
+        errors["length"] = "termijn.length_invalid"
+    if values["reason"] and reasons.needs_note(values["reason"]) and not values["note"]:
         errors["note"] = "case.note_missing"
-    if not errors:
-        return None
-    values = {"reason": reason, "note": note, "length": str(form.get("length", ""))}
-    return ReasonRefused(form_id, errors, values)
+    return ReasonRefused(form_id, errors, values) if errors else None
+
+
+def _reason_values(form: Any) -> dict[str, str]:
+    """What a reason form was filled in with, to show again when it is sent back."""
+    return {
+        "reason": str(form.get("reason", "")).strip(),
+        "note": str(form.get("note", "")).strip(),
+        "length": str(form.get("length", "")),
+    }
+
+
+def _about_length(refused: Refused) -> bool:
+    """Whether an extension was refused for its length (the service's or the workflow's words)."""
+    return "length" in refused.errors or "extended by at most" in str(refused)
 
 
 def _reason_forms(detail: CaseDetail, user: Principal) -> set[str]:
@@ -633,20 +709,69 @@ def _case(
         reason_forms=forms,
         temporal_ui=request.app.state.temporal_ui,
         namespace=request.app.state.namespace,
+        flash_words=lambda said: _case_words(d, said, lang_of(request)),
         active_nav="cases",
     )
 
 
+def _case_words(d: CompiledDefinition, said: dict[str, str], lang: str) -> dict[str, str]:
+    """The values of a case change's flash (codes, see `redirect`) in words of the case's
+    definition and the page's language."""
+    words = dict(said)
+    if "event" in said:
+        words["event"] = d.event_titles.get(said["event"]) or in_words(said["event"])
+    if "date" in said:
+        words["date"] = day_text(said["date"])
+    if "step" in said:
+        words["step"] = ladder.label(said["step"], lang)
+    if "reason" in said:
+        words["reason"] = reasons.label(said["reason"], lang)
+    if "termijn" in said:
+        found = d.termijnen.get(said["termijn"])
+        words["termijn"] = found.title if found else in_words(said["termijn"])
+    if "length" in said:
+        words["length"] = i18n.length_words(said["length"], lang)
+    return words
+
+
+def day_text(value: Any) -> str:
+    """A date or moment written in ISO (as a timeline entry's detail keeps it) as the pages write
+    it: 01-03-2026, with the time on the municipality's clocks for a moment; else as it is."""
+    text = str(value or "")
+    try:
+        if len(text) <= 10:
+            return date.fromisoformat(text).strftime("%d-%m-%Y")
+        moment: datetime = local(datetime.fromisoformat(text))
+        return moment.strftime("%d-%m-%Y %H:%M")
+    except ValueError:
+        return text
+
+
+templates.env.filters["day"] = day_text
+templates.env.globals.update(ladder=ladder)  # the participatieladder's steps and their names
+
+
 async def _case_change(
-    request: Request, user: Principal, case_id: str, change: Callable[[], Awaitable[Any]]
+    request: Request,
+    user: Principal,
+    case_id: str,
+    change: Callable[[], Awaitable[Any]],
+    flash: str = "case.saved",
+    **said: str,
 ) -> Response:
+    """Make the change and say what was done (`flash` with `said`, see `redirect`); a refusal
+    is said on top of the case page."""
     try:
         await change()
     except Refused as refused:
-        if isinstance(refused, Problem) or refused.code == "not_found":
-            raise
-        return _case(request, user, case_id, problem=str(refused), status=409)
-    return redirect(f"/cases/{case_id}", "case.saved")
+        return _case_refused(request, user, case_id, refused)
+    return redirect(f"/cases/{case_id}", flash, **said)
+
+
+def _case_refused(request: Request, user: Principal, case_id: str, refused: Refused) -> Response:
+    if isinstance(refused, Problem) or refused.code == "not_found":
+        raise refused
+    return _case(request, user, case_id, problem=str(refused), status=409)
 
 
 def install(app: FastAPI, temporal_ui: str | None = None, namespace: str = "default") -> None:

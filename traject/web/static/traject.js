@@ -13,6 +13,12 @@
  * takes the focus on load, and with it comes into view, as the NL Design System's and GOV.UK's
  * summaries do. The case page's forms sit low on the page: without this, a refused form reloaded
  * at the top and its summary was out of sight.
+ *
+ * A form marked `data-traject-focus` (a task's form, just claimed) takes the focus on its first
+ * field on load, when no error summary does: the next thing to do is to fill it in, and the
+ * keyboard should not start ten Tabs above it.
+ *
+ * Words: the diagram's button speaks the page's language (<html lang>, nl or en).
  */
 (function () {
   "use strict";
@@ -152,8 +158,24 @@
     }
   }
 
+  function focusMarkedForm() {
+    if (document.querySelector(".traject-error-summary[tabindex='-1']")) {
+      return;
+    }
+    var form = document.querySelector("form[data-traject-focus]");
+    var field =
+      form &&
+      form.querySelector(
+        "input:not([type='hidden']):not([disabled]), select:not([disabled]), textarea:not([disabled])"
+      );
+    if (field) {
+      field.focus();
+    }
+  }
+
   function ready() {
     focusErrorSummary();
+    focusMarkedForm();
     renderDiagrams(document);
   }
 
