@@ -17,7 +17,9 @@ from sqlalchemy import select
 from temporalio.worker import ActivityInboundInterceptor
 
 from tests.api.conftest import Api
+from tests.conftest import DEFINITIONS
 from traject import metrics
+from traject.definition import compile_file
 from traject.store.models import Case, DefinitionVersion
 
 Samples = dict[tuple[str, frozenset[tuple[str, str]]], float]
@@ -114,7 +116,8 @@ async def test_the_api_metrics_follow_a_case_workers_requests(api: Api) -> None:
             break
         await asyncio.sleep(0.2)
     assert gauges == {k: float(n) for k, n in expected.items()}
-    assert gauges[("zaanstad", "zaanstad_pvt", "1", "workshop_praktijk")] >= 1
+    version = str(compile_file(DEFINITIONS / "zaanstad_pvt.yaml").version)  # what cases start on
+    assert gauges[("zaanstad", "zaanstad_pvt", version, "workshop_praktijk")] >= 1
 
     now = parse(generate_latest(metrics.WORKER.registry).decode())
     start = ("traject_worker_workflow_starts_total", frozenset({("definition", "zaanstad_pvt")}))

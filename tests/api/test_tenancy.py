@@ -7,6 +7,8 @@ from __future__ import annotations
 from typing import Any
 
 from tests.api.conftest import Api
+from tests.conftest import DEFINITIONS
+from traject.definition import compile_file
 from traject.store import accounts
 
 # Bodies that would be valid for the owner, so only tenancy can refuse them.
@@ -24,10 +26,11 @@ BODIES: dict[str, dict[str, Any]] = {
 # Endpoints named by a definition: another municipality's definition does not exist for you.
 # Asked by a designer of the caller's own municipality (so the role lets it through) about real
 # ids of the other one: `{case_id}` in a body is the other municipality's case.
+ZAANSTAD_VERSION = compile_file(DEFINITIONS / "zaanstad_pvt.yaml").version  # what cases start on
 BY_DEFINITION = {
     "/api/definitions/{definition}/versions": None,
     "/api/definitions/{definition}/migrations": {
-        "to_version": 1,
+        "to_version": ZAANSTAD_VERSION,
         "case_ids": ["{case_id}"],
         "mapping": {},
         "dry_run": False,
@@ -115,7 +118,7 @@ async def test_every_endpoint_hides_another_municipalitys_case_and_task(api: Api
     # for the owner's designer the same definition and case exist: the 404s were tenancy
     theirs = await api.get("ontwerper", "/api/definitions/zaanstad_pvt/versions")
     assert theirs.status_code == 200 and theirs.json()["total"] >= 1
-    check = {"to_version": 1, "case_ids": [case["id"]], "dry_run": True}
+    check = {"to_version": ZAANSTAD_VERSION, "case_ids": [case["id"]], "dry_run": True}
     dry = await api.post("ontwerper", "/api/definitions/zaanstad_pvt/migrations", check)
     assert dry.status_code == 200, dry.text
     assert dry.json()["results"][0]["case_id"] == case["id"]
