@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import ast
 import typing
+from collections.abc import Iterable, Mapping
 from pathlib import Path
 
 from traject.web.i18n import LANGUAGES, TEXT
@@ -23,6 +24,21 @@ VARIANTS = {
 }
 
 
+def f_string_values(
+    node: ast.JoinedStr, variants: Mapping[str, Iterable[str]], where: str
+) -> set[str]:
+    """The strings an f-string with one hole can make, from the values `variants` gives its
+    template ('termijn_{change}' → termijn_suspend, ...): a new template must say its values."""
+    template = "".join(
+        str(part.value) if isinstance(part, ast.Constant) else "{" + ast.unparse(part.value) + "}"
+        for part in node.values
+        if isinstance(part, ast.Constant | ast.FormattedValue)
+    )
+    assert template in variants, f"{where}: say which values {template!r} takes in VARIANTS"
+    prefix, _, suffix = template.partition("{")
+    return {prefix + value + suffix.partition("}")[2] for value in variants[template]}
+
+
 def _name(call: ast.Call) -> str | None:
     func = call.func
     return func.attr if isinstance(func, ast.Attribute) else getattr(func, "id", None)
@@ -36,16 +52,7 @@ def _codes(
     if isinstance(node, ast.IfExp):
         return _codes(node.body, function, where) | _codes(node.orelse, function, where)
     if isinstance(node, ast.JoinedStr):
-        template = "".join(
-            str(part.value)
-            if isinstance(part, ast.Constant)
-            else "{" + ast.unparse(part.value) + "}"
-            for part in node.values
-            if isinstance(part, ast.Constant | ast.FormattedValue)
-        )
-        assert template in VARIANTS, f"{where}: say which values {template!r} takes in VARIANTS"
-        prefix, _, suffix = template.partition("{")
-        return {prefix + value + suffix.partition("}")[2] for value in VARIANTS[template]}
+        return f_string_values(node, VARIANTS, where)
     if isinstance(node, ast.Name):
         if node.id in {a.arg for a in function.args.args}:  # passed on by a writer of its own
             assert function.name in WRITERS, f"{where}: {function.name} writes audit rows"

@@ -12,6 +12,7 @@ import ast
 import typing
 from pathlib import Path
 
+from tests.unit.test_audit_words import f_string_values
 from traject import machine
 from traject.web.i18n import LANGUAGES, TEXT
 
@@ -46,16 +47,7 @@ def _kinds(node: ast.expr, where: str) -> set[str]:
     if isinstance(node, ast.IfExp):
         return _kinds(node.body, where) | _kinds(node.orelse, where)
     if isinstance(node, ast.JoinedStr):
-        template = "".join(
-            str(part.value)
-            if isinstance(part, ast.Constant)
-            else "{" + ast.unparse(part.value) + "}"
-            for part in node.values
-            if isinstance(part, ast.Constant | ast.FormattedValue)
-        )
-        assert template in VARIANTS, f"{where}: say which values {template!r} takes in VARIANTS"
-        prefix, _, rest = template.partition("{")
-        return {prefix + value + rest.partition("}")[2] for value in VARIANTS[template]}
+        return f_string_values(node, VARIANTS, where)
     written = ast.unparse(node)
     if written in PASSED_ON:
         return {_literal(effect, "kind")[0] for effect in PASSED_ON[written]}
