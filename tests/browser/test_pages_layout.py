@@ -20,7 +20,8 @@ from tests.browser.test_casework import sign_in, site
 __all__ = ["api_database_url", "api_sessions", "site"]  # fixtures shared with the other tests
 
 PHONE: ViewportSize = {"width": 390, "height": 844}
-WI2021_DATES = ("duo_melding", "bijstand_ingangsdatum", "pip_datum", "routewissel_verlopen")
+WI2021_DATES = ("duo_melding", "bijstand_ingangsdatum")  # known when a trajectory starts
+WI2021_RECORDED = ("pip_datum", "routewissel_verlopen")  # recorded by the trajectory's steps
 
 
 async def start_wi2021(page: Page, site: str, first_name: str, reference: str) -> str:
@@ -31,6 +32,8 @@ async def start_wi2021(page: Page, site: str, first_name: str, reference: str) -
     await page.fill("#first_name", first_name)
     await page.fill("#reference", reference)
     pip = (date.today() - timedelta(days=30)).isoformat()
+    # a trajectory taken over after its PIP: the date the PIP step records is given at the start
+    await page.locator("[data-definition=wi2021] summary", has_text="zelf vastlegt").click()
     await page.fill("[id='date:wi2021:pip_datum']", pip)
     await page.get_by_role("button", name="Traject starten").click()
     await expect(page.locator(".traject-message--ok")).to_have_text("Traject gestart.")
@@ -69,10 +72,13 @@ async def test_new_case_shows_the_dates_of_the_chosen_trajectory_only(
     await expect(dates.locator("visible=true")).to_have_count(0)
     await screenshot(page, "layout-new-case-pvt1")
     await page.select_option("#definition", "wi2021")
-    shown = page.locator(".traject-case-date:visible input")
+    shown = page.locator(".traject-case-date input:visible")
     await expect(shown).to_have_count(len(WI2021_DATES))
     ids = [await shown.nth(i).get_attribute("id") for i in range(len(WI2021_DATES))]
     assert ids == [f"date:wi2021:{name}" for name in WI2021_DATES], ids
+    # the dates its steps record are asked apart, folded away, for a trajectory taken over
+    await page.locator("[data-definition=wi2021] summary", has_text="zelf vastlegt").click()
+    await expect(shown).to_have_count(len(WI2021_DATES) + len(WI2021_RECORDED))
     await screenshot(page, "layout-new-case-wi2021")
 
 

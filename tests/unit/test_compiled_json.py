@@ -248,3 +248,20 @@ def test_a_carried_definition_is_decoded_once_per_content() -> None:
         for _ in range(2)
     )
     assert one.definition == draft and one.definition is not two.definition
+
+
+def test_a_start_asks_only_the_case_dates_no_step_records() -> None:
+    """A case date an event gives (DUO's notice) can be known when a trajectory starts; one a step
+    records itself (the PIP's date, set when the PIP is decided) is the process's to write."""
+    d = compile_text(EVERYTHING)
+    assert d.case_dates.keys() == {"registratiedatum", "pip_datum"}
+    assert d.start_dates == {"registratiedatum": "Registratie"}
+
+
+def test_a_date_a_timer_sets_is_recorded_by_the_process() -> None:
+    text = EVERYTHING.replace(
+        "actions: [{escalate: {to: coordinator, reason: termijn}}]", "actions: [{set_date: laat}]"
+    ).replace("pip_datum: PIP}", "pip_datum: PIP, laat: Te laat}")
+    d = compile_text(text)
+    assert "laat" in d.case_dates
+    assert d.start_dates == {"registratiedatum": "Registratie"}

@@ -18,7 +18,15 @@ from typing import Literal
 
 from pydantic import BaseModel, ConfigDict
 
-from traject.definition.model import Action, FormField, Guard, Kpi, Outcome, Simulate
+from traject.definition.model import (
+    Action,
+    FormField,
+    Guard,
+    Kpi,
+    Outcome,
+    SetDate,
+    Simulate,
+)
 from traject.definition.words import in_words as in_words  # the pages and the diagram ask here
 
 StateKind = Literal["atomic", "compound", "parallel", "final"]
@@ -139,6 +147,24 @@ class CompiledDefinition(Frozen):
     @property
     def key(self) -> str:
         return f"{self.municipality}/{self.definition}@{self.version}"
+
+    @property
+    def start_dates(self) -> dict[str, str]:
+        """The case dates someone can know when a trajectory starts (a notice's date, a benefit's
+        first day), with their titles: all but those a step of the process records itself (a
+        `set_date` action, such as the PIP's date when the PIP is decided)."""
+        actions = [
+            action
+            for state in self.states.values()
+            for action in (
+                *state.on_entry,
+                *state.on_exit,
+                *(a for t in state.transitions for a in t.actions),
+            )
+        ]
+        actions += [a for t in self.termijnen.values() for a in (*t.on_warning, *t.on_expiry)]
+        recorded = {a.date for a in actions if isinstance(a, SetDate)}
+        return {name: title for name, title in self.case_dates.items() if name not in recorded}
 
     def top_level(self) -> list[CState]:
         return [s for s in self.states.values() if s.parent is None]

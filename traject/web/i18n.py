@@ -401,6 +401,16 @@ TEXT: dict[str, tuple[str, str]] = {  # key: (nl, en)
     "new.bsn": ("BSN", "BSN"),
     "new.reference": ("Kenmerk", "Reference"),
     "new.start": ("Traject starten", "Start trajectory"),
+    "new.recorded_dates": (
+        "Datums die het traject zelf vastlegt",
+        "Dates the trajectory records itself",
+    ),
+    "new.recorded_dates_hint": (
+        "Het traject legt deze datums vast bij de stap waar ze bij horen. Vul ze alleen in als je "
+        "een traject overneemt dat al loopt, bijvoorbeeld uit een ander systeem.",
+        "The trajectory records these dates at the step they belong to. Fill them in only when "
+        "you take over a trajectory that is already under way, for instance from another system.",
+    ),
     "audit.title": ("Auditlog", "Audit log"),
     "audit.at": ("Wanneer", "When"),
     "audit.actor": ("Wie", "Who"),

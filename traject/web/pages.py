@@ -32,7 +32,7 @@ from traject.store import accounts, queries
 from traject.store import repositories as repo
 from traject.store.accounts import AccountError, Principal
 from traject.store.db import transaction
-from traject.store.models import Municipality
+from traject.store.models import DefinitionVersion, Municipality
 from traject.web import audit_words, i18n
 from traject.web.formdata import answered, answers, errors_in_words, label, option_text, shown
 
@@ -606,16 +606,33 @@ def _new_case(
     errors: dict[str, str] | None = None,
     status: int = 200,
 ) -> Response:
+    definitions = _casework(request).definitions(user)
     return render(
         request,
         "new_case.html",
         user,
         status,
-        definitions=_casework(request).definitions(user),
+        definitions=definitions,
+        case_dates={
+            v.definition: _case_date_fields(v, values or {}, errors or {}) for v in definitions
+        },
         values=values or {},
         errors=errors or {},
         active_nav="new",
     )
+
+
+def _case_date_fields(
+    version: DefinitionVersion, values: dict[str, Any], errors: dict[str, str]
+) -> tuple[dict[str, str], dict[str, str], bool]:
+    """A trajectory's case dates for the start form: those known at its start, those a step of
+    the process records itself (asked apart, for a trajectory taken over while it runs), and
+    whether that part opens (something is filled in or refused there)."""
+    compiled = repo.compiled_of(version)
+    known = compiled.start_dates
+    recorded = {n: title for n, title in compiled.case_dates.items() if n not in known}
+    keys = [f"date:{version.definition}:{name}" for name in recorded]
+    return known, recorded, any(values.get(k) or k in errors for k in keys)
 
 
 @dataclass(frozen=True)
