@@ -458,7 +458,12 @@ class AuditEvent(Base):
     """Append-only: who read or changed what. Repositories only ever insert here."""
 
     __tablename__ = "audit_log"
-    __table_args__ = (Index("ix_audit_case", "case_id", "at"),)
+    __table_args__ = (
+        Index("ix_audit_case", "case_id", "at"),
+        # the audit page, newest first, of a municipality and of one kind of action in it
+        Index("ix_audit_municipality_at", "municipality", "at", "id"),
+        Index("ix_audit_municipality_action_at", "municipality", "action", "at", "id"),
+    )
     id: Mapped[int] = mapped_column(primary_key=True)
     at: Mapped[datetime] = mapped_column()
     municipality: Mapped[str] = mapped_column(String(64))

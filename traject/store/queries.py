@@ -314,18 +314,24 @@ def audit_log(
     size: int = 50,
     action: str | None = None,
 ) -> Page[AuditEvent]:
+    query = audit_query(municipality, case_id, action)
+    page, size = _bounds(page, size)
+    items = session.scalars(query.offset((page - 1) * size).limit(size)).all()
+    return Page(items, _total(session, query, page, size, len(items)), page, size)
+
+
+def audit_query(
+    municipality: str, case_id: str | None = None, action: str | None = None
+) -> Select[AuditEvent]:
+    """A municipality's audit events, newest first: of one case, of one kind of action (the audit
+    page's filter). Indexes serve each order (models.AuditEvent): a page reads its rows and
+    stops, however long the log."""
     query = select(AuditEvent).where(AuditEvent.municipality == municipality)
     if case_id:
         query = query.where(AuditEvent.case_id == case_id)
-    if action:  # one kind of action (the audit page's filter)
+    if action:
         query = query.where(AuditEvent.action == action)
-    page, size = _bounds(page, size)
-    items = session.scalars(
-        query.order_by(AuditEvent.at.desc(), AuditEvent.id.desc())
-        .offset((page - 1) * size)
-        .limit(size)
-    ).all()
-    return Page(items, _total(session, query, page, size, len(items)), page, size)
+    return query.order_by(AuditEvent.at.desc(), AuditEvent.id.desc())
 
 
 def users_of_refs(session: Session, refs: set[str]) -> dict[str, User]:
