@@ -31,6 +31,7 @@ async def start_pvt4(page: Page, site: str, name: str) -> str:
 
 OLD_TITLE = "Dagdeel 1: kernwaarden en burgerschap, wonen"
 NEW_TITLE = "Dagdeel 1: kennismaking en burgerschap"
+PVT4 = "Participatieverklaringstraject PVT4 (vier dagdelen)"  # its title, on the case page
 
 
 async def drawn_diagram(page: Page) -> str:
@@ -57,7 +58,7 @@ async def test_a_designer_changes_pvt4_and_moves_a_running_case(
 ) -> None:
     await sign_in(page, site, "procesontwerper", "voorbeeldgemeente")
     moved, stays = await start_pvt4(page, site, "Hana"), await start_pvt4(page, site, "Omid")
-    await expect(page.locator("#zaakgegevens")).to_contain_text("pvt4 v1")
+    await expect(page.locator("#trajectversie")).to_have_text(f"{PVT4}, versie 1")
 
     await page.get_by_role("link", name="Ontwerpen").click()
     await page.locator("#definities tr[data-definition=pvt4] a", has_text="Nieuwe versie").click()
@@ -159,9 +160,9 @@ async def test_a_designer_changes_pvt4_and_moves_a_running_case(
     await expect(page.locator("#versies tr[data-version='2']")).to_contain_text("vakanties")
 
     new_case = await start_pvt4(page, site, "Reza")
-    await expect(page.locator("#zaakgegevens")).to_contain_text("pvt4 v2")
+    await expect(page.locator("#trajectversie")).to_have_text(f"{PVT4}, versie 2")
     await page.goto(f"{site}/cases/{stays}")
-    await expect(page.locator("#zaakgegevens")).to_contain_text("pvt4 v1")
+    await expect(page.locator("#trajectversie")).to_have_text(f"{PVT4}, versie 1")
     # a version-1 case keeps running on version 1: its open task done, it moves into the series
     # as version 1 has it (the first part's old title)
     await expect(page.locator("#stand")).to_have_text("Aanmelden voor de reeks van vier dagdelen")
@@ -173,7 +174,7 @@ async def test_a_designer_changes_pvt4_and_moves_a_running_case(
         {"tolk_nodig": "false"},
     )
     await page.goto(f"{site}/cases/{stays}")
-    await expect(page.locator("#zaakgegevens")).to_contain_text("pvt4 v1")
+    await expect(page.locator("#trajectversie")).to_have_text(f"{PVT4}, versie 1")
     await expect(page.locator("#stand")).to_have_text(OLD_TITLE)
     await expect(page.locator("#zaaktaken tr.traject-current")).to_contain_text(
         "Aanwezigheid dagdeel 1"
@@ -204,7 +205,7 @@ async def test_a_designer_changes_pvt4_and_moves_a_running_case(
     await expect(refused).to_have_attribute("data-ok", "false")
     await expect(refused).to_contain_text("de open taak 'aanmelding_bevestigen' hoort in versie 2")
     await page.goto(f"{site}/cases/{moved}")
-    await expect(page.locator("#zaakgegevens")).to_contain_text("pvt4 v1")  # untouched
+    await expect(page.locator("#trajectversie")).to_have_text(f"{PVT4}, versie 1")  # untouched
 
     await page.goto(f"{site}/designer/pvt4/migrate")
     await page.locator(f"input[name=case][value={moved}]").check()
@@ -214,9 +215,9 @@ async def test_a_designer_changes_pvt4_and_moves_a_running_case(
     await expect(page.locator(f"#resultaten tr[data-case={moved}]")).to_contain_text("overgezet")
     await screenshot(page, "designer-migrated")
     await page.goto(f"{site}/cases/{moved}")
-    await expect(page.locator("#zaakgegevens")).to_contain_text("pvt4 v2")
+    await expect(page.locator("#trajectversie")).to_have_text(f"{PVT4}, versie 2")
     await page.goto(f"{site}/cases/{stays}")
-    await expect(page.locator("#zaakgegevens")).to_contain_text("pvt4 v1")
+    await expect(page.locator("#trajectversie")).to_have_text(f"{PVT4}, versie 1")
     assert new_case != moved
 
     # a Wet inburgering case with its DUO date: the PIP termijn runs, shown as a deadline bar

@@ -86,7 +86,7 @@ async def test_on_a_phone_the_inbox_and_the_task_page_fit_the_screen(
     page: Page, site: str, browser: Browser, recorder: PageRecorder
 ) -> None:
     await sign_in(page, site, "leiden", "voorbeeldgemeente")
-    await start_wi2021(page, site, "Amina", f"VG-{secrets.token_hex(3)}")
+    case_url = await start_wi2021(page, site, "Amina", f"VG-{secrets.token_hex(3)}")
 
     context = await browser.new_context(
         viewport=PHONE, locale="nl-NL", timezone_id="Europe/Amsterdam", service_workers="block"
@@ -115,6 +115,13 @@ async def test_on_a_phone_the_inbox_and_the_task_page_fit_the_screen(
         await within(phone, phone.get_by_role("button", name="Oppakken"), width)
         await within(phone, phone.locator("#taakformulier select"), width)
         await screenshot(phone, "layout-phone-task")
+
+        # the case page: its facts, termijnen, tasks and forms, without scrolling sideways
+        await phone.goto(case_url)
+        await expect(phone.locator("#zaaktaken")).to_contain_text("Brede intake afnemen")
+        await screenshot(phone, "layout-phone-case")
+        await fits_the_width(phone, width)
+        await within(phone, phone.locator("#zaaktaken a"), width)
     finally:
         await context.close()
 
