@@ -23,6 +23,7 @@ from traject.termijn import Length, Status, Termijn, TermijnError, Unit, add_mon
 
 Change = Literal["suspend", "resume", "extend"]
 EXPIRY, AMBER, RESUME = "", ".amber", ".resume"
+TIMER_PREFIX = "termijn:"  # every timer of a termijn is named so
 
 
 class TermijnRun(BaseModel):
@@ -49,12 +50,12 @@ class TermijnRun(BaseModel):
 
 
 def timer_id(name: str, kind: str = EXPIRY) -> str:
-    return f"termijn:{name}{kind}"
+    return f"{TIMER_PREFIX}{name}{kind}"
 
 
 def parse_timer(timer: str) -> tuple[str, str]:
     """'termijn:pip.amber' → ('pip', '.amber'); 'termijn:pip' → ('pip', '')."""
-    body = timer.removeprefix("termijn:")
+    body = timer.removeprefix(TIMER_PREFIX)
     for kind in (AMBER, RESUME):
         if body.endswith(kind):
             return body.removesuffix(kind), kind

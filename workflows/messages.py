@@ -49,6 +49,7 @@ class Carried(Message):
     due: dict[str, str | None]  # armed timer → ISO moment it fires (None: waits for a case date)
     paused: dict[str, float] = {}  # while suspended: timer → seconds left
     suspended: bool = False
+    termijnen_run: bool = False  # suspended since "termijnen-run-while-suspended": they run on
     applied_updates: list[str] = []  # recent update ids, to refuse a retried update twice
     records: int  # step records written so far: the next record's idempotency number
     assigned: dict[str, str] = {}  # open task → who claimed it

@@ -35,6 +35,7 @@ with workflow.unsafe.imports_passed_through():
         track_timers,
     )
     from traject.migration import plan as plan_migration
+    from traject.termijn_runtime import TIMER_PREFIX as TERMIJN_TIMER
     from workflows.messages import (
         AdvanceClock,
         AssignTask,
@@ -129,6 +130,9 @@ class TrajectoryWorkflow:
         )
         self.paused: dict[str, float] = dict(carried.paused) if carried else {}
         self.suspended = carried.suspended if carried else False
+        # Whether the termijnen keep running while the trajectory is suspended (suspensions
+        # since "termijnen-run-while-suspended"); before, a suspension paused them too.
+        self.termijnen_run = carried.termijnen_run if carried else False
         self.cancelled = False
         self.applied: list[str] = list(carried.applied_updates) if carried else []
         self.records = carried.records if carried else 0
@@ -197,6 +201,7 @@ class TrajectoryWorkflow:
             due=self._due_iso(),
             paused=self.paused,
             suspended=self.suspended,
+            termijnen_run=self.termijnen_run,
             applied_updates=self.applied[-MAX_REMEMBERED_UPDATES:],
             records=self.records,
             started_at=self.started_at,
@@ -207,9 +212,9 @@ class TrajectoryWorkflow:
 
     async def _sleep_until_next_timer(self) -> None:
         self.woken = False
-        moments = [m for m in self.due.values() if m is not None]
+        moments = [m for m in self.due.values() if m is not None]  # suspended: termijnen only
         timeout = None
-        if moments and not self.suspended and self.manual_now is None:
+        if moments and self.manual_now is None:
             timeout = max((min(moments) - self._clock()).total_seconds(), 0.0)
             if timeout == 0:
                 return
@@ -220,7 +225,7 @@ class TrajectoryWorkflow:
         """Fire every timer due by `until` (default: now), earliest first; on a manual clock the
         time moves to each timer's moment as it fires, so later entries are timed right."""
         until = until or self._clock()
-        while not self.suspended and not self._over():
+        while not self._over():
             now = until
             ready = sorted((m, t) for t, m in self.due.items() if m is not None and m <= now)
             if not ready:
@@ -242,10 +247,12 @@ class TrajectoryWorkflow:
         for effect in step.effects:  # a task that opens again later starts unclaimed
             if effect.kind == "task_closed":
                 self.assigned.pop(effect.task, None)
-        if not self.suspended:  # a suspended trajectory's clock stands still (see resume)
+        if not self.suspended:
             track_timers(
                 self.due, step.effects, self.params.definition, self._clock(), step.snapshot.dates
             )
+        elif self.termijnen_run:
+            self._track_while_suspended(step)
         self.woken = True
         overdue = any(t.overdue for t in step.snapshot.open_tasks.values())
         self._index(step.snapshot.active, overdue)
@@ -277,6 +284,23 @@ class TrajectoryWorkflow:
             retry_policy=RECORD_STEP_RETRY,
         )
         self.recorded = record.sequence
+
+    def _track_while_suspended(self, step: Step) -> None:
+        """A step while suspended (a termijn fired, or was changed): the termijnen's timers run
+        on; a timer of anything else it arms waits, paused with all its time left, until the
+        trajectory resumes; one it cancels is gone, paused or not."""
+        assert self.snapshot is not None
+        now = self._clock()
+        running = {t: m for t, m in self.due.items() if t not in self.paused}
+        for effect in step.effects:
+            if effect.kind == "timer_cancelled":
+                self.paused.pop(effect.timer, None)
+        track_timers(running, step.effects, self.params.definition, now, self.snapshot.dates)
+        for timer_id, moment in running.items():
+            if moment is not None and not timer_id.startswith(TERMIJN_TIMER):
+                self.paused[timer_id] = (moment - now).total_seconds()
+                running[timer_id] = None
+        self.due = {**dict.fromkeys(self.paused), **running}
 
     def _index(self, active: tuple[str, ...], overdue: bool) -> None:
         """Keep the search attributes up to date. An upsert is a history event and a visibility
@@ -328,18 +352,24 @@ class TrajectoryWorkflow:
         """An update that arrives before the first step waits for it (validators let it pass)."""
         await workflow.wait_condition(lambda: self.snapshot is not None)
 
-    def _check_open(self) -> None:
+    def _check_open(self, termijn: bool = False) -> None:
+        """Refuse a change to a cancelled trajectory, or to a suspended one: except, with
+        `termijn`, a change to a termijn where they run on while it is suspended."""
         if self.cancelled:
             raise ApplicationError(
                 "the trajectory was cancelled", type="finished", non_retryable=True
             )
-        if self.suspended:
+        if self.suspended and not (termijn and self.termijnen_run):
             raise ApplicationError(
                 "the trajectory is suspended: resume it first", type="suspended", non_retryable=True
             )
 
     async def _machine_update(
-        self, compute: Callable[[Snapshot], Step], actor: str, **note: str | int | None
+        self,
+        compute: Callable[[Snapshot], Step],
+        actor: str,
+        termijn: bool = False,
+        **note: str | int | None,
     ) -> TrajectoryView:
         """One machine step for an update: wait for the first step, answer a repeated update with
         the current view, refuse what the machine refuses, apply the step under the lock."""
@@ -347,7 +377,7 @@ class TrajectoryWorkflow:
         if self._seen():
             return self.view()
         async with self.lock:
-            self._check_open()
+            self._check_open(termijn)
             assert self.snapshot is not None
             try:
                 step = compute(self.snapshot)
@@ -357,11 +387,11 @@ class TrajectoryWorkflow:
             await self._apply(step, actor, **note)
         return self.view()
 
-    def _validate(self, check: Callable[[Snapshot], None]) -> None:
+    def _validate(self, check: Callable[[Snapshot], None], termijn: bool = False) -> None:
         """An update validator: pure, writes nothing; a refusal leaves no trace in history."""
         if self._seen():
             return
-        self._check_open()
+        self._check_open(termijn)
         if self.snapshot is None:  # not started yet: the handler waits and checks again
             return
         try:
@@ -515,6 +545,7 @@ class TrajectoryWorkflow:
                 s, request.name, request.change, self._now(), request.reason, request.length
             ),
             request.actor,
+            termijn=True,
         )
 
     @change_termijn.validator
@@ -522,7 +553,8 @@ class TrajectoryWorkflow:
         self._validate(
             lambda s: self.machine.check_termijn_change(
                 s, request.name, request.change, self._now(), request.length
-            )
+            ),
+            termijn=True,
         )
 
     @workflow.update
@@ -560,10 +592,19 @@ class TrajectoryWorkflow:
                 return self.view()
             self._check_open()
             now = self._clock()
+            # The law's clock is not the municipality's to stop: a termijn runs on while its
+            # trajectory is suspended (it has its own suspension and extension, with reasons).
+            # Suspensions in histories from before this paused the termijnen too.
+            self.termijnen_run = bool(self.params.definition.termijnen) and workflow.patched(
+                "termijnen-run-while-suspended"
+            )
+            kept = {t for t in self.due if self.termijnen_run and t.startswith(TERMIJN_TIMER)}
             self.paused = {
-                t: (m - now).total_seconds() for t, m in self.due.items() if m is not None
+                t: (m - now).total_seconds()
+                for t, m in self.due.items()
+                if m is not None and t not in kept
             }
-            self.due = {t: None for t in self.due}
+            self.due = {t: m if t in kept else None for t, m in self.due.items()}
             self.suspended = True
             self._remember()
             await self._apply(
@@ -586,9 +627,10 @@ class TrajectoryWorkflow:
             self.suspended = False
             for timer_id in list(self.due):
                 left = self.paused.pop(timer_id, None)
-                self.due[timer_id] = (
-                    now + timedelta(seconds=max(left, 0)) if left is not None else None
-                )
+                if left is not None:
+                    self.due[timer_id] = now + timedelta(seconds=max(left, 0))
+                elif not (self.termijnen_run and timer_id.startswith(TERMIJN_TIMER)):
+                    self.due[timer_id] = None  # waits for a case date (track_timers below)
             assert self.snapshot is not None  # timers still waiting for a date start if it is known
             track_timers(self.due, (), self.params.definition, now, self.snapshot.dates)
             self._remember()
@@ -663,7 +705,7 @@ class TrajectoryWorkflow:
             raise ApplicationError(
                 str(error), type="invalid_duration", non_retryable=True
             ) from None
-        self._check_open()
+        self._check_open(termijn=True)  # suspended, time passes for the termijnen
 
     # ------------------------------------------------------------------------------- query
     @workflow.query

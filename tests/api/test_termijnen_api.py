@@ -171,3 +171,52 @@ async def test_an_event_dated_in_the_future_is_refused_and_changes_nothing(api: 
     assert refused.json()["errors"] == {"date": "not after today"}
     case = (await api.get(USER, f"/api/cases/{case_id}")).json()
     assert case["dates"] == {} and case["termijnen"] == []
+
+
+async def test_a_termijn_runs_on_while_its_case_is_suspended_and_is_changed_meanwhile(
+    api: Api,
+) -> None:
+    """Suspending a case does not stop the law's clock: the PIP termijn keeps its last day, the
+    suspend form says so, and the termijn can be suspended on its own while the case stands still
+    (it could not be before: every change to a suspended case was refused)."""
+    case = await start(api, 20)
+    running = await pip_termijn(api, case["id"], "on_time")
+    async with browser(api, USER, "nl") as worker:
+        page = (await worker.http.get(f"/cases/{case['id']}")).text
+    hint = re.search(r'<p [^>]*id="termijnen-lopen-door"[^>]*>(.*?)</p>', page, re.S)
+    assert hint and PIP in hint.group(1) and "loopt door" in hint.group(1), page[:300]
+
+    suspended = await api.post(
+        USER, f"/api/cases/{case['id']}/suspend", {"reason": "persoonlijke_omstandigheden"}
+    )
+    assert suspended.status_code == 200, suspended.text
+    detail = (await api.get(USER, f"/api/cases/{case['id']}")).json()
+    assert detail["status"] == "suspended"
+    pip = {t["name"]: t for t in detail["termijnen"]}["pip_termijn"]
+    assert (pip["status"], pip["due_on"]) == (running["status"], running["due_on"])  # runs on
+
+    changed = await api.post(
+        USER,
+        f"/api/cases/{case['id']}/termijnen/pip_termijn/suspend",
+        {"reason": "wacht_op_documenten"},
+    )
+    assert changed.status_code == 200, changed.text
+    for _ in range(200):
+        detail = (await api.get(USER, f"/api/cases/{case['id']}")).json()
+        if {t["name"]: t for t in detail["termijnen"]}["pip_termijn"]["status"] == "suspended":
+            break
+        await asyncio.sleep(0.05)
+    else:
+        raise AssertionError(f"the PIP termijn was not suspended: {detail['termijnen']}")
+    assert detail["status"] == "suspended"  # and the case still is
+
+    resumed = await api.post(USER, f"/api/cases/{case['id']}/resume", {"reason": "hersteld"})
+    assert resumed.status_code == 200, resumed.text
+    again = await api.post(
+        USER,
+        f"/api/cases/{case['id']}/termijnen/pip_termijn/resume",
+        {"reason": "documenten_ontvangen"},
+    )
+    assert again.status_code == 200, again.text
+    resumed_pip = await pip_termijn(api, case["id"], "on_time")
+    assert resumed_pip["due_on"] == running["due_on"]  # stood still for less than a day

@@ -93,7 +93,8 @@ async def _drive(client: Client, queue: str, name: str, manual: bool) -> Workflo
 
 
 async def _drive_termijn(client: Client, queue: str, name: str, manual: bool) -> WorkflowHandle:
-    """A termijn suspended, resumed, extended and expired (escalation), then met."""
+    """A termijn suspended, resumed and extended; its trajectory suspended while it runs on and
+    expires (escalation); resumed, the task done."""
     params = TrajectoryInput(
         case_id=f"case-{uuid.uuid4().hex[:12]}",
         definition=compile_text(BESLISTERMIJN, "beslistermijn.yaml"),
@@ -115,7 +116,10 @@ async def _drive_termijn(client: Client, queue: str, name: str, manual: bool) ->
             name="beslistermijn", change=change, reason="test", length=length, actor="km-1"
         )
         await handle.execute_update("change_termijn", request)
+    # the trajectory suspended: its termijn runs on and expires meanwhile (since v6)
+    await handle.execute_update("suspend", CaseDecision(reason="ziekte", actor="km-1"))
     await handle.execute_update("advance_clock", AdvanceClock(duration="P20D", actor="km-1"))
+    await handle.execute_update("resume", CaseDecision(reason="hersteld", actor="km-1"))
     await handle.execute_update(
         "complete_task", CompleteTask(task="besluit_nemen", data={}, actor="km-1")
     )

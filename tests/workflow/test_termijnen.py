@@ -15,7 +15,13 @@ from tests.workflow.conftest import Recorder
 from tests.workflow.test_durable_scenarios import wait_started
 from traject.definition import compile_text
 from traject.machine import TermijnChanged
-from workflows.messages import AdvanceClock, ChangeTermijn, TrajectoryInput, TrajectoryView
+from workflows.messages import (
+    AdvanceClock,
+    CaseDecision,
+    ChangeTermijn,
+    TrajectoryInput,
+    TrajectoryView,
+)
 from workflows.trajectory import TrajectoryWorkflow
 
 BESLISTERMIJN = """
@@ -170,3 +176,62 @@ async def test_meeting_the_termijn_stops_its_timers(
         assert view.finished
     assert [c for c, _, _ in termijn_changes(recorder, handle.id)] == ["started", "met"]
     assert recorder.actions(handle.id).count("escalate") == 0
+
+
+async def test_a_termijn_runs_on_while_its_trajectory_is_suspended(
+    client: Client, task_queue: str, recorder: Recorder
+) -> None:
+    """Suspending a trajectory stops its own clock (a task's due date waits), not the law's: the
+    termijn runs on, can be extended meanwhile, and expires on its day with its escalation."""
+    text = BESLISTERMIJN.replace(
+        "{besluit_nemen: {title: Besluit nemen, role: klantmanager}}",
+        "{besluit_nemen: {title: Besluit nemen, role: klantmanager, due: P4D}}",
+    )
+    compiled = compile_text(text, "beslistermijn.yaml")
+    case_id = f"case-{uuid.uuid4().hex[:12]}"
+    async with Worker(
+        client,
+        task_queue=task_queue,
+        workflows=[TrajectoryWorkflow],
+        activities=[recorder.record_step],
+    ):
+        handle: Handle = await client.start_workflow(
+            TrajectoryWorkflow.run,
+            TrajectoryInput(
+                case_id=case_id,
+                definition=compiled,
+                manual_clock=True,
+                clock_start="2025-03-03T09:00:00+00:00",  # a Monday: the last day 13 March
+            ),
+            id=f"trajectory-{case_id}",
+            task_queue=task_queue,
+        )
+        await wait_started(handle)
+        await advance(handle, "P2D")  # 5 March: the task is due on 7 March, two days from now
+        view = await handle.execute_update(
+            TrajectoryWorkflow.suspend,
+            CaseDecision(reason="persoonlijke_omstandigheden", actor="tester"),
+        )
+        assert view.suspended
+        assert view.timers["termijn:beslistermijn"] == "2025-03-14T00:00:00+00:00"  # runs on
+        assert not any(m for t, m in view.timers.items() if not t.startswith("termijn:"))
+        view = await change(handle, "extend", "P2D")  # DUO's extension, while suspended
+        assert view.timers["termijn:beslistermijn"] == "2025-03-16T00:00:00+00:00"
+        view = await advance(handle, "P12D")  # 17 March: expired at midnight
+        assert view.suspended and not view.open_tasks[0].overdue  # the task's clock stood still
+        assert recorder.actions(handle.id).count("escalate") == 1
+        view = await handle.execute_update(
+            TrajectoryWorkflow.resume, CaseDecision(reason="hersteld", actor="tester")
+        )
+        assert "termijn:beslistermijn" not in {t for t, m in view.timers.items() if m}
+        assert not view.open_tasks[0].overdue
+        view = await advance(handle, "P2D")  # the task's two days left run after the resume
+        assert next(t for t in view.open_tasks if t.name == "besluit_nemen").overdue
+        await advance(handle, "P30D")
+    assert recorder.actions(handle.id).count("escalate") == 1
+    assert termijn_changes(recorder, handle.id) == [
+        ("started", "2025-03-13", "2025-03-03"),
+        ("extend", "2025-03-15", "2025-03-05"),
+        ("amber", "2025-03-15", "2025-03-09"),  # half of the (longer) time, while suspended
+        ("expired", "2025-03-15", "2025-03-16"),
+    ]

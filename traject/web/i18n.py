@@ -401,6 +401,18 @@ TEXT: dict[str, tuple[str, str]] = {  # key: (nl, en)
     "new.bsn": ("BSN", "BSN"),
     "new.reference": ("Kenmerk", "Reference"),
     "new.start": ("Traject starten", "Start trajectory"),
+    "case.termijn_runs_on": (
+        "Opschorten zet de termijn niet stil: {termijnen} loopt door. Een termijn schort je op "
+        "of verleng je bij de termijn zelf, onder Termijnen.",
+        "Suspending does not stop the termijn: {termijnen} runs on. You suspend or extend a "
+        "termijn at the termijn itself, under Termijnen.",
+    ),
+    "case.termijnen_run_on": (
+        "Opschorten zet de termijnen niet stil: {termijnen} lopen door. Een termijn schort je op "
+        "of verleng je bij de termijn zelf, onder Termijnen.",
+        "Suspending does not stop the termijnen: {termijnen} run on. You suspend or extend a "
+        "termijn at the termijn itself, under Termijnen.",
+    ),
     "new.recorded_dates": (
         "Datums die het traject zelf vastlegt",
         "Dates the trajectory records itself",
