@@ -14,11 +14,12 @@ from typing import Any
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
-from traject.casework import Casework, Forbidden, require
+from traject.casework import CASE_READERS, Casework, Forbidden, Person, require
 from traject.definition import CompiledDefinition, DefinitionError, compile_text
 from traject.definition.diff import Change, diff
 from traject.definition.errors import Problem
 from traject.definition.loader import MAX_FILE_BYTES
+from traject.definition.words import in_words
 from traject.diagram import mermaid
 from traject.machine import Machine
 from traject.scenario import ScenarioFailure, load_scenario, run_scenario
@@ -68,6 +69,31 @@ class VersionRow:
     version: DefinitionVersion
     running: int
     status: str  # published: new cases start on it; retired: older, its cases run on
+
+
+@dataclass(frozen=True)
+class RunningCase:
+    """A running case as the migrate page shows it: by its kenmerk (its id where it has none),
+    the newcomer's name only for a user who may read cases (as on the case list: a designer who
+    is not also a caseworker or coordinator sees none), its version, and its states by their
+    titles in that version; `undoable`: moved to this version, and nothing happened since."""
+
+    id: str
+    reference: str | None
+    name: str | None
+    version: int
+    states: tuple[str, ...]
+    titles: tuple[str, ...]
+    undoable: bool
+
+    @property
+    def label(self) -> str:
+        return self.reference or self.id
+
+
+def state_titles(d: CompiledDefinition, names: Sequence[str]) -> tuple[str, ...]:
+    """States by their titles in `d`, once each; a code it does not have, in words."""
+    return tuple(dict.fromkeys(d.states[n].title if n in d.states else in_words(n) for n in names))
 
 
 @dataclass(frozen=True)
@@ -330,11 +356,59 @@ class Designer:
             )
         return results
 
-    async def revert_migration(self, user: Principal, case_id: str) -> TrajectoryView:
+    async def revert_migration(
+        self, user: Principal, case_id: str, definition: str | None = None
+    ) -> TrajectoryView:
+        """Undo the case's last migration, while it has not moved on since; with `definition`
+        (the migrate page of that definition), only a case that runs it."""
         require(user, "designer", "coordinator")
         with self.casework.traject.sessions() as session:
-            self.casework._case(session, user, case_id)
+            case = self.casework._case(session, user, case_id)
+            if definition and repo.version_of(session, case).definition != definition:
+                raise Refused("invalid", f"case '{case_id}' does not run '{definition}'")
         return await self.casework.traject.revert_migration(case_id, user.ref, user.municipality)
+
+    def running_cases(
+        self, user: Principal, definition: str, *, names: bool = True
+    ) -> list[RunningCase]:
+        """The running cases of one of the municipality's definitions, on any of its versions,
+        as the migrate page shows them. Names are a read of personal data: for those who may
+        read cases only, and written to the audit log as the case list's are; `names=False`:
+        none are read."""
+        require(user, "designer", "coordinator")
+        named = names and user.has(*CASE_READERS) and not user.volunteer_only
+        with transaction(self.casework.traject.sessions) as session:
+            versions = {
+                v.id: v
+                for v in repo.list_definition_versions(session, user.municipality)
+                if v.definition == definition
+            }
+            if not versions:
+                raise Refused("not_found", f"no definition '{definition}'")
+            found = queries.running_cases(session, user.municipality, list(versions))
+            ids = [case.id for case, _ in found]
+            people = queries.case_people(session, ids) if named else {}
+            last = queries.last_timeline_kinds(session, ids)
+            rows = []
+            for case, number in found:
+                compiled = repo.compiled_of(versions[case.definition_version_id])
+                person = Person.of(people.get(case.id), user) if named else None
+                rows.append(
+                    RunningCase(
+                        id=case.id,
+                        reference=case.reference or None,
+                        name=" ".join(filter(None, (person.first_name, person.last_name)))
+                        if person
+                        else None,
+                        version=number,
+                        states=tuple(case.current_states),
+                        titles=state_titles(compiled, case.current_states),
+                        undoable=last.get(case.id) == "migrated",
+                    )
+                )
+            if named and rows:  # names of newcomers were shown: that is a read of personal data
+                repo.audit(session, user.municipality, user.ref, "cases_listed", None, cases=ids)
+            return rows
 
 
 def _own(session: Session, user: Principal, definition: str) -> None:

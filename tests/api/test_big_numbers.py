@@ -51,6 +51,13 @@ async def test_big_numbers_in_page_addresses_and_forms_are_refused_cleanly(
             answers[f"POST /designer/…/migrate {version}"] = await designer.post(
                 "/designer/zaanstad_pvt/migrate", {"case": case["id"], "to_version": version}
             )
+            answers[f"POST /designer/…/migrate confirmed {version}"] = await designer.post(
+                "/designer/zaanstad_pvt/migrate",
+                {"case": case["id"], "to_version": version, "apply": "1", "confirm": "1"},
+            )
+        answers["POST /designer/…/migrate/undo"] = await designer.post(
+            "/designer/zaanstad_pvt/migrate/undo", {"case": number}
+        )
     body = {"to_version": int(number), "case_ids": [case["id"]], "dry_run": True}
     answers["POST /api/definitions/…/migrations"] = await api.post(
         "ontwerper", "/api/definitions/zaanstad_pvt/migrations", body

@@ -45,6 +45,7 @@ FIELDS = (
     "case",
     "to_version",
     "apply",
+    "confirm",
     "mapping",
     "user_id",
     "step",

@@ -302,6 +302,23 @@ PAGES: dict[tuple[str, str], list[Probe]] = {
             says="no case",
             names_id=True,
         ),
+        # confirmed: the same, nothing moves
+        missing(
+            "/designer/{d}/migrate",
+            "definition",
+            form={"case": "{case}", "to_version": "1", "apply": "1", "confirm": "1"},
+        ),
+        Probe(
+            "/designer/pvt1/migrate",
+            200,
+            form={"case": "{case}", "to_version": "1", "apply": "1", "confirm": "1"},
+            says="no case",
+            names_id=True,
+        ),
+    ],
+    ("POST", "/designer/{definition}/migrate/undo"): [  # nor is their move undone
+        missing("/designer/{d}/migrate/undo", "definition", form={"case": "{case}"}),
+        missing("/designer/pvt1/migrate/undo", "case", form={"case": "{case}"}),
     ],
     # the dashboard, asked for the other's definition: the caller's own one is shown instead
     ("GET", "/dashboard"): [

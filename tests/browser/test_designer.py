@@ -201,7 +201,12 @@ async def test_a_designer_changes_pvt4_and_moves_a_running_case(
     await page.locator(f"input[name=case][value={moved}]").check()
     await page.fill("#mapping", "uitnodigen: afgerond")
     await page.get_by_role("button", name="Overzetten").click()
-    refused = page.locator(f"#resultaten tr[data-case={moved}]")
+    # first a confirmation, which says the case cannot move, and why: nothing to confirm
+    await expect(page.locator("#bevestiging")).to_have_text(
+        "Geen van de gekozen zaken kan over: er verandert niets."
+    )
+    await expect(page.locator("#bevestigen")).to_have_count(0)
+    refused = page.locator(f"#weigeringen tr[data-case={moved}]")
     await expect(refused).to_have_attribute("data-ok", "false")
     await expect(refused).to_contain_text("de open taak 'aanmelding_bevestigen' hoort in versie 2")
     await page.goto(f"{site}/cases/{moved}")
@@ -212,6 +217,12 @@ async def test_a_designer_changes_pvt4_and_moves_a_running_case(
     await page.get_by_role("button", name="Controleren").click()
     await expect(page.locator(f"#resultaten tr[data-case={moved}]")).to_contain_text("kan over")
     await page.get_by_role("button", name="Overzetten").click()
+    await expect(page.locator("#bevestiging")).to_have_text(
+        "Je zet 1 zaak over van versie 1 naar versie 2."
+    )
+    await expect(page.locator(f"#resultaten tr[data-case={moved}]")).to_contain_text("gaat over")
+    await screenshot(page, "designer-migrate-confirm")
+    await page.get_by_role("button", name="Ja, zet 1 zaak over").click()
     await expect(page.locator(f"#resultaten tr[data-case={moved}]")).to_contain_text("overgezet")
     await screenshot(page, "designer-migrated")
     await page.goto(f"{site}/cases/{moved}")

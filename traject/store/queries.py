@@ -379,3 +379,31 @@ def running_cases(
         .limit(500)
     ).all()
     return [(row[0], int(row[1])) for row in rows]
+
+
+def case_people(session: Session, case_ids: Sequence[str]) -> dict[str, CasePerson]:
+    """Case id → its person (personal data: for those who may read it, and audited)."""
+    if not case_ids:
+        return {}
+    found = session.scalars(select(CasePerson).where(CasePerson.case_id.in_(set(case_ids))))
+    return {person.case_id: person for person in found}
+
+
+def last_timeline_kinds(session: Session, case_ids: Sequence[str]) -> dict[str, str]:
+    """Case id → the kind of the latest entry of its timeline (`migrated`: nothing happened to
+    the case since it was moved to another version, so the move may still be undone)."""
+    if not case_ids:
+        return {}
+    latest = (
+        select(TimelineEvent.case_id, func.max(TimelineEvent.seq).label("seq"))
+        .where(TimelineEvent.case_id.in_(set(case_ids)))
+        .group_by(TimelineEvent.case_id)
+        .subquery()
+    )
+    rows = session.execute(
+        select(TimelineEvent.case_id, TimelineEvent.kind).join(
+            latest,
+            and_(TimelineEvent.case_id == latest.c.case_id, TimelineEvent.seq == latest.c.seq),
+        )
+    ).all()
+    return {case_id: kind for case_id, kind in rows}

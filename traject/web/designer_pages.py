@@ -2,25 +2,32 @@
 draft), an editor that checks a draft as it is typed (problems at their line, the diagram, a quick
 simulation next to the published version's, the scenario tests) and saves it for later,
 publishing with a reason, the diff between versions, and moving chosen running cases to a later
-version (dry run first)."""
+version: the cases by kenmerk (names for whoever may read cases), their states by title in the
+old and the new version, a check (dry run), a confirmation that says what will move before
+anything does, what moved and what was refused afterwards, and an undo while a case has not
+moved on."""
 
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 from fastapi import APIRouter, Request
 from fastapi.responses import FileResponse, JSONResponse, Response
 
-from traject.definition import compile_text
+from traject.api.problems import status_of
+from traject.casework import CASE_READERS
+from traject.definition import CompiledDefinition, compile_text
 from traject.definition.diff import diff
-from traject.designer import Designer
+from traject.designer import Designer, RunningCase, state_titles
 from traject.diagram import mermaid
 from traject.seed import BUILT_IN_BY, BUILT_IN_NOTE
 from traject.service import Refused
 from traject.store import queries
+from traject.store import repositories as repo
 from traject.store.accounts import Principal
 from traject.store.models import DefinitionVersion
 from traject.web import i18n
@@ -189,32 +196,71 @@ def designer_router() -> APIRouter:
 
     @web.post("/designer/{definition}/migrate")
     async def migrate(request: Request, definition: str) -> Response:
+        """Check the chosen cases (a dry run), or, with `apply`, say what moving them does and
+        ask to confirm (also a dry run); only with `apply` and `confirm` are they moved."""
         user, form = await posted(request)
-        mapping = _mapping(str(form.get("mapping", "")))
-        case_ids = [str(c) for c in form.getlist("case")]
-        dry_run = form.get("apply") is None
+        designer = _designer(request)
+        designer.versions(user, definition)  # 404: not ours; 403: neither designer nor coordinator
+        mapping_text = str(form.get("mapping", ""))
+        mapping = _mapping(mapping_text)
+        case_ids = list(dict.fromkeys(str(c) for c in form.getlist("case")))
+        applying = form.get("apply") is not None
+        confirmed = applying and form.get("confirm") is not None
         asked = str(form.get("to_version", "")).strip()
         to_version = int(asked) if asked.isdigit() else 0  # 0: no such version, said so
         results: list[dict[str, Any]] = []
         problem = None
+        before = designer.running_cases(user, definition, names=False) if confirmed else []
         if not case_ids:
             problem = "choose the cases to move"
         else:
             try:
-                results = await _designer(request).migrate(
-                    user, definition, to_version, case_ids, mapping, dry_run
+                results = await designer.migrate(
+                    user, definition, to_version, case_ids, mapping, not confirmed
                 )
             except Refused as refused:
                 problem = str(refused)
+        context: dict[str, Any] = {
+            "to_version": to_version,
+            "chosen": case_ids,
+            "mapping_text": mapping_text,
+        }
+        if applying and not confirmed and not problem:
+            return _migrate_page(
+                request, user, definition, template=_CONFIRM, results=results, **context
+            )
         return _migrate_page(
             request,
             user,
             definition,
             results=results,
-            dry_run=dry_run,
-            chosen=set(case_ids),
-            mapping_text=str(form.get("mapping", "")),
+            before=before,
+            applied=confirmed and not problem,
             problem=problem,
+            **context,
+        )
+
+    @web.post("/designer/{definition}/migrate/undo")
+    async def undo_migration(request: Request, definition: str) -> Response:
+        """Put a moved case back on the version and states it had, while it has not moved on
+        since; a refusal (it has) is said on the page, and changes nothing."""
+        user, form = await posted(request)
+        designer = _designer(request)
+        designer.versions(user, definition)  # 404: not ours; 403: neither designer nor coordinator
+        case_id = str(form.get("case", ""))
+        try:
+            view = await designer.revert_migration(user, case_id, definition)
+        except Refused as refused:
+            if refused.code in ("not_found", "forbidden"):
+                raise  # another municipality's case does not exist here: the error page
+            return _migrate_page(
+                request, user, definition, status_of(refused), undo_refused=(case_id, refused)
+            )
+        return redirect(
+            f"/designer/{definition}/migrate",
+            "designer.undone",
+            case=case_id,
+            version=str(view.version),
         )
 
     return web
@@ -275,18 +321,122 @@ def _mapping(text: str) -> dict[str, str]:
     return found
 
 
-def _migrate_page(request: Request, user: Any, definition: str, **context: Any) -> Response:
+_MIGRATE, _CONFIRM = "designer_migrate.html", "designer_migrate_confirm.html"
+
+
+@dataclass(frozen=True)
+class Moving:
+    """A chosen case in a migration's check, its confirmation or its outcome: by kenmerk (and
+    name, for whoever may read them), its states by their titles in the version it is (or was)
+    on, and, when it can move (or moved), those it lands in, by their titles in the new one."""
+
+    case: RunningCase
+    ok: bool
+    from_version: int
+    to_version: int
+    now: tuple[str, ...]
+    then: tuple[str, ...]
+    problems: list[str]
+
+
+def _moving(
+    results: list[dict[str, Any]],
+    to_version: int,
+    running: list[RunningCase],
+    before: list[RunningCase],
+    compiled: dict[int, CompiledDefinition],
+) -> list[Moving]:
+    """The results of `Designer.migrate` as the page shows them. A dry run's plan says where a
+    case lands (`mapping`); a case that moved is where the store says it is now (`running`),
+    and was where it was before (`before`)."""
+    now_by_id = {c.id: c for c in running}
+    before_by_id = {c.id: c for c in before}
+    found = []
+    for r in results:
+        case_id = str(r["case_id"])
+        case = now_by_id.get(case_id) or RunningCase(case_id, None, None, 0, (), (), False)
+        was = before_by_id.get(case_id, case)
+        old, new = compiled.get(int(r["from_version"])), compiled.get(to_version)
+        plan = r.get("mapping") or {}
+        if r["ok"] and plan and old and new:  # a dry run: the plan
+            now, then = state_titles(old, list(plan)), state_titles(new, list(plan.values()))
+        elif r["ok"] and old:  # moved: where it was, and where it is
+            now, then = state_titles(old, was.states), case.titles
+        else:  # refused: where it is, and stays
+            now, then = (state_titles(old, case.states) if old else case.titles), ()
+        found.append(
+            Moving(
+                case, bool(r["ok"]), int(r["from_version"]), to_version, now, then, r["problems"]
+            )
+        )
+    return found
+
+
+def _and(numbers: Iterable[int], t: Callable[[str], str]) -> str:
+    """1; 1 en 2; 1, 2 en 3."""
+    shown = [str(n) for n in sorted(set(numbers))]
+    if len(shown) < 2:
+        return "".join(shown)
+    return f"{', '.join(shown[:-1])} {t('designer.and')} {shown[-1]}"
+
+
+def _migrate_page(
+    request: Request,
+    user: Principal,
+    definition: str,
+    status: int = 200,
+    template: str = _MIGRATE,
+    results: list[dict[str, Any]] | None = None,
+    before: list[RunningCase] | None = None,
+    undo_refused: tuple[str, Refused] | None = None,
+    **context: Any,
+) -> Response:
+    """The migrate page (or its confirmation, `template`): the cases on an older version to
+    choose from, the states of the versions to map them with, the cases whose move can still be
+    undone, and what a check, a confirmation or a move said about the chosen ones."""
     designer = _designer(request)
     versions = designer.versions(user, definition)
-    with designer.casework.traject.sessions() as session:
-        running = queries.running_cases(session, user.municipality, [v.id for v, _ in versions])
+    running = designer.running_cases(user, definition)
+    compiled = {v.version: repo.compiled_of(v) for v, _ in versions}
+    newest = max(compiled)
+    t = i18n.translator(lang_of(request))
+    moving = _moving(
+        results or [], context.get("to_version", newest), running, before or [], compiled
+    )
+    shown = {m.case.id for m in moving} if context.get("applied") else set()
+    labels = {c.id: c.label for c in running}
+    messages = []
+    if undo_refused:  # which case, and why (the service's words, in the page's language)
+        case_id, refused = undo_refused
+        said = t("designer.undo_refused").format(case=labels.get(case_id, case_id))
+        why = i18n.message(str(refused), lang_of(request))
+        messages.append({"text": f"{said} {why}", "level": "error"})
     return render(
         request,
-        "designer_migrate.html",
+        template,
         user,
+        status,
         definition=definition,
         versions=versions,
+        newest=newest,
         running=running,
-        newest=max(v.version for v, _ in versions),
-        **{"results": [], "dry_run": True, "chosen": set(), "mapping_text": "", **context},
+        older=[c for c in running if c.version < newest],
+        undoable=[c for c in running if c.undoable and c.id not in shown],
+        named=user.has(*CASE_READERS) and not user.volunteer_only,
+        moving=moving,
+        ok=[m for m in moving if m.ok],
+        from_versions=_and((m.from_version for m in moving if m.ok), t),
+        # the states a case can be in (no compound ones): of the newest version, and of each
+        # version with running cases
+        states={
+            number: [(name, s.title) for name, s in d.states.items() if not s.children]
+            for number, d in sorted(compiled.items())
+            if number == newest or any(c.version == number for c in running)
+        },
+        messages=messages,
+        flash_words=lambda said: {
+            **said,
+            "case": labels.get(said.get("case", ""), said.get("case", "")),
+        },
+        **{"applied": False, "chosen": [], "mapping_text": "", **context},
     )

@@ -371,6 +371,68 @@ TEXT: dict[str, tuple[str, str]] = {  # key: (nl, en)
     "designer.ok": ("kan over", "can move"),
     "designer.moved": ("overgezet", "moved"),
     "designer.refused": ("geweigerd", "refused"),
+    # the migrate page: cases by kenmerk, states by title, a confirmation first, undo after
+    "designer.will_move": ("gaat over", "will move"),
+    "designer.state_now": ("Nu", "Now"),
+    "designer.state_before": ("Voor het overzetten", "Before the move"),
+    "designer.state_after": ("Na het overzetten", "After the move"),
+    "designer.why_not": ("Waarom niet", "Why not"),
+    "designer.no_older_cases": (
+        "Er lopen geen zaken op een oudere versie.",
+        "No cases run on an older version.",
+    ),
+    "designer.states_help": (
+        "Stappen per versie, voor het koppelen (titel en naam)",
+        "States per version, for the mapping (title and name)",
+    ),
+    "designer.confirm_title": ("Overzetten bevestigen", "Confirm the move"),
+    "designer.confirm_one": (
+        "Je zet 1 zaak over van versie {from_} naar versie {to}.",
+        "You move 1 case from version {from_} to version {to}.",
+    ),
+    "designer.confirm_many": (
+        "Je zet {n} zaken over van versie {from_} naar versie {to}.",
+        "You move {n} cases from version {from_} to version {to}.",
+    ),
+    "designer.and": ("en", "and"),
+    "designer.confirm_help": (
+        "Hieronder zie je in welke stap elke zaak komt. Er verandert pas iets als je op de knop"
+        " drukt. Zolang een zaak daarna niet verder gaat, kun je het overzetten ongedaan maken.",
+        "Below is the state each case lands in. Nothing changes until you press the button."
+        " Until a case moves on after that, you can undo the move.",
+    ),
+    "designer.confirm_none": (
+        "Geen van de gekozen zaken kan over: er verandert niets.",
+        "None of the chosen cases can move: nothing changes.",
+    ),
+    "designer.confirm_skipped": (
+        "Deze zaken gaan niet mee, en blijven zoals ze zijn:",
+        "These cases do not move, and stay as they are:",
+    ),
+    "designer.confirm_button_one": ("Ja, zet 1 zaak over", "Yes, move 1 case"),
+    "designer.confirm_button_many": ("Ja, zet {n} zaken over", "Yes, move {n} cases"),
+    "designer.back": ("Terug, niets overzetten", "Back, move nothing"),
+    "designer.moved_summary": (
+        "Overgezet naar versie {to}: {moved} van de {total} zaken.",
+        "Moved to version {to}: {moved} of {total} cases.",
+    ),
+    "designer.refused_summary": (
+        "Niet overgezet: {refused}. Bij elke zaak staat waarom; aan die zaken is niets veranderd.",
+        "Not moved: {refused}. Each says why; nothing about those cases changed.",
+    ),
+    "designer.undo": ("Ongedaan maken", "Undo"),
+    "designer.undoable": ("Overgezet, nog terug te zetten", "Moved, can still be undone"),
+    "designer.undo_help": (
+        "Deze zaken zijn overgezet en sindsdien niet verder gegaan. Met 'Ongedaan maken' zet je"
+        " een zaak terug op zijn vorige versie en stap.",
+        "These cases were moved and have not moved on since. 'Undo' puts a case back on its"
+        " previous version and state.",
+    ),
+    "designer.undone": (
+        "Overzetten ongedaan gemaakt: {case} staat weer op versie {version}.",
+        "Move undone: {case} is back on version {version}.",
+    ),
+    "designer.undo_refused": ("{case} is niet teruggezet.", "{case} was not moved back."),
     "designer.status_published": ("gepubliceerd", "published"),
     "designer.status_retired": ("vervangen", "retired"),
     "designer.status_draft": ("concept", "draft"),
@@ -959,7 +1021,8 @@ _MESSAGES: list[tuple[re.Pattern[str], tuple[Said, Said]]] = [
         (
             r"^there is no migration to undo",
             (
-                "Er is geen verplaatsing om terug te draaien, of de zaak is intussen verder gegaan.",
+                "Het overzetten kan niet ongedaan worden gemaakt: de zaak is sindsdien verder"
+                " gegaan, of er is niets om ongedaan te maken.",
                 None,
             ),
         ),
