@@ -9,10 +9,12 @@ import csv
 import hashlib
 import io
 import math
+import re
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
 from typing import TypeVar
+from zoneinfo import ZoneInfo
 
 from traject.definition.compiled import CompiledDefinition
 from traject.definition.duration import Duration
@@ -244,30 +246,79 @@ def pseudonym(case_id: str) -> str:
 
 
 # ------------------------------------------------------------------------------------ csv
-def csv_text(header: Sequence[str], rows: Iterable[Sequence[object]]) -> str:
-    """RFC 4180 CSV (comma-separated, CRLF); values as written by `cell`."""
+@dataclass(frozen=True)
+class CsvDialect:
+    """How a CSV download is written. `RFC4180` is for scripts: comma-separated, a '.' in a
+    number, moments in ISO 8601 as stored, no byte order mark. `EXCEL_NL` is for people, opened
+    by double-click in Excel with Dutch regional settings (those of a Dutch municipality's
+    computers, whichever language its user reads the pages in): Excel takes the separator and
+    the decimal sign from the regional settings, not from the file, so ';' between cells and a
+    decimal comma; a UTF-8 byte order mark, or Excel reads 'ë' as 'Ã«'; a moment on the
+    municipality's clocks as 'yyyy-mm-dd hh:mm' and a date as 'yyyy-mm-dd', which Excel reads as
+    a date in every regional setting (dd-mm-yyyy would be the 12th of July in an English one)
+    and shows in the user's own date format."""
+
+    name: str
+    delimiter: str = ","
+    decimal: str = "."
+    bom: bool = False
+    zone: ZoneInfo | None = None  # moments in this zone, to the minute; None: ISO 8601 as stored
+    spreadsheet: bool = False  # text a spreadsheet would read as a number or date is kept text
+
+
+RFC4180 = CsvDialect("csv")
+EXCEL_NL = CsvDialect(
+    "excel", ";", ",", bom=True, zone=ZoneInfo("Europe/Amsterdam"), spreadsheet=True
+)
+CSV_DIALECTS = {d.name: d for d in (RFC4180, EXCEL_NL)}
+
+
+def csv_text(
+    header: Sequence[str], rows: Iterable[Sequence[object]], dialect: CsvDialect = RFC4180
+) -> str:
+    """The CSV (CRLF between rows) in `dialect`; header and values as written by `cell`."""
     out = io.StringIO()
-    writer = csv.writer(out, lineterminator="\r\n")
-    writer.writerow(header)
+    if dialect.bom:
+        out.write("\ufeff")
+    writer = csv.writer(out, delimiter=dialect.delimiter, lineterminator="\r\n")
+    writer.writerow([cell(h, dialect) for h in header])
     for row in rows:
-        writer.writerow([cell(v) for v in row])
+        writer.writerow([cell(v, dialect) for v in row])
     return out.getvalue()
 
 
 FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
+# text a spreadsheet would turn into a number or a date on opening: 012345 (a pseudonym) loses
+# its zero, 123E45 becomes 1,23E+47, 1.5 or 3-4 or 1/3 a date; a time
+LOOKS_LIKE_A_NUMBER = re.compile(
+    r"\d[\d.,]*(?:[eE][+-]?\d+)?%?|\d{1,4}[-/.]\d{1,2}(?:[-/.]\d{1,4})?|\d{1,2}:\d{2}(?::\d{2})?"
+)
 
 
-def cell(value: object) -> str:
+def cell(value: object, dialect: CsvDialect = RFC4180) -> str:
     """A value as a CSV cell. Text that a spreadsheet would take for a formula (a title or
     reason starting with =, +, -, @) gets a leading apostrophe, so opening the download runs
-    nothing (OWASP's CSV injection); numbers and moments are written as they are."""
+    nothing (OWASP's CSV injection); numbers, negative ones too, stay numbers: with the
+    dialect's decimal sign, never a thousands separator. For a spreadsheet, text it would read
+    as a number or date (see LOOKS_LIKE_A_NUMBER) is written as the text formula ="…", and a
+    moment on the dialect's clock."""
     if value is None:
         return ""
     if isinstance(value, float):
-        return f"{value:.4f}".rstrip("0").rstrip(".") if not value.is_integer() else str(int(value))
-    if isinstance(value, datetime | date):
+        text = f"{value:.4f}".rstrip("0").rstrip(".") if not value.is_integer() else str(int(value))
+        return text.replace(".", dialect.decimal)
+    if isinstance(value, datetime):
+        if dialect.zone is None:
+            return value.isoformat()
+        moment = value if value.tzinfo else value.replace(tzinfo=UTC)
+        return moment.astimezone(dialect.zone).strftime("%Y-%m-%d %H:%M")
+    if isinstance(value, date):
         return value.isoformat()
     if isinstance(value, int):  # and bool
         return str(value)
     text = str(value)
-    return "'" + text if text.startswith(FORMULA_START) else text
+    if text.startswith(FORMULA_START):
+        return "'" + text
+    if dialect.spreadsheet and LOOKS_LIKE_A_NUMBER.fullmatch(text):
+        return f'="{text}"'  # digits, signs, separators only: nothing but the text itself
+    return text

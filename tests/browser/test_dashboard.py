@@ -145,6 +145,16 @@ async def test_a_coordinator_reads_the_dashboard(
     # the period chosen above (from 2024-01-01), not the default twelve months
     assert rows[0] == ["Maandag", "Week", "Gestart", "Afgerond"] and len(rows) > 100
     assert rows[1][0] <= "2024-01-01" < rows[2][0], rows[:3]
+    # the link for people: the same table for Excel with Dutch regional settings
+    excel = page.locator("#sectie-weekly a.dash-excel")
+    await expect(excel).to_have_text("Download voor Excel")
+    href = await excel.get_attribute("href")
+    response = await page.request.get(f"{site}{href}")
+    assert response.ok and response.headers["content-type"].startswith("text/csv")
+    body = await response.body()
+    assert body.startswith(b"\xef\xbb\xbf")  # UTF-8's byte order mark: Excel reads it as such
+    text = body.decode("utf-8-sig")
+    assert list(csv.reader(io.StringIO(text), delimiter=";")) == rows
 
     await page.get_by_role("link", name="Vastgelopen zaken").click()
     await expect(page.locator("#vastgelopen")).to_be_visible()

@@ -1,7 +1,8 @@
 """The coordinators' dashboard: KPIs of one definition (all or one of its versions) in a period,
 the diagram as a heatmap of open cases, stuck cases, a scoreboard without names and the
-quarterly report. Every table has a CSV export (same filters in the query string); CSV also
-answers to an API token. Only coordinators and admins, only their own municipality."""
+quarterly report. Every table has a CSV export (same filters in the query string), for scripts
+or, `?format=excel`, for Excel (see `dashboard_csv`); CSV also answers to an API token. Only
+coordinators and admins, only their own municipality."""
 
 from __future__ import annotations
 
@@ -24,8 +25,9 @@ from traject.store import kpis, kpis_cases, kpis_termijnen, kpis_wi
 from traject.store.accounts import Principal
 from traject.store.models import DefinitionVersion
 from traject.store.repositories import compiled_of
-from traject.web import dashboard_report, i18n
+from traject.web import dashboard_csv, dashboard_report, i18n
 from traject.web import dashboard_sections as sections
+from traject.web.dashboard_csv import Format
 from traject.web.dashboard_sections import Section, Translate
 from traject.web.pages import SignInFirst, lang_of, render, signed_in
 
@@ -153,14 +155,6 @@ def applicable(view: View) -> list[str]:
     ]
 
 
-def csv_response(filename: str, header: list[str], rows: list[list[Any]]) -> Response:
-    return Response(
-        kpi.csv_text(header, rows),
-        media_type="text/csv; charset=utf-8",
-        headers={"Content-Disposition": f'attachment; filename="{filename}"'},
-    )
-
-
 def _now() -> datetime:
     return datetime.now(UTC)
 
@@ -275,11 +269,17 @@ def dashboard_router(clock: Callable[[], datetime] = _now) -> APIRouter:
         )
 
     @web.get("/dashboard/stuck.csv")
-    def stuck_csv(request: Request, definition: str = "", version: str = "") -> Response:
+    def stuck_csv(
+        request: Request, definition: str = "", version: str = "", format: Format = "csv"
+    ) -> Response:
         user = _coordinator(request, csv=True)
         with _sessions(request)() as session:
             view = view_of(request, session, user, definition=definition, version=version)
             found = stuck(session, view, show=10_000)
+        name = f"vastgelopen-{view.definition}.csv"
+        if format == "excel":
+            t = i18n.translator(lang_of(request))
+            return dashboard_csv.response(name, dashboard_csv.stuck(t, view.d, found.rows), format)
         rows = [
             [
                 r.case_id,
@@ -292,11 +292,16 @@ def dashboard_router(clock: Callable[[], datetime] = _now) -> APIRouter:
             ]
             for r, idle, limit in found.rows
         ]
-        return csv_response(
-            f"vastgelopen-{view.definition}.csv",
-            ["case_id", "workflow_id", "states", "status", "idle_since", "idle_days", "limit_days"],
-            rows,
-        )
+        header = [
+            "case_id",
+            "workflow_id",
+            "states",
+            "status",
+            "idle_since",
+            "idle_days",
+            "limit_days",
+        ]
+        return dashboard_csv.response(name, (header, rows))
 
     @web.get("/dashboard/scoreboard")
     def scoreboard_page(
@@ -319,12 +324,19 @@ def dashboard_router(clock: Callable[[], datetime] = _now) -> APIRouter:
         )
 
     @web.get("/dashboard/scoreboard.csv")
-    def scoreboard_csv(request: Request, definition: str = "", version: str = "") -> Response:
+    def scoreboard_csv(
+        request: Request, definition: str = "", version: str = "", format: Format = "csv"
+    ) -> Response:
         user = _coordinator(request, csv=True)
         with _sessions(request)() as session:
             view = view_of(request, session, user, definition=definition, version=version)
             board = dashboard_report.scoreboard(session, view.scope, view.d, clock(), 1, 100_000)
-        return csv_response(f"scorebord-{view.definition}.csv", board.header, board.csv_rows)
+        table = (
+            dashboard_csv.scoreboard(i18n.translator(lang_of(request)), board)
+            if format == "excel"
+            else (board.header, board.csv_rows)
+        )
+        return dashboard_csv.response(f"scorebord-{view.definition}.csv", table, format)
 
     @web.get("/dashboard/report")
     def report_page(
@@ -347,17 +359,25 @@ def dashboard_router(clock: Callable[[], datetime] = _now) -> APIRouter:
 
     @web.get("/dashboard/report.csv")
     def report_csv(
-        request: Request, definition: str = "", version: str = "", year: int = 0, quarter: int = 0
+        request: Request,
+        definition: str = "",
+        version: str = "",
+        year: int = 0,
+        quarter: int = 0,
+        format: Format = "csv",
     ) -> Response:
         user = _coordinator(request, csv=True)
         t = i18n.translator(lang_of(request))
         with _sessions(request)() as session:
             view, rows = report(session, user, t, clock(), definition, version, year, quarter)
         year_q = _quarter_of(view)
-        return csv_response(
-            f"kwartaalrapportage-{view.definition}-{year_q[0]}-Q{year_q[1]}.csv",
-            ["indicator", "label", "value", "unit", "n", "target"],
-            [list(r) for r in rows],
+        table = (
+            dashboard_csv.report(t, rows)
+            if format == "excel"
+            else (["indicator", "label", "value", "unit", "n", "target"], [list(r) for r in rows])
+        )
+        return dashboard_csv.response(
+            f"kwartaalrapportage-{view.definition}-{year_q[0]}-Q{year_q[1]}.csv", table, format
         )
 
     @web.get("/dashboard/{key}.csv")
@@ -368,11 +388,15 @@ def dashboard_router(clock: Callable[[], datetime] = _now) -> APIRouter:
         version: str = "",
         start: str = "",
         end: str = "",
+        format: Format = "csv",
     ) -> Response:
         user = _coordinator(request, csv=True)
         view, section = built(request, user, key, definition, version, start, end, "table")
         name = f"{key}-{view.definition}-{view.start}-{view.end}.csv"
-        return csv_response(name, section.columns, section.rows)
+        table = (
+            dashboard_csv.section(section) if format == "excel" else (section.columns, section.rows)
+        )
+        return dashboard_csv.response(name, table, format)
 
     return web
 

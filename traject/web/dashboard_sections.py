@@ -20,7 +20,8 @@ MONTH = 30.44  # days
 @dataclass(frozen=True)
 class Coded:
     """A code in a table (a state, an outcome, a group) with its words: the page shows the words,
-    the code beside them when the words do not just say the code; the CSV keeps the code. A
+    the code beside them when the words do not just say the code; the plain CSV keeps the code,
+    the one for Excel says what the page says (`dashboard_csv.spoken`). A
     definition's title is shown alone (`beside=False`): its code tells a coordinator nothing,
     unless two rows of the table read the same (see `_titled`)."""
 
@@ -28,7 +29,7 @@ class Coded:
     words: str
     beside: bool = True
 
-    def __str__(self) -> str:  # what the CSV writes (kpi.cell)
+    def __str__(self) -> str:  # what the plain CSV writes (kpi.cell)
         return self.code
 
     @property

@@ -599,7 +599,16 @@ TEXT: dict[str, tuple[str, str]] = {  # key: (nl, en)
         "Aantallen en doorlooptijden, zonder namen",
         "Counts and throughput times, without names",
     ),
-    "dash.csv": ("Download CSV", "Download CSV"),
+    "dash.excel": ("Download voor Excel", "Download for Excel"),
+    "dash.excel_title": (
+        "Opent in Excel met kolommen, kolomtitels en stappen in woorden",
+        "Opens in Excel in columns, with column titles and steps in words",
+    ),
+    "dash.csv": ("CSV voor koppelingen", "CSV for integrations"),
+    "dash.csv_title": (
+        "Gescheiden door komma's, decimale punt, codes in plaats van woorden: voor een script",
+        "Comma-separated, a decimal point, codes instead of words: for a script",
+    ),
     "dash.loading": ("Bezig met laden…", "Loading…"),
     "dash.failed": (
         "Dit onderdeel kon niet worden geladen: vernieuw de pagina.",
