@@ -158,6 +158,10 @@ async def test_a_coordinator_reads_the_dashboard(
 
     await page.get_by_role("link", name="Vastgelopen zaken").click()
     await expect(page.locator("#vastgelopen")).to_be_visible()
+    days = await page.locator(
+        "#vastgelopen td.dash-num, #vastgelopen-per-stap td.dash-num"
+    ).all_inner_texts()
+    assert days and all(d.isdigit() for d in days), days  # whole days: 21, not 21,0
     await screenshot(page, "dashboard-stuck")
     await page.get_by_role("link", name="Kwartaalrapportage").click()
     await expect(page.locator("#rapport")).to_contain_text("Gestart")
