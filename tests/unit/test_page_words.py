@@ -55,6 +55,15 @@ def written_actors() -> set[str]:
     return found
 
 
+def test_a_code_without_its_diaeresis_reads_with_it() -> None:
+    """Codes are ASCII; the words they stand for are not always (pvt1's option 'oekraiens')."""
+    assert in_words("oekraiens") == "Oekraïens"
+    assert in_words("traject_beeindigd") == "Traject beëindigd"
+    assert in_words("reintegratie") == "Re-integratie"
+    assert in_words("coordinator_wijkteam") == "Coördinator wijkteam"
+    assert in_words("oekraiense_les") == "Oekraiense les"  # whole words only
+
+
 def test_every_actor_that_is_not_a_person_has_words_in_each_language() -> None:
     written = written_actors()
     assert {"system", "cli", "retention", "traject up"} <= written  # the reading finds them

@@ -14,7 +14,8 @@ def in_words(code: str) -> str:
     of a form field without a label ('b1_of_hoger' → 'B1 of hoger'). (A user's role in Traject,
     coordinator or designer, is another thing: traject/web/i18n.py names those.)"""
     words = " ".join(ACRONYMS.get(word, word) for word in code.replace("_", " ").split())
-    words = re.sub(r"\bcoordinator\b", "coördinator", words)  # codes are ASCII, the word is not
+    # codes are ASCII, these words are not
+    words = re.sub(r"\b(\w+)\b", lambda m: DIAERESES.get(m.group(1), m.group(1)), words)
     return words[:1].upper() + words[1:]
 
 
@@ -28,4 +29,22 @@ ACRONYMS = {
         *("MBO", "HBO", "WO", "ROC", "ICT", "IELTS"),
         *("A0", "A1", "A2", "B1", "B2", "C1", "C2"),
     )
+}
+
+# Words the codes write without their diaeresis, as people read them (an option oekraiens:
+# "Oekraïens"; the group coordinator: "Coördinator").
+DIAERESES = {
+    "coordinator": "coördinator",
+    "coordinatoren": "coördinatoren",
+    "coordinatie": "coördinatie",
+    "oekraiens": "Oekraïens",
+    "oekraine": "Oekraïne",
+    "ideeen": "ideeën",
+    "financien": "financiën",
+    "geinformeerd": "geïnformeerd",
+    "geintegreerd": "geïntegreerd",
+    "geinteresseerd": "geïnteresseerd",
+    "reintegratie": "re-integratie",
+    "beeindigd": "beëindigd",
+    "beeindiging": "beëindiging",
 }
