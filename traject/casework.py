@@ -262,18 +262,25 @@ class Casework:
         return queries.Page(rows, found.total, found.page, found.size)
 
     def case(
-        self, user: Principal, case_id: str, timeline_page: int = 1, *, audited: bool = True
+        self,
+        user: Principal,
+        case_id: str,
+        timeline_page: int = 1,
+        *,
+        audited: bool = True,
+        newest_first: bool = False,
     ) -> CaseDetail:
         """The case as its reader may see it, the read written to the audit log. `audited=False`
         only for the answer to a start: what its caller has just given, which the start's own
-        row (case_started) already records."""
+        row (case_started) already records. The timeline runs oldest first, or with
+        `newest_first` (the case page: what happened last is what a case worker reads first)."""
         require(user, *CASE_READERS)
         with transaction(self.traject.sessions) as session:
             case = self._case(session, user, case_id)
             tasks = list(queries.case_tasks(session, case.id))
             if user.volunteer_only:
                 tasks = [t for t in tasks if t.assignee == user.ref]
-            timeline = queries.timeline(session, case.id, timeline_page)
+            timeline = queries.timeline(session, case.id, timeline_page, newest_first=newest_first)
             version = repo.version_of(session, case)
             person = Person.of(session.get(CasePerson, case.id), user)
             dates = {d.name: d.value for d in repo.case_dates(session, case.id)}

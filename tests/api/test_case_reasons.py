@@ -42,12 +42,16 @@ def chosen(page: str, select_id: str) -> str | None:
 
 
 def timeline(page: str) -> list[str]:
-    """The timeline's entries as text without their time, oldest first."""
-    found = re.search(r'<ol class="traject-timeline" id="tijdlijn">(.*?)</ol>', page, re.S)
+    """The timeline's entries as text without their time, oldest first (the page shows the
+    newest first: `moments` checks that it does)."""
+    found = re.search(r'<ol class="traject-timeline" id="tijdlijn"[^>]*>(.*?)</ol>', page, re.S)
     assert found, "no timeline"
     items = re.findall(r"<li[^>]*>(.*?)</li>", found.group(1), re.S)
+    moments = re.findall(r'<time [^>]*datetime="([^"]+)"', found.group(1))
+    assert moments == sorted(moments, reverse=True), moments  # newest first
     untimed = (re.sub(r"<time[^>]*>.*?</time>", "", item, flags=re.S) for item in items)
-    return [" ".join(html.unescape(re.sub(r"<[^>]+>", "", item)).split()) for item in untimed]
+    entries = [" ".join(html.unescape(re.sub(r"<[^>]+>", "", item)).split()) for item in untimed]
+    return entries[::-1]
 
 
 def audited(api: Api, case_id: str) -> list[tuple[str, dict[str, Any]]]:

@@ -297,11 +297,16 @@ def suspended_for(session: Session, case_id: str) -> str | None:
     return reason if isinstance(reason, str) and reason else None
 
 
-def timeline(session: Session, case_id: str, page: int = 1, size: int = 100) -> Page[TimelineEvent]:
+def timeline(
+    session: Session, case_id: str, page: int = 1, size: int = 100, newest_first: bool = False
+) -> Page[TimelineEvent]:
     query = select(TimelineEvent).where(TimelineEvent.case_id == case_id)
     page, size = _bounds(page, size)
+    order = (TimelineEvent.seq, TimelineEvent.id)
     items = session.scalars(
-        query.order_by(TimelineEvent.seq, TimelineEvent.id).offset((page - 1) * size).limit(size)
+        query.order_by(*(c.desc() for c in order) if newest_first else order)
+        .offset((page - 1) * size)
+        .limit(size)
     ).all()
     return Page(items, _total(session, query, page, size, len(items)), page, size)
 

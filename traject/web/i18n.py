@@ -208,6 +208,7 @@ TEXT: dict[str, tuple[str, str]] = {  # key: (nl, en)
     "case.diagram": ("Waar staat het traject?", "Where is the trajectory?"),
     "case.tasks": ("Taken", "Tasks"),
     "case.timeline": ("Tijdlijn", "Timeline"),
+    "case.timeline_order": ("Het laatste bovenaan.", "Latest first."),
     # the case's run in the workflow engine, for the beheerder (traject/web/templates/case.html)
     "case.technical": (
         "Technische details (voor de beheerder)",

@@ -703,7 +703,7 @@ def _case(
     status: int = 200,
     refused: ReasonRefused | None = None,
 ) -> Response:
-    detail = _casework(request).case(user, case_id, max(timeline_page, 1))
+    detail = _casework(request).case(user, case_id, max(timeline_page, 1), newest_first=True)
     forms = _reason_forms(detail, user)
     if refused and refused.form not in forms:  # a form this page does not show: say it on top
         t = i18n.translator(lang_of(request))
