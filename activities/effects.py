@@ -199,11 +199,16 @@ def _termijn(step: StepRows, effect: TermijnChanged) -> None:
     if effect.change == "started" and effect.started:  # also a running one its date moved
         row.started_on = date.fromisoformat(effect.started)
     row.due_on = date.fromisoformat(effect.due) if effect.due else None
-    row.warned = row.warned or effect.change == "amber"
+    # the warning belongs to the deadline it warned of: a termijn started again (its date moved)
+    # or extended warns again when its new last fifth comes, as the workflow's timers do
+    row.warned = effect.change == "amber" or (row.warned and effect.change not in RENEWED)
     row.suspensions += effect.change == "suspend"
     row.extensions += effect.change == "extend"
     row.updated_at = step.at
     step.timeline(f"termijn_{effect.change}", effect.name, due=effect.due, reason=effect.reason)
+
+
+RENEWED = ("started", "extend")
 
 
 def _assigned(step: StepRows, name: str, assignee: str | None) -> None:

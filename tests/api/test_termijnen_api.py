@@ -22,8 +22,11 @@ import re
 from datetime import UTC, date, datetime, timedelta
 from typing import Any
 
+from sqlalchemy import select
+
 from tests.api.conftest import Api
 from tests.api.test_tenancy_web import browser
+from traject.store.models import CaseTermijn
 
 USER = "leiden"  # voorbeeldgemeente: caseworker and coordinator, in the klantmanager group
 PIP = "PIP binnen tien weken na de melding van DUO"
@@ -220,3 +223,38 @@ async def test_a_termijn_runs_on_while_its_case_is_suspended_and_is_changed_mean
     assert again.status_code == 200, again.text
     resumed_pip = await pip_termijn(api, case["id"], "on_time")
     assert resumed_pip["due_on"] == running["due_on"]  # stood still for less than a day
+
+
+async def test_a_warned_termijn_moved_or_extended_is_on_time_again(api: Api) -> None:
+    """The warning belongs to the deadline it warned of: a PIP termijn in its last fifth is
+    'amber'; its notice date corrected to two weeks ago (the termijn starts again) or the
+    termijn extended, it is on time again, in the store as in the workflow (the inbox's
+    deadline view and the dashboard count from the store)."""
+    case = await start(api, 66)  # 9 weeks 3 days of ten: amber at once
+    warned = await pip_termijn(api, case["id"], "amber")
+    notice = (datetime.now(UTC).date() - timedelta(days=14)).isoformat()
+    corrected = await api.post(
+        USER,
+        f"/api/cases/{case['id']}/events",
+        {"event": "duo_melding_ontvangen", "date": notice},
+    )
+    assert corrected.status_code == 200, corrected.text
+    moved = await pip_termijn(api, case["id"], "on_time")
+    assert moved["due_on"] > warned["due_on"]
+    with api.sessions() as session:
+        row = session.scalars(
+            select(CaseTermijn).where(
+                CaseTermijn.case_id == case["id"], CaseTermijn.name == "pip_termijn"
+            )
+        ).one()
+        assert not row.warned
+
+    other = await start(api, 66)
+    await pip_termijn(api, other["id"], "amber")
+    extended = await api.post(
+        USER,
+        f"/api/cases/{other['id']}/termijnen/pip_termijn/extend",
+        {"reason": "anders", "length": "P6W", "note": "test"},
+    )
+    assert extended.status_code == 200, extended.text
+    await pip_termijn(api, other["id"], "on_time")
