@@ -73,6 +73,31 @@ class Refused(Exception):
         self.code, self.errors = code, errors or {}
 
 
+def bsn_ok(bsn: str) -> bool:
+    """The elfproef of a burgerservicenummer: 9 digits, weighted sum divisible by 11."""
+    if len(bsn) != 9 or not bsn.isdigit():
+        return False
+    total = sum(int(d) * w for d, w in zip(bsn[:8], range(9, 1, -1), strict=True))
+    return (total - int(bsn[8])) % 11 == 0
+
+
+def _control(text: str) -> bool:
+    return any(ord(c) < 32 and c not in "\t" for c in text)
+
+
+def check_person(
+    first_name: str, last_name: str | None, bsn: str | None, reference: str | None
+) -> None:
+    """What a case is started with, checked for every way in (API, pages, CLI): names and
+    reference plain text, a BSN that passes the elfproef; Refused names each bad field."""
+    texts = {"first_name": first_name, "last_name": last_name, "reference": reference}
+    bad = {k: "must not contain control characters" for k, v in texts.items() if v and _control(v)}
+    if bad:
+        raise Refused("invalid", "names and references are plain text", bad)
+    if bsn is not None and not bsn_ok(bsn):
+        raise Refused("invalid", "not a valid BSN", {"bsn": "not a valid BSN: 9 digits, elfproef"})
+
+
 @dataclass
 class Traject:
     sessions: sessionmaker[Session]
@@ -92,6 +117,7 @@ class Traject:
         dates: dict[str, date] | None = None,
         actor: str = "system",
     ) -> Case:
+        check_person(first_name, last_name, bsn, reference)
         with transaction(self.sessions) as session:
             try:
                 version = repo.latest_version(session, municipality, definition)

@@ -66,6 +66,13 @@ async def test_commands_that_use_temporal_end_with_their_own_status(
         assert refused.returncode == 1, refused.stderr
         assert refused.stderr.startswith("refused (")  # said, and flushed before the exit
         assert "Traceback" not in refused.stderr
+        # the elfproef holds on every way in: the CLI started a case with BSN '123' before
+        for bsn in ("123", "111222334"):
+            refused = traject(env, "cases", "start", "pvt1", "--first-name", "Noor", "--bsn", bsn)
+            assert refused.returncode == 1, refused.stderr
+            assert "not a valid BSN" in refused.stderr and "Traceback" not in refused.stderr
+        with sqlite3.connect(tmp_path / "traject.db") as db:
+            assert db.execute("SELECT count(*) FROM cases").fetchone() == (RUNS,)
 
         # a decision's reason 'anders' needs its note; the note goes to the audit log only
         case_id = started.stdout.split()[1]

@@ -10,7 +10,8 @@ from typing import Annotated, Any, Generic, TypeVar
 
 from pydantic import AfterValidator, BaseModel, BeforeValidator, ConfigDict, Field, field_validator
 
-from traject.casework import CaseDetail, CaseRow, Person, TaskDetail, bsn_ok
+from traject.casework import CaseDetail, CaseRow, Person, TaskDetail
+from traject.service import bsn_ok
 from traject.store.models import AuditEvent, Task, TimelineEvent
 from workflows.messages import TrajectoryView
 
