@@ -215,7 +215,13 @@ def _assigned(step: StepRows, name: str, assignee: str | None) -> None:
     for task in repo.list_tasks(step.session, case_id=step.case.id, status="open"):
         if task.name == name:
             task.assignee = assignee
-    step.timeline("task_claimed" if assignee else "task_released", name, assignee=assignee)
+    # a claim is the actor taking the task; a coordinator handing it to someone else assigns it
+    if assignee is None:
+        step.timeline("task_released", name, assignee=None)
+    elif assignee == step.record.actor:
+        step.timeline("task_claimed", name, assignee=assignee)
+    else:
+        step.timeline("task_assigned", name, assignee=assignee)
 
 
 def _task_opened(step: StepRows, effect: TaskOpened, index: int) -> None:

@@ -284,6 +284,7 @@ class Casework:
             dates = {d.name: d.value for d in repo.case_dates(session, case.id)}
             refs = {t.assignee or "" for t in tasks} | {t.completed_by or "" for t in tasks}
             refs |= {e.actor or "" for e in timeline.items}
+            refs |= {str((e.detail or {}).get("assignee") or "") for e in timeline.items}
             compiled = repo.compiled_of(version)
             today = datetime.now(UTC).date()
             termijnen = [

@@ -10,8 +10,9 @@ import re
 import secrets
 
 from tests.api.conftest import Api
-from tests.api.test_designer_drafts import ref_of
+from tests.api.test_designer_drafts import USERS, ref_of
 from tests.api.test_tenancy_web import browser
+from traject.store import accounts
 from traject.store import repositories as repo
 from traject.store.db import transaction
 
@@ -32,10 +33,10 @@ def nav_links(page: str) -> dict[str, str]:
 
 def audit_rows(page: str) -> list[tuple[str, list[str]]]:
     """(action code, the cells' html) of each row of the audit table, newest first."""
-    table = re.search(r'<table class="traject-table" id="auditlog">(.*?)</table>', page, re.S)
+    table = re.search(r'<table class="traject-table[^"]*" id="auditlog">(.*?)</table>', page, re.S)
     assert table, "no audit table"
     return [
-        (m[1], [c.strip() for c in re.findall(r"<td>(.*?)</td>", m[2], re.S)])
+        (m[1], [c.strip() for c in re.findall(r"<td[^>]*>(.*?)</td>", m[2], re.S)])
         for m in re.finditer(r'<tr data-action="([^"]+)">(.*?)</tr>', table.group(1), re.S)
     ]
 
@@ -127,6 +128,14 @@ async def test_the_audit_log_names_who_did_it_in_words(api: Api) -> None:
             assert not set(who) & set(words), who
 
 
+def names(api: Api, user: str) -> str:
+    """A demo user's name as the pages show it."""
+    with api.sessions() as session:
+        found = accounts.find_user(session, USERS[user][0], user)
+        assert found is not None
+        return found.display_name
+
+
 def action_cells(page: str) -> list[tuple[str, str, str]]:
     """(action code, the action in words, what it was about) of each row, newest first."""
     found = []
@@ -174,6 +183,16 @@ async def test_the_audit_log_says_which_task_step_and_version_a_row_is_about(api
     } <= said, rows
     assert "Taak toegewezen" not in {words for words, _ in said}  # a claim is said as one
     assert not [r for r in rows if "zaanstad/" in r[2] or "_" in r[2]], rows  # no codes
+
+    # the case's timeline says so too: the assignment by the coordinator, to whom, not a claim
+    from tests.api.test_case_reasons import timeline  # (which reads this module's audit rows)
+
+    async with browser(api, "klantmanager", "nl") as worker:
+        entries = timeline((await worker.http.get(f"/cases/{cid}")).text)
+    coordinator_name = names(api, "teamleider")
+    assert f"Taak opgepakt: {title} — {names(api, 'klantmanager')}" in entries, entries
+    assert f"Taak toegewezen: {title} · aan Collega — {coordinator_name}" in entries, entries
+    assert not [e for e in entries if e.startswith("Taak opgepakt") and coordinator_name in e]
 
     async with browser(api, "teamleider", "en") as coordinator:
         rows = action_cells((await coordinator.http.get("/audit", params={"case": cid})).text)

@@ -546,6 +546,7 @@ TEXT: dict[str, tuple[str, str]] = {  # key: (nl, en)
     "kind.state_exited": ("Stap afgesloten", "Step closed"),
     "kind.task_opened": ("Taak klaargezet", "Task opened"),
     "kind.task_claimed": ("Taak opgepakt", "Task claimed"),
+    "kind.task_assigned": ("Taak toegewezen", "Task assigned"),
     "kind.task_released": ("Taak teruggegeven", "Task released"),
     "kind.task_completed": ("Taak afgerond", "Task completed"),
     "kind.task_cancelled": ("Taak vervallen", "Task cancelled"),
