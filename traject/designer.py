@@ -192,10 +192,18 @@ class Designer:
         return results
 
     def publish(
-        self, user: Principal, source: str, note: str | None, draft: str | None = None
+        self,
+        user: Principal,
+        source: str,
+        note: str | None,
+        draft: str | None = None,
+        failing_scenarios: bool = False,
     ) -> DefinitionVersion:
         """Publish a new immutable version of one of the municipality's definitions. `draft`: the
-        token of the draft the editor loaded, removed with the publishing if still the same."""
+        token of the draft the editor loaded, removed with the publishing if still the same.
+        A version some of the definition's scenarios fail on is refused unless the designer says
+        they know (`failing_scenarios`: the process changed on purpose), and the audit log keeps
+        which failed."""
         require(user, "designer")
         try:
             compiled = compile_text(source, "definition.yaml", self.bases(user.municipality))
@@ -205,6 +213,13 @@ class Designer:
             raise Refused("invalid", problems, errors) from None
         if compiled.municipality != user.municipality:
             raise Forbidden(f"you publish for {user.municipality}, not {compiled.municipality}")
+        failing = [name for name, problems in self._scenarios(compiled) if problems]
+        if failing and not failing_scenarios:
+            raise Refused(
+                "scenarios_fail",
+                f"{len(failing)} scenario(s) fail on this version: {', '.join(failing)}",
+                {"scenarios": ", ".join(failing)},
+            )
         with transaction(self.casework.traject.sessions) as session:
             try:
                 version = repo.publish(session, compiled, source, by=user.ref, note=note)
@@ -220,6 +235,7 @@ class Designer:
                 definition=compiled.key,
                 note=note,
                 **published_from,
+                **({"failing_scenarios": failing} if failing else {}),
             )
             return version
 

@@ -21,6 +21,12 @@ DefinitionName = Annotated[str, Path(pattern=s.SLUG, max_length=64)]
 class Publish(s.Body):
     source: str = Field(min_length=1, max_length=256_000, description="The definition's YAML")
     note: str = Field(min_length=1, max_length=2000, description="Why: shown with the version")
+    accept_failing_scenarios: bool = Field(
+        default=False,
+        description="Publish although some of the definition's scenarios fail on this version "
+        "(the process changed on purpose); without it such a version is refused (409, "
+        "`scenarios_fail`). The audit log keeps which failed.",
+    )
 
 
 class VersionOut(BaseModel):
@@ -72,7 +78,9 @@ def design_router() -> APIRouter:
     def publish(body: Publish, user: User, request: Request) -> VersionOut:
         """Publish a new, immutable version (designers). 422 lists each problem by line;
         409 when that version number is taken by other content."""
-        v = _designer(request).publish(user, body.source, body.note)
+        v = _designer(request).publish(
+            user, body.source, body.note, failing_scenarios=body.accept_failing_scenarios
+        )
         return _version(v, 0)
 
     @api.get("/definitions/{definition}/versions", response_model=s.Page[VersionOut])

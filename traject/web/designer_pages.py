@@ -118,10 +118,11 @@ def designer_router() -> APIRouter:
         user, form = await posted(request)
         source, note = str(form.get("source", "")), str(form.get("note", "")).strip()
         draft = str(form.get("draft", "")) or None  # the draft the editor loaded, if any
+        accepted = form.get("failing_scenarios") == "1"
         problem = None if note else "say why: the note is shown with the version"
         if problem is None:
             try:
-                _designer(request).publish(user, source, note, draft)
+                _designer(request).publish(user, source, note, draft, failing_scenarios=accepted)
             except Refused as refused:
                 problem = str(refused)
         if problem:

@@ -374,6 +374,10 @@ TEXT: dict[str, tuple[str, str]] = {  # key: (nl, en)
     "designer.refused": ("geweigerd", "refused"),
     # the migrate page: cases by kenmerk, states by title, a confirmation first, undo after
     "designer.will_move": ("gaat over", "will move"),
+    "designer.publish_failing": (
+        "Toch publiceren: ik weet dat deze scenario's niet slagen met deze versie ({scenarios}).",
+        "Publish anyway: I know these scenarios fail on this version ({scenarios}).",
+    ),
     "designer.state_now": ("Nu", "Now"),
     "designer.state_before": ("Voor het overzetten", "Before the move"),
     "designer.state_after": ("Na het overzetten", "After the move"),
@@ -955,6 +959,16 @@ _MESSAGES: list[tuple[re.Pattern[str], tuple[Said, Said]]] = [
                 "\\1 is al gepubliceerd met een andere inhoud: verhoog 'version' om een wijziging"
                 " te publiceren.",
                 None,
+            ),
+        ),
+        (
+            r"^\d+ scenario\(s\) fail on this version: (.+)$",
+            (
+                "Niet gepubliceerd: deze scenario's slagen niet met deze versie: \\1. Pas de"
+                " definitie aan, of kruis aan dat je toch publiceert als het proces bewust is"
+                " veranderd.",
+                "Not published: these scenarios fail on this version: \\1. Change the"
+                " definition, or tick that you publish anyway when the process changed on purpose.",
             ),
         ),
         (
