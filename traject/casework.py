@@ -46,6 +46,12 @@ def require(user: Principal, *roles: str) -> None:
         raise Forbidden(f"this needs the role {' or '.join(roles)}")
 
 
+def designer_only(user: Principal) -> bool:
+    """A process designer who works no cases (no role of CASE_READERS): the Ontwerpen pages are
+    theirs; an inbox, a case list or a case they would be refused."""
+    return user.has("designer") and not user.has(*CASE_READERS)
+
+
 def scope_of(user: Principal) -> queries.Scope:
     return queries.Scope(
         municipality=user.municipality,
@@ -125,6 +131,7 @@ class CaseDetail:
     names: dict[str, str]  # user:<id> → display name
     termijnen: list[TermijnView]
     ladder: LadderMeasurement | None = None  # the newcomer's latest participatieladder step
+    suspended: tuple[str | None, datetime] | None = None  # while suspended: reason code, since
 
 
 @dataclass(frozen=True)
@@ -212,6 +219,18 @@ class Casework:
             holders = queries.user_names(session, {t.assignee for t in tasks if t.assignee})
         return references, holders
 
+    def openable(self, user: Principal, case_ids: Sequence[str]) -> set[str]:
+        """Which of these cases (of the user's municipality) the user may open, so that a page
+        links only those: every one for a case worker or coordinator; for a volunteer, the cases
+        where they hold a task (as `case` allows; a task of their group they have not taken on
+        shows its first name, not its case); none for anyone else."""
+        if not user.has(*CASE_READERS):
+            return set()
+        if not user.volunteer_only:
+            return set(case_ids)
+        with self.traject.sessions() as session:
+            return queries.held_cases(session, user.ref, case_ids)
+
     def suspended(self, case_ids: Sequence[str]) -> set[str]:
         """Which of these cases are suspended (for the inbox: their tasks wait until resumed)."""
         with self.traject.sessions() as session:
@@ -297,6 +316,7 @@ class Casework:
             ]
             names = queries.user_names(session, refs)
             ladder = queries.latest_ladder(session, case.id)
+            suspended = queries.suspension(session, case.id) if case.status == "suspended" else None
             if audited:  # last: on SQLite a write holds the store's one write lock until commit
                 repo.audit(session, case.municipality, user.ref, "case_read", case.id)
             return CaseDetail(
@@ -309,6 +329,7 @@ class Casework:
                 names=names,
                 termijnen=termijnen,
                 ladder=ladder,
+                suspended=suspended,
             )
 
     def task(self, user: Principal, task_id: int, *, personal: bool = False) -> TaskDetail:
@@ -360,9 +381,25 @@ class Casework:
     ) -> queries.Page[Any]:
         require(user, "coordinator")
         with self.traject.sessions() as session:
-            if case_id:
-                self._case(session, user, case_id)
+            if case_id:  # a case by its id or by its kenmerk, as the pages show it
+                case_id = self._case_by_id_or_reference(session, user, case_id).id
             return queries.audit_log(session, user.municipality, case_id, page, size, action)
+
+    def _case_by_id_or_reference(self, session: Any, user: Principal, text: str) -> Case:
+        """The case with this id, or else the one case of the municipality with this kenmerk
+        (none, or more than one: not found)."""
+        try:
+            return self._case(session, user, text)
+        except Refused:
+            found = queries.cases_with_reference(session, user.municipality, text)
+            if len(found) != 1:
+                raise Refused("not_found", f"no case '{text}'") from None
+            return self._case(session, user, found[0])
+
+    def references(self, user: Principal, case_ids: set[str]) -> dict[str, str]:
+        """Case id → kenmerk, for the municipality's cases among these that have one."""
+        with self.traject.sessions() as session:
+            return queries.case_references(session, user.municipality, sorted(case_ids))
 
     def definitions(self, user: Principal) -> list[DefinitionVersion]:
         """The published definitions a user may start: the newest version of each."""
@@ -530,9 +567,7 @@ class Casework:
             case = repo.get_case(session, case_id, user.municipality)
         except repo.NotFound as error:
             raise Refused("not_found", str(error)) from None
-        if user.volunteer_only and not any(
-            t.assignee == user.ref for t in queries.case_tasks(session, case.id)
-        ):
+        if user.volunteer_only and not queries.held_cases(session, user.ref, [case.id]):
             raise Refused("not_found", f"no case '{case_id}'")
         return case
 

@@ -52,7 +52,8 @@ async def test_the_audit_log_is_in_the_menu_of_those_who_may_read_it(api: Api) -
     # the page refuses everyone else (403): the menu does not offer it to them
     for user in ("klantmanager", "vrijwilliger", "vormgever"):
         async with browser(api, user, "nl") as other:
-            assert "/audit" not in nav_links((await other.http.get("/")).text), user
+            home = await other.http.get("/", follow_redirects=True)  # a designer: Ontwerpen
+            assert "/audit" not in nav_links(home.text), user
             assert (await other.http.get("/audit")).status_code == 403, user
 
 
@@ -245,3 +246,32 @@ async def test_the_audit_log_is_filtered_by_the_kind_of_action_and_pages_through
         assert started and {a for a, _ in started} == {"case_started"}
         # a case id in a row is a link to the case
         assert any(cells[3] == f'<a href="/cases/{cid}">{cid}</a>' for _a, cells in started)
+
+
+async def test_the_audit_log_finds_a_case_by_its_kenmerk_and_says_so_when_there_is_none(
+    api: Api,
+) -> None:
+    """The kenmerk is what the other pages show; a case filtered by it is found, its rows show it,
+    and a kenmerk or id of no case of the municipality is said at the field, with the filter to
+    correct it (it was a page saying 'Er is geen zaak' without a way back)."""
+    reference = f"ZS-AUDIT-{secrets.token_hex(3)}"
+    case = await api.start(first_name="Kenmerk", reference=reference)
+    foreign = await api.start("leiden", definition="wi2021", first_name="Elders")
+    async with browser(api, "teamleider", "nl") as coordinator:
+        found = await coordinator.http.get("/audit", params={"case": reference})
+        assert found.status_code == 200, found.text[:300]
+        rows = audit_rows(found.text)
+        assert rows and {a for a, _ in rows} >= {"case_started"}
+        assert all(
+            cells[3] == f'<a href="/cases/{case["id"]}">{reference}</a>' for _a, cells in rows
+        )
+
+        for unknown in ("ZS-BESTAAT-NIET", foreign["id"]):  # none, and another municipality's
+            missing = await coordinator.http.get("/audit", params={"case": unknown})
+            assert missing.status_code == 404
+            error = re.search(
+                r'<p class="traject-field__error" id="audit-case-fout">(.*?)</p>', missing.text
+            )
+            assert error and "Er is geen zaak met kenmerk of zaaknummer" in html.unescape(error[1])
+            assert 'id="auditfilter"' in missing.text and f'value="{unknown}"' in missing.text
+            assert audit_rows(missing.text) == []

@@ -183,8 +183,8 @@ async def test_a_chosen_reason_shows_in_words_on_the_timeline_and_the_audit_log(
     )
 
     async with browser(api, "teamleider", "nl") as coordinator:
-        stopped = await coordinator.post(
-            f"{url}/decide", {"decision": "cancel", "reason": "verhuisd"}
+        stopped = await coordinator.post(  # confirmed (test_case_confirmations: the question)
+            f"{url}/decide", {"decision": "cancel", "reason": "verhuisd", "confirm": "1"}
         )
         assert stopped.status_code == 303, stopped.text[:500]
         await until(lambda: ("cancelled", "verhuisd") in kinds_with_reasons(api, cid))

@@ -99,7 +99,7 @@ async def browser(api: Api, user: str, lang: str = "en") -> AsyncIterator[Browse
             },
         )
         assert signed.status_code == 303 and signed.headers["location"] == "/", signed.text
-        home = await http.get("/")
+        home = await http.get("/", follow_redirects=True)  # a designer lands on Ontwerpen
         assert home.status_code == 200, home.text
         yield Browser(http, hidden(home.text, "csrf_token"), user)
 

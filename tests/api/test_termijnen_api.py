@@ -21,6 +21,7 @@ import io
 import re
 from datetime import UTC, date, datetime, timedelta
 from typing import Any
+from zoneinfo import ZoneInfo
 
 from sqlalchemy import select
 
@@ -197,6 +198,14 @@ async def test_a_termijn_runs_on_while_its_case_is_suspended_and_is_changed_mean
     assert detail["status"] == "suspended"
     pip = {t["name"]: t for t in detail["termijnen"]}["pip_termijn"]
     assert (pip["status"], pip["due_on"]) == (running["status"], running["due_on"])  # runs on
+    async with browser(api, USER, "nl") as worker:
+        page = (await worker.http.get(f"/cases/{case['id']}")).text
+    status = re.search(r'<dd id="zaakstatus">(.*?)</dd>', page, re.S)
+    assert status, page[:300]
+    said = " ".join(re.sub(r"<[^>]+>", " ", status.group(1)).split())
+    today = datetime.now(UTC).astimezone(ZoneInfo("Europe/Amsterdam")).strftime("%d-%m-%Y")
+    assert said == f"opgeschort · sinds {today} · Persoonlijke omstandigheden", said
+    assert 'id="termijn-pip_termijn"' in page  # its own suspension, offered while suspended
 
     changed = await api.post(
         USER,

@@ -49,14 +49,14 @@ async def test_a_user_makes_and_revokes_a_token_on_the_page(api: Api) -> None:
 
         listed = await b.http.get("/tokens")
         assert token not in listed.text  # shown once
-        row = re.search(r"<tr>\s*<td>zaaksysteem</td>(.*?)</tr>", listed.text, re.S)
+        row = re.search(r"<tr>\s*<td[^>]*>zaaksysteem</td>(.*?)</tr>", listed.text, re.S)
         assert row and "active" in row.group(1)
         with api.sessions() as session:
             made_at = session.scalar(
                 select(ApiToken.created_at).where(ApiToken.token_hash == digest(token))
             )
         assert made_at is not None  # stored in UTC, shown on Dutch clocks
-        assert f"<td>{local(made_at):%d-%m-%Y %H:%M}</td>" in row.group(1)
+        assert f">{local(made_at):%d-%m-%Y %H:%M}</td>" in row.group(1)
         revoke = re.search(r'action="/tokens/(\d+)/revoke"', row.group(1))
         assert revoke
         url = f"/tokens/{revoke.group(1)}/revoke"
@@ -69,7 +69,7 @@ async def test_a_user_makes_and_revokes_a_token_on_the_page(api: Api) -> None:
         assert (await b.http.get("/api/me", headers=bearer)).status_code == 401
         after = await b.http.get("/tokens")
         assert "Token revoked." in after.text
-        row = re.search(r"<tr>\s*<td>zaaksysteem</td>(.*?)</tr>", after.text, re.S)
+        row = re.search(r"<tr>\s*<td[^>]*>zaaksysteem</td>(.*?)</tr>", after.text, re.S)
         assert row and "revoked" in row.group(1) and "/revoke" not in row.group(1)
 
 

@@ -1,6 +1,7 @@
 """Roles on the web pages: a volunteer sees a first name and their own tasks, never a BSN or a
-surname, on any page; the audit log page is for coordinators (its rows show who read or changed
-what), a caseworker or volunteer is refused it."""
+surname, on any page, and is linked to a case only once they hold one of its tasks; the audit log
+page is for coordinators (its rows show who read or changed what), a caseworker or volunteer is
+refused it; a designer who works no cases lands on Ontwerpen, offered no inbox or case list."""
 
 from __future__ import annotations
 
@@ -13,7 +14,8 @@ from typing import Any
 from sqlalchemy import select
 
 from tests.api.conftest import Api
-from tests.api.test_tenancy_web import app_of, browser, new_bsn, web_routes
+from tests.api.test_audit_page import nav_links
+from tests.api.test_tenancy_web import Browser, app_of, browser, new_bsn, web_routes
 from traject.store.models import CasePerson
 
 
@@ -92,7 +94,8 @@ async def test_a_volunteer_never_sees_a_bsn_or_surname_on_any_web_page(api: Api)
         started = await volunteer.post(
             "/cases/new", {"definition": "zaanstad_pvt", "first_name": name, "bsn": new_bsn()}
         )
-        assert started.status_code == 422 and "this needs the role caseworker" in started.text
+        assert started.status_code == 422
+        assert "This is only for case workers and coordinators." in started.text
         with api.sessions() as session:
             assert session.scalar(select(CasePerson).where(CasePerson.first_name == name)) is None
 
@@ -107,10 +110,10 @@ async def test_a_volunteer_never_sees_a_bsn_or_surname_on_any_web_page(api: Api)
 
 
 def audit_rows(html: str) -> list[list[str]]:
-    table = re.search(r'<table class="traject-table" id="auditlog">(.*?)</table>', html, re.S)
+    table = re.search(r'<table class="traject-table[^"]*" id="auditlog">(.*?)</table>', html, re.S)
     assert table, "no audit table"
-    rows = re.findall(r"<tr[^>]*><td>(.*?)</tr>", table.group(1), re.S)
-    return [re.findall(r"<td>(.*?)</td>", f"<td>{row}", re.S) for row in rows]
+    rows = re.findall(r"<tr data-action[^>]*>(.*?)</tr>", table.group(1), re.S)
+    return [re.findall(r"<td[^>]*>(.*?)</td>", row, re.S) for row in rows]
 
 
 async def test_the_audit_page_is_for_coordinators(api: Api) -> None:
@@ -215,3 +218,85 @@ async def test_refusals_speak_the_pages_language(api: Api) -> None:
                 )
                 for english in ("Input should be", "Not Found", "no case", "this needs the role"):
                     assert lang == "en" or english not in shown.text, (path, english)
+
+
+def case_links(page: str) -> set[str]:
+    """The case ids a page links to (/cases/<id>)."""
+    return set(re.findall(r'href="/cases/(case-[\w-]+)"', page))
+
+
+async def inbox_row(volunteer: Browser, view: str, task: int) -> str:
+    """The inbox row of `task` in `view`, on whichever page of it it is."""
+    for number in range(1, 50):
+        page = (await volunteer.http.get("/", params={"view": view, "page": number})).text
+        row = re.search(rf'<tr data-task="{task}">(.*?)</tr>', page, re.S)
+        if row:
+            return row.group(1)
+        assert 'rel="next"' in page, f"task {task} is not in the view {view}"
+    raise AssertionError(f"task {task} is not in the first pages of {view}")
+
+
+async def test_a_volunteer_is_linked_to_a_case_once_they_may_open_it(api: Api) -> None:
+    """A volunteer opens the case of a task they hold, nothing else (README: only tasks they
+    hold; a first name, never a surname or BSN). So the pages link a case only then: a task of
+    their group they have not taken on names its newcomer by first name and its case unlinked,
+    on the inbox and the task page; "Zaken" says which cases it lists. Every case link a
+    volunteer is shown opens."""
+    case = await zaanstad_case(api)
+    secret = (case["bsn"], case["last_name"])
+    async with browser(api, "vrijwilliger", "nl") as volunteer:
+        row = await inbox_row(volunteer, "team", case["task"])
+        assert case["first_name"] in row and case["id"] in row  # named, not linked
+        assert case["id"] not in case_links(row), row
+        task = (await volunteer.http.get(f"/tasks/{case['task']}")).text
+        assert case["id"] not in case_links(task)
+        assert f'<span id="taak-zaak">{case["first_name"]} · {case["id"]}</span>' in task
+        listed = (await volunteer.http.get("/cases")).text
+        assert "Hier staan de zaken waarin je een taak hebt opgepakt." in listed
+        assert "Zoeken op voornaam of zaaknummer" in listed  # what they may search by
+        assert case["id"] not in case_links(listed)
+        assert (await volunteer.http.get(f"/cases/{case['id']}")).status_code == 404
+
+        claimed = await volunteer.post(f"/tasks/{case['task']}/claim", {"next": "/?view=mine"})
+        assert claimed.status_code == 303, claimed.text
+        assert case["id"] in case_links(await inbox_row(volunteer, "mine", case["task"]))
+        assert case["id"] in case_links((await volunteer.http.get(f"/tasks/{case['task']}")).text)
+        assert case["id"] in case_links((await volunteer.http.get("/cases")).text)
+        page = await volunteer.http.get(f"/cases/{case['id']}")
+        assert page.status_code == 200 and case["first_name"] in page.text
+        assert not any(s in page.text for s in secret)
+        # the case page shows the volunteer's own tasks only
+        shown = set(re.findall(r'<tr data-task="(\d+)"', page.text))
+        assert shown == {str(case["task"])}, shown
+
+        # every case a volunteer's page links opens for them
+        linked: set[str] = set()
+        for url in ("/?view=team", "/?view=mine", "/?view=unassigned", "/cases"):
+            linked |= case_links((await volunteer.http.get(url)).text)
+        assert case["id"] in linked
+        for case_id in sorted(linked):
+            assert (await volunteer.http.get(f"/cases/{case_id}")).status_code == 200, case_id
+
+
+async def test_a_designer_lands_on_ontwerpen_and_is_offered_only_their_pages(api: Api) -> None:
+    """A designer who works no cases lands on Ontwerpen, not on an empty inbox, and the menu
+    offers no inbox or case list (which refuses them); asked for it anyway, the refusal reads
+    as Dutch (or English) does. A designer who also works cases keeps both."""
+    async with browser(api, "ontwerper", "nl") as designer:
+        home = await designer.http.get("/")
+        assert home.status_code == 303 and home.headers["location"] == "/designer"
+        page = await designer.http.get("/designer")
+        assert nav_links(page.text) == {"/designer": "Ontwerpen*"}
+        refused = await designer.http.get("/cases")
+        assert refused.status_code == 403
+        assert "Dit is alleen voor medewerkers, coördinatoren en vrijwilligers." in refused.text
+        assert "rol medewerker of" not in refused.text
+        assert nav_links(refused.text) == {"/designer": "Ontwerpen"}
+        assert '<a href="/designer">Ontwerpen</a>' in refused.text  # the way back is theirs
+    async with browser(api, "ontwerper", "en") as designer:
+        refused = await designer.http.get("/cases")
+        assert "This is only for case workers, coordinators and volunteers." in refused.text
+    async with browser(api, "procesontwerper", "nl") as both:
+        home = await both.http.get("/")
+        assert home.status_code == 200 and "Mijn werkvoorraad" in home.text
+        assert {"/", "/cases", "/designer"} <= set(nav_links(home.text))

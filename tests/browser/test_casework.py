@@ -1,7 +1,8 @@
 """A case worker in the browser, on a real worker, Temporal server and store: signs in, starts a
-Zaanstad trajectory, records the housing, fills the participatiegesprek form (wrong once, the
-message shown inline, then right), claims and completes the workshop tasks and the signing, and
-sees "Participatieverklaring getekend" on the case's timeline. Screenshots: tests/browser/screenshots.
+Zaanstad trajectory, records the housing (its date asked for; another date for it asked about
+first), fills the participatiegesprek form (wrong once, the message shown inline, then right),
+claims and completes the workshop tasks and the signing, and sees "Participatieverklaring
+getekend" on the case's timeline. Screenshots: tests/browser/screenshots.
 """
 
 from __future__ import annotations
@@ -11,7 +12,9 @@ import contextlib
 import secrets
 from collections.abc import AsyncIterator
 from concurrent.futures import ThreadPoolExecutor
+from datetime import datetime, timedelta
 from typing import Any
+from zoneinfo import ZoneInfo
 
 import pytest_asyncio
 import uvicorn
@@ -121,7 +124,28 @@ async def test_a_case_worker_takes_a_zaanstad_case_to_the_signing(
 
     await page.select_option("#event", "gehuisvest")
     await page.get_by_role("button", name="Vastleggen").first.click()
+    # the housing sets a case date: without it the form comes back, its summary in view
+    summary = page.locator("#gebeurtenis #foutoverzicht")
+    await expect(summary).to_be_focused()
+    await expect(summary.locator("li")).to_have_text(
+        ["Datum: Vul de datum in: deze gebeurtenis legt een datum van het traject vast"]
+    )
+    await expect(page.locator("#event")).to_have_value("gehuisvest")  # the choice stays
+    today = datetime.now(ZoneInfo("Europe/Amsterdam")).date()
+    await page.fill("#event-date", today.isoformat())
+    await page.get_by_role("button", name="Vastleggen").first.click()
     await expect(page.locator("#stand")).to_contain_text("Participatiegesprek")
+    # another date for it would replace the one recorded: asked first, and Terug records nothing
+    await page.select_option("#event", "gehuisvest")
+    await page.fill("#event-date", (today - timedelta(days=1)).isoformat())
+    await page.get_by_role("button", name="Vastleggen").first.click()
+    asked = page.locator("#bevestig-gebeurtenis")
+    await expect(asked).to_be_focused()
+    await expect(asked).to_contain_text(f"Dit vervangt de datum {today.strftime('%d-%m-%Y')}")
+    await expect(page.get_by_role("button", name="Ja, datum vervangen")).to_be_visible()
+    await page.locator("#gebeurtenis-terug").click()
+    await expect(page.locator("#event")).to_have_value("")
+    await expect(page.locator("#bevestig-gebeurtenis")).to_have_count(0)
     await page.locator("#zaaktaken a", has_text="articipatiegesprek").click()
     task_url = page.url
     await page.get_by_role("button", name="Oppakken").click()

@@ -278,3 +278,49 @@ async def test_the_dashboard_tables_show_every_header_on_a_laptop_screen(
         )
         assert sizes[0] <= sizes[1], (width, path, sizes)
     await screenshot(page, f"dashboard-{width}")
+
+
+# What sticks out past the right edge of a phone's screen outside a box that scrolls: a chart,
+# a download link, a section, the heatmap (each as "tag#id.class: its right edge").
+STICKS_OUT = """(width) => [...document.querySelectorAll(
+  'main canvas, main .dash-downloads a, main .dash-section, main .dash-heat, main #heatmap svg,'
+  + ' main .traject-table-scroll, main h1, main h2')]
+  .filter(e => !e.parentElement.closest('.traject-table-scroll'))
+  .filter(e => e.getBoundingClientRect().right > width + 0.5)
+  .map(e => `${e.tagName}#${e.id}.${e.className}: ${e.getBoundingClientRect().right}`)"""
+
+
+async def test_on_a_phone_the_dashboard_fits_the_screen(page: Page, site: str) -> None:
+    """A coordinator on a phone (390 px), a store of hundreds of trajectories: no dashboard page
+    scrolls sideways; the sections stack, their charts and downloads in view, and a table wider
+    than the phone scrolls in a box of its own, with a hint above it."""
+    width = 390
+    await page.set_viewport_size({"width": width, "height": 844})
+    await sign_in(page, site, "voorbeeldgemeente", "teamleider")
+    for path in (
+        "/dashboard?definition=wi2021",
+        "/dashboard?definition=pvt1",
+        "/dashboard/stuck?definition=wi2021",
+        "/dashboard/scoreboard?definition=wi2021",
+        "/dashboard/report?definition=wi2021",
+    ):
+        await page.goto(f"{site}{path}")
+        if path.startswith("/dashboard?"):
+            await charts_drawn(page)
+        assert await page.evaluate(STICKS_OUT, width) == [], path
+        sizes = await page.evaluate(
+            "() => [document.documentElement.scrollWidth, document.documentElement.clientWidth]"
+        )
+        assert sizes[0] <= width, (path, sizes)
+        name = path.split("?")[0].strip("/").replace("/", "-")
+        await screenshot(page, f"{name}-phone")
+    # the scoreboard's table is far wider than a phone: its box scrolls, and says so
+    scrolling = page.locator(".traject-table-scroll[data-scrolls]")
+    await page.goto(f"{site}/dashboard/scoreboard?definition=wi2021")
+    await expect(scrolling).to_have_count(1)
+    await expect(page.locator(".traject-scroll-hint")).to_be_visible()
+    await scrolling.focus()  # the keyboard scrolls it too
+    await page.keyboard.press("ArrowRight")
+    await page.wait_for_function(
+        "() => document.querySelector('.traject-table-scroll[data-scrolls]').scrollLeft > 0"
+    )

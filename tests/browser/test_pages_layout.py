@@ -4,11 +4,15 @@ on a phone (390 px) the inbox and the task page fit the screen, their buttons in
 English page says so in <html lang> and its diagram button speaks English; a wi2021 case's long
 date titles do not push its facts to the middle of the page, a termijn form keeps "Toelichting"
 beside its box; and after "Oppakken" the form is a step below the button, the focus on its first
-field. Screenshots: tests/browser/screenshots/layout-*.png."""
+field. On a phone, too, a coordinator's team, audit log, API tokens, dashboard and a case's tasks
+fit the screen, and so do a designer's pages, where a designer who works no cases lands.
+Screenshots: tests/browser/screenshots/layout-*.png."""
 
 from __future__ import annotations
 
 import secrets
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
 from datetime import date, timedelta
 
 from playwright.async_api import Browser, Locator, Page, ViewportSize, expect
@@ -198,3 +202,119 @@ async def test_a_wi2021_case_keeps_its_facts_together_and_the_task_form_gets_the
     await screenshot(page, "layout-task-claimed", full_page=False)
     await page.keyboard.press("Tab")  # and on through the form, not from the top of the page
     assert await page.evaluate("document.activeElement.closest('#taakformulier') !== null")
+
+
+@asynccontextmanager
+async def phone_of(
+    browser: Browser, recorder: PageRecorder, site: str, username: str, municipality: str
+) -> AsyncIterator[Page]:
+    """A phone (390x844) signed in as `username`: the page they land on is loaded."""
+    context = await browser.new_context(
+        viewport=PHONE, locale="nl-NL", timezone_id="Europe/Amsterdam", service_workers="block"
+    )
+    try:
+        phone = await loopback_page(context, recorder)
+        await phone.goto(f"{site}/login")
+        await phone.select_option("#municipality", municipality)
+        await phone.fill("#username", username)
+        await phone.fill("#password", PASSWORD)
+        await phone.click("form.traject-login button[type=submit]")
+        await phone.wait_for_url(lambda url: "/login" not in url)
+        yield phone
+    finally:
+        await context.close()
+
+
+async def label_of(cell: Locator) -> str:
+    """The column's name a card shows before a cell (its ::before), as CSS gives it."""
+    said: str = await cell.evaluate("td => getComputedStyle(td, '::before').content")
+    return said
+
+
+async def test_on_a_phone_a_coordinators_pages_fit_the_screen(
+    page: Page, site: str, browser: Browser, recorder: PageRecorder
+) -> None:
+    """Team, audit log, API tokens, dashboard and a case's tasks at 390 px: the tables stack as
+    cards (each value after its column's name, the buttons in reach), the dashboard's charts
+    and downloads fit and its wide tables scroll in their own box; the page never sideways."""
+    await sign_in(page, site, "leiden", "voorbeeldgemeente")
+    case_url = await start_wi2021(page, site, "Farah", f"VG-{secrets.token_hex(3)}")
+    width = PHONE["width"]
+    async with phone_of(browser, recorder, site, "leiden", "voorbeeldgemeente") as phone:
+        await phone.goto(f"{site}/team")
+        await fits_the_width(phone, width)
+        await within(phone, phone.locator("#team tbody th"), width)
+        await within(phone, phone.get_by_role("button", name="Deactiveren"), width)
+        username = phone.locator("#team tbody td[data-label]").first
+        assert await label_of(username) == '"Gebruikersnaam"'
+        # a column's name and its value on one line, beside each other
+        assert (await box(username))["height"] < 30, await box(username)
+        await screenshot(phone, "layout-phone-team")
+
+        await phone.goto(f"{site}/audit")
+        await fits_the_width(phone, width)
+        await within(phone, phone.locator("#auditlog a[href^='/cases/']"), width)  # Zaak
+        await within(phone, phone.get_by_role("button", name="Filteren"), width)
+        await screenshot(phone, "layout-phone-audit")
+
+        await phone.goto(f"{site}/tokens")
+        await phone.fill("#name", "zaaksysteem-koppeling-zonder-spaties-" + "x" * 40)
+        await phone.get_by_role("button", name="Token maken").click()
+        await expect(phone.locator("#nieuw-token")).to_be_visible()
+        await fits_the_width(phone, width)
+        await within(phone, phone.locator("#nieuw-token"), width)  # the token wraps
+        await within(phone, phone.get_by_role("button", name="Intrekken"), width)
+        await screenshot(phone, "layout-phone-tokens")
+
+        await phone.goto(f"{site}/dashboard?definition=wi2021")
+        await expect(phone.locator("html")).to_have_attribute("data-charts", "drawn")
+        await expect(phone.locator("#heatmap svg")).to_be_visible()
+        await fits_the_width(phone, width)
+        states = phone.locator("#sectie-states")
+        await expect(states.locator("h2")).to_have_text("Lopende zaken per stap")
+        await within(phone, states.locator("canvas"), width)
+        await within(phone, states.locator(".dash-downloads a"), width)
+        await within(phone, phone.locator("#heatmap svg"), width)
+        await within(phone, phone.locator(".dash-section"), width)
+        # a table wider than the phone scrolls in its own box, which says so above it
+        wide = phone.locator(".traject-table-scroll[data-scrolls]")
+        assert await wide.count(), "no dashboard table scrolls on a phone"
+        await within(phone, wide, width)
+        await expect(phone.locator(".traject-scroll-hint:visible").first).to_have_text(
+            "Schuif de tabel opzij voor de andere kolommen →"
+        )
+        await screenshot(phone, "layout-phone-dashboard")
+        for tab in ("stuck", "scoreboard", "report"):
+            await phone.goto(f"{site}/dashboard/{tab}?definition=wi2021")
+            await fits_the_width(phone, width)
+        await screenshot(phone, "layout-phone-dashboard-report")
+
+        await phone.goto(case_url)
+        await fits_the_width(phone, width)
+        tasks = phone.locator("#zaaktaken tbody tr")
+        await within(phone, tasks, width)
+        await within(phone, tasks.locator("td[data-label] .traject-badge"), width)  # Status
+        assert await label_of(tasks.first.locator("td[data-label]").last) == '"Status"'
+
+
+async def test_on_a_phone_a_designer_lands_on_their_pages_and_they_fit_the_screen(
+    browser: Browser, site: str, recorder: PageRecorder
+) -> None:
+    """A designer who works no cases lands on Ontwerpen (no empty inbox, no "Zaken" they would
+    be refused); the list and a trajectory's versions fit 390 px as cards."""
+    width = PHONE["width"]
+    async with phone_of(browser, recorder, site, "ontwerper", "zaanstad") as phone:
+        await expect(phone).to_have_url(f"{site}/designer")
+        await expect(phone.locator("h1")).to_have_text("Trajecten ontwerpen")
+        await expect(phone.locator(".traject-nav__link")).to_have_text(["Ontwerpen"])
+        await fits_the_width(phone, width)
+        await within(phone, phone.locator("#definities tbody tr"), width)
+        await screenshot(phone, "layout-phone-designer")
+
+        await phone.locator("#definities a", has_text="Participatieverklaringstraject").click()
+        await expect(phone.locator("#versies")).to_be_visible()
+        await fits_the_width(phone, width)
+        await within(phone, phone.locator("h1"), width)  # a long word of the title breaks
+        await within(phone, phone.locator("#versies tbody tr"), width)
+        await within(phone, phone.locator("#versies a", has_text="ZGW-zaaktype"), width)
+        await screenshot(phone, "layout-phone-designer-versions")

@@ -247,6 +247,20 @@ def case_tasks(session: Session, case_id: str) -> Sequence[Task]:
     ).all()
 
 
+def held_cases(session: Session, user: str, case_ids: Sequence[str]) -> set[str]:
+    """Which of these cases `user` ('user:<id>') holds a task of, open or done: the cases a
+    volunteer may read (their tasks' cases, as `cases` lists them for a volunteer)."""
+    if not case_ids:
+        return set()
+    return set(
+        session.scalars(
+            select(Task.case_id)
+            .where(Task.case_id.in_(set(case_ids)), Task.assignee == user)
+            .distinct()
+        )
+    )
+
+
 def open_task_ids(session: Session, scope: Scope, case_id: str) -> dict[str, int]:
     """The store ids of a case's open tasks, by name, that `scope` may work on (a volunteer:
     the ones they hold); none for a case of another municipality."""
@@ -287,14 +301,22 @@ def suspended_cases(session: Session, case_ids: Sequence[str]) -> set[str]:
 
 def suspended_for(session: Session, case_id: str) -> str | None:
     """The reason (a code) the case was last suspended for, if one was given."""
-    detail = session.scalar(
-        select(TimelineEvent.detail)
+    found = suspension(session, case_id)
+    return found[0] if found else None
+
+
+def suspension(session: Session, case_id: str) -> tuple[str | None, datetime] | None:
+    """The case's last suspension: its reason (a code, if one was given) and when."""
+    row = session.execute(
+        select(TimelineEvent.detail, TimelineEvent.at)
         .where(TimelineEvent.case_id == case_id, TimelineEvent.kind == "suspended")
         .order_by(TimelineEvent.seq.desc(), TimelineEvent.id.desc())
         .limit(1)
-    )
-    reason = (detail or {}).get("reason")
-    return reason if isinstance(reason, str) and reason else None
+    ).first()
+    if row is None:
+        return None
+    reason = (row.detail or {}).get("reason")
+    return (reason if isinstance(reason, str) and reason else None), row.at
 
 
 def timeline(
@@ -384,6 +406,17 @@ def running_cases(
         .limit(500)
     ).all()
     return [(row[0], int(row[1])) for row in rows]
+
+
+def cases_with_reference(session: Session, municipality: str, reference: str) -> list[str]:
+    """The ids of the municipality's cases with this kenmerk (at most two: one is the answer)."""
+    return list(
+        session.scalars(
+            select(Case.id)
+            .where(Case.municipality == municipality, Case.reference == reference)
+            .limit(2)
+        )
+    )
 
 
 def case_people(session: Session, case_ids: Sequence[str]) -> dict[str, CasePerson]:

@@ -132,6 +132,11 @@ TEXT: dict[str, tuple[str, str]] = {  # key: (nl, en)
     "task.errors": ("Het formulier is nog niet goed", "The form is not right yet"),
     "task.done": ("Taak afgerond.", "Task completed."),
     "table.actions": ("Acties", "Actions"),
+    # above a table that scrolls in its own box (a phone): the page does not
+    "table.scroll": (
+        "Schuif de tabel opzij voor de andere kolommen →",
+        "Scroll the table sideways for the other columns →",
+    ),
     "task.claimed": ("Taak opgepakt.", "Task claimed."),
     "task.released": ("Taak teruggegeven.", "Task released."),
     "task.assigned": ("Taak toegewezen.", "Task assigned."),
@@ -193,12 +198,24 @@ TEXT: dict[str, tuple[str, str]] = {  # key: (nl, en)
         "Zoeken op naam, kenmerk of zaaknummer",
         "Search by name, reference or case id",
     ),
+    # a volunteer searches what they see: a first name, a case id (queries.cases)
+    "cases.search_volunteer": (
+        "Zoeken op voornaam of zaaknummer",
+        "Search by first name or case id",
+    ),
     "cases.filter": ("Filteren", "Filter"),
     "cases.all_statuses": ("Alle statussen", "All statuses"),
     "cases.all_definitions": ("Alle trajecten", "All trajectories"),
     "cases.all_states": ("Alle standen", "All states"),
     "cases.overdue_only": ("Alleen te laat", "Overdue only"),
     "cases.none": ("Geen zaken gevonden.", "No cases found."),
+    # a volunteer reads the cases of the tasks they hold: the list says so (an empty one too)
+    "cases.volunteer": (
+        "Hier staan de zaken waarin je een taak hebt opgepakt. Een taak van je groep pak je op"
+        " in je werkvoorraad; daarna staat de zaak hier.",
+        "These are the cases in which you took on a task. Take on a task of your group in your"
+        " work list; its case then shows here.",
+    ),
     "cases.started": ("Gestart", "Started"),
     "cases.state": ("Stand", "State"),
     "cases.trajectory": ("Traject", "Trajectory"),
@@ -220,6 +237,8 @@ TEXT: dict[str, tuple[str, str]] = {  # key: (nl, en)
     "case.ladder": ("Participatieladder meten", "Measure the participation ladder"),
     "case.step": ("Trede", "Step"),
     "case.decide": ("Opschorten, hervatten of stoppen", "Suspend, resume or stop"),
+    "case.decide_suspend": ("Opschorten of hervatten", "Suspend or resume"),
+    "case.suspended_since": ("sinds {date}", "since {date}"),
     # reasons (the list itself, with its labels, is traject/reasons.py)
     "case.reason": ("Reden", "Reason"),
     "case.reason_missing": ("Kies een reden", "Choose a reason"),
@@ -239,6 +258,55 @@ TEXT: dict[str, tuple[str, str]] = {  # key: (nl, en)
     "case.cancel": ("Traject stoppen", "Stop trajectory"),
     "case.record": ("Vastleggen", "Record"),
     "case.date": ("Datum", "Date"),
+    "case.back": ("Terug", "Back"),
+    # the event form (traject/web/pages.py: event): nothing chosen at first; an event that sets
+    # a case date needs its date; replacing a date the case has is asked about first
+    "case.event_choice": ("Gebeurtenis", "Event"),
+    "case.event_missing": ("Kies een gebeurtenis", "Choose an event"),
+    "case.event_unknown": ("Kies een gebeurtenis uit de lijst", "Choose an event from the list"),
+    "case.event_sets_date": ("legt een datum vast", "sets a date"),
+    "case.event_sets_date_now": ("legt een datum vast, nu {date}", "sets a date, now {date}"),
+    "case.event_date_hint": (
+        "Wanneer het gebeurde. Verplicht als de gebeurtenis een datum vastlegt.",
+        "When it happened. Required when the event sets a date.",
+    ),
+    "case.event_date_missing": (
+        "Vul de datum in: deze gebeurtenis legt een datum van het traject vast",
+        "Enter the date: this event sets a date of the trajectory",
+    ),
+    "case.event_date_invalid": ("Vul een datum in (jjjj-mm-dd)", "Enter a date (yyyy-mm-dd)"),
+    "case.event_date_future": (
+        "Niet na vandaag: leg een gebeurtenis vast als die gebeurd is",
+        "Not after today: record an event once it has happened",
+    ),
+    "case.event_replaces": (
+        "Dit vervangt de datum {old} ({title}) door {new}. Weet je het zeker?",
+        "This replaces the date {old} ({title}) with {new}. Are you sure?",
+    ),
+    "case.event_counts_from": (
+        "De termijn '{termijnen}' telt vanaf deze datum.",
+        "The deadline '{termijnen}' counts from this date.",
+    ),
+    "case.event_counts_from_many": (
+        "De termijnen {termijnen} tellen vanaf deze datum.",
+        "The deadlines {termijnen} count from this date.",
+    ),
+    "case.event_confirm": ("Ja, datum vervangen", "Yes, replace the date"),
+    # stopping a trajectory (traject/web/pages.py: decide): asked about again first
+    "case.cancel_hint": (
+        "Stoppen is definitief: een gestopt traject kan niet meer verder.",
+        "Stopping is final: a stopped trajectory cannot go on.",
+    ),
+    "case.cancel_confirm": (
+        "Je stopt het traject van {who}. Dit kan niet ongedaan worden gemaakt.",
+        "You are stopping the trajectory of {who}. This cannot be undone.",
+    ),
+    "case.who_reference": ("{name} (kenmerk {reference})", "{name} (reference {reference})"),
+    "case.cancel_confirm_button": ("Ja, traject stoppen", "Yes, stop the trajectory"),
+    "case.changed_meanwhile": (
+        "Dat kan nu niet: het traject is intussen veranderd. Bekijk het hieronder opnieuw.",
+        "That is not possible now: the trajectory has changed meanwhile. Look at it again below.",
+    ),
     "case.started": ("Traject gestart.", "Trajectory started."),
     "case.saved": ("Vastgelegd.", "Recorded."),
     # what was done, said after it (the flash of traject/web/pages.py, with its values in words)
@@ -495,6 +563,11 @@ TEXT: dict[str, tuple[str, str]] = {  # key: (nl, en)
     "audit.actor": ("Wie", "Who"),
     "audit.action": ("Wat", "What"),
     "audit.case": ("Zaak", "Case"),
+    "audit.case_hint": ("Kenmerk of zaaknummer", "Reference or case number"),
+    "audit.no_case": (
+        "Er is geen zaak met kenmerk of zaaknummer '{case}' in je gemeente.",
+        "There is no case with reference or case number '{case}' in your municipality.",
+    ),
     "audit.cases_one": ("{n} zaak", "{n} case"),
     "audit.cases_other": ("{n} zaken", "{n} cases"),
     # what the audit log says was done, by the action code written with repo.audit (the page
@@ -866,9 +939,38 @@ def _other_group(found: re.Match[str]) -> str:
     return f"Deze taak is voor de groep {in_words(found.group(1))}, en daar zit je niet in."
 
 
+ROLE_GROUPS = {  # the people of a role, for "this is for …": (nl, en)
+    "designer": ("procesontwerpers", "process designers"),
+    "caseworker": ("medewerkers", "case workers"),
+    "volunteer": ("vrijwilligers", "volunteers"),
+    "coordinator": ("coördinatoren", "coordinators"),
+    "admin": ("beheerders", "administrators"),
+}
+
+
+def _for_roles(roles: list[str], lang: str) -> str | None:
+    """Who a page or change is for, when several roles may: 'medewerkers, coördinatoren en
+    vrijwilligers' (en: 'case workers, coordinators and volunteers'); None for a role that is
+    not one of Traject's."""
+    index = 1 if lang == "en" else 0
+    if not all(r in ROLE_GROUPS for r in roles):
+        return None
+    names = [ROLE_GROUPS[r][index] for r in roles]
+    return f"{', '.join(names[:-1])} {'and' if lang == 'en' else 'en'} {names[-1]}"
+
+
 def _needs_role(found: re.Match[str]) -> str:
-    roles = " of ".join(role_name(r, "nl") for r in found.group(1).split(" or "))
-    return f"Hiervoor heb je de rol {roles} nodig."
+    roles = found.group(1).split(" or ")
+    several = _for_roles(roles, "nl") if len(roles) > 1 else None
+    if several:  # not "de rol medewerker of coördinator of vrijwilliger"
+        return f"Dit is alleen voor {several}."
+    return f"Hiervoor heb je de rol {' of '.join(role_name(r, 'nl') for r in roles)} nodig."
+
+
+def _needs_role_en(found: re.Match[str]) -> str:
+    roles = found.group(1).split(" or ")
+    several = _for_roles(roles, "en") if len(roles) > 1 else None
+    return f"This is only for {several}." if several else found.string
 
 
 # A message: (Dutch, English), each a re.sub template, a function of the match, or None: the
@@ -992,7 +1094,7 @@ _MESSAGES: list[tuple[re.Pattern[str], tuple[Said, Said]]] = [
             r"^this task is for the group '(.+)', which you are not in$",
             (_other_group, None),
         ),
-        (r"^this needs the role (.+)$", (_needs_role, None)),
+        (r"^this needs the role (.+)$", (_needs_role, _needs_role_en)),
         (
             r"^all tasks of the municipality are for coordinators$",
             ("Alle taken van de gemeente zijn alleen voor coördinatoren.", None),

@@ -23,7 +23,15 @@ from sqlalchemy import select
 from traject import ladder, reasons
 from traject.api.auth import SESSION_COOKIE, check_csrf, optional_user, same_secret
 from traject.api.problems import Problem
-from traject.casework import STARTERS, CaseDetail, Casework, require
+from traject.casework import (
+    DECISIONS,
+    STARTERS,
+    CaseDates,
+    CaseDetail,
+    Casework,
+    designer_only,
+    require,
+)
 from traject.definition.compiled import CompiledDefinition, in_words
 from traject.definition.termijnen import canonical, written_length
 from traject.diagram import mermaid
@@ -56,6 +64,7 @@ templates.env.filters["local"] = local
 templates.env.filters["words"] = in_words
 templates.env.globals.update(field_label=label, option_text=option_text)
 templates.env.globals.update(reasons=reasons)  # the reason lists and their labels
+templates.env.globals.update(designer_only=designer_only)  # base.html's menu
 FLASH_COOKIE = "traject_flash"
 LOGIN_CSRF_COOKIE = "traject_login"
 Page = Callable[..., Awaitable[Response]]
@@ -236,6 +245,8 @@ def pages_router() -> APIRouter:
     @web.get("/")
     def inbox(request: Request, view: str = "", page: int = 1) -> Response:
         user = signed_in(request)
+        if designer_only(user):  # no tasks, no cases: they land on their own pages
+            return redirect("/designer")
         # a coordinator oversees every group: they land on every group's tasks, not on the
         # tasks of their own group (often none: "Mijn team 0" with work waiting elsewhere)
         first: queries.TaskView = "all" if user.oversees else "team"
@@ -247,6 +258,8 @@ def pages_router() -> APIRouter:
         deadlines = casework.deadlines([task.case_id for task, _ in found.items])
         suspended = casework.suspended([task.case_id for task, _ in found.items])
         references, holders = casework.inbox_names(user, [task for task, _ in found.items])
+        # the cases the user may open: a volunteer's case is linked once they hold one of its tasks
+        openable = casework.openable(user, [task.case_id for task, _ in found.items])
         return render(
             request,
             "inbox.html",
@@ -259,6 +272,7 @@ def pages_router() -> APIRouter:
             suspended=suspended,  # cases on hold: their tasks wait, nobody can claim them
             references=references,
             holders=holders,
+            openable=openable,
             active_nav="inbox",
         )
 
@@ -376,17 +390,38 @@ def pages_router() -> APIRouter:
 
     @web.post("/cases/{case_id}/event")
     async def event(request: Request, case_id: str) -> Response:
+        """An outside event. Unlike the API (a date left out is today), the page asks for the
+        date of an event that sets a case date, and asks again before it replaces one the case
+        has: such a date may start a legal termijn."""
         user, form = await posted(request)
-        code, day = str(form.get("event", "")), str(form.get("date", ""))
-        return await _case_change(
-            request,
-            user,
-            case_id,
-            lambda: _casework(request).record_event(user, case_id, code, _event_date(day)),
-            "case.event_done_on" if day else "case.event_done",
-            event=code,
-            **({"date": day} if day else {}),
-        )
+        values = {k: str(form.get(k, "")).strip() for k in ("event", "date")}
+        try:
+            known = _casework(request).case_dates(user, case_id)
+        except Refused as error:
+            return _case_refused(request, user, case_id, error)
+        refused = _event_refused(known.definition, values)
+        if refused:
+            return _case(request, user, case_id, refused=refused, status=422)
+        code, day = values["event"], values["date"]
+        replaced = _replaced_date(known, code, day)
+        # confirmed: for this event, replacing the date the case still has (else asked again)
+        confirmed = (str(form.get("confirm", "")), str(form.get("replaces", "")))
+        if replaced and confirmed != (code, replaced.isoformat()):
+            asked = Confirm("gebeurtenis", {**values, "replaces": replaced.isoformat()})
+            return _case(request, user, case_id, confirm=asked)
+        try:
+            await _casework(request).record_event(user, case_id, code, _event_date(day))
+        except Refused as error:
+            if not error.errors or not set(error.errors) <= {"event", "date"}:
+                return _case_refused(request, user, case_id, error)
+            # e.g. the date lies in the future: said at the field, with what was chosen kept
+            lang = lang_of(request)
+            words = {k: i18n.message(v, lang) for k, v in error.errors.items()}
+            at_field = ReasonRefused("gebeurtenis", words, values)
+            return _case(request, user, case_id, refused=at_field, status=422)
+        said = {"event": code, **({"date": day} if day else {})}
+        flash = "case.event_done_on" if day else "case.event_done"
+        return redirect(f"/cases/{case_id}", flash, **said)
 
     @web.post("/cases/{case_id}/ladder")
     async def ladder(request: Request, case_id: str) -> Response:
@@ -444,6 +479,14 @@ def pages_router() -> APIRouter:
         if refused:
             return _case(request, user, case_id, refused=refused, status=422)
         reason = str(form.get("reason", ""))
+        if decision == "cancel" and str(form.get("confirm", "")) != "1":
+            # stopping cannot be undone: first said what it does, stopped only when confirmed
+            try:
+                require(user, *DECISIONS["cancel"])
+            except Refused as error:
+                return _case_refused(request, user, case_id, error)
+            asked = Confirm("stoppen", _reason_values(form))
+            return _case(request, user, case_id, confirm=asked)
         done = f"case.{decision}_done"
         return await _case_change(
             request,
@@ -464,7 +507,30 @@ def pages_router() -> APIRouter:
     def audit(request: Request, page: int = 1, case: str = "", action: str = "") -> Response:
         user = signed_in(request)
         case, action = case.strip(), action.strip()
-        found = _casework(request).audit_log(user, case or None, max(page, 1), 50, action or None)
+        casework = _casework(request)
+        try:
+            found = casework.audit_log(user, case or None, max(page, 1), 50, action or None)
+        except Refused as refused:
+            if refused.code != "not_found":
+                raise
+            # a case that is not there (or not this municipality's): said at the field, with
+            # the filter to correct it, not a page without a way back
+            return render(
+                request,
+                "audit.html",
+                user,
+                404,
+                page=queries.Page([], 0, 1, 50),
+                rows=[],
+                names={},
+                said={},
+                references={},
+                case=case,
+                case_error="audit.no_case",
+                action=action,
+                kinds=audit_words.kinds(lang_of(request)),
+                query=urlencode({"case": case, "action": action}),
+            )
         lang = lang_of(request)
         with request.app.state.auth.sessions() as session:
             # each row in words: its action (one without words, not written yet, stays its code)
@@ -478,6 +544,7 @@ def pages_router() -> APIRouter:
             rows=found.items,
             names=names,
             said=said,
+            references=casework.references(user, {e.case_id for e in found.items if e.case_id}),
             case=case,
             action=action,
             kinds=audit_words.kinds(lang),
@@ -574,6 +641,9 @@ def _task(
         personal_hidden=task.status == "completed"
         and detail.personal is None
         and any(f.personal for f in spec.form.values()),
+        # the breadcrumb links the case only where the user may open it (a volunteer: once
+        # they hold one of its tasks)
+        case_open=task.case_id in _casework(request).openable(user, [task.case_id]),
     )
 
 
@@ -673,17 +743,59 @@ def _reason_values(form: Any) -> dict[str, str]:
     }
 
 
+@dataclass(frozen=True)
+class Confirm:
+    """A change of the case page asked about again before it is made, with what was filled
+    in (sent again by the confirming button): `gebeurtenis`, an event that replaces a date the
+    case has (`replaces`: that date, ISO); `stoppen`, stopping the trajectory."""
+
+    form: str
+    values: dict[str, str]
+
+
+def _event_refused(d: CompiledDefinition, values: dict[str, str]) -> ReasonRefused | None:
+    """The event form's problems, before the service is asked: an event of the list is chosen
+    (none is preselected), and one that sets a case date has a date, not after today."""
+    code, day = values["event"], values["date"]
+    errors = {}
+    if not code:
+        errors["event"] = "case.event_missing"
+    elif code not in d.events:
+        errors["event"] = "case.event_unknown"
+    try:
+        when = date.fromisoformat(day) if day else None
+    except ValueError:
+        errors["date"] = "case.event_date_invalid"
+    else:
+        if when is None and code in d.events and d.events[code]:
+            errors["date"] = "case.event_date_missing"
+        elif when is not None and when > datetime.now(NL).date():
+            errors["date"] = "case.event_date_future"
+    return ReasonRefused("gebeurtenis", errors, values) if errors else None
+
+
+def _replaced_date(known: CaseDates, event: str, day: str) -> date | None:
+    """The date the case has that this event (on `day`) would replace with another: None when
+    the event sets no date, or the case has none of it yet, or the same one."""
+    name = known.definition.events.get(event)
+    old = known.dates.get(name) if name else None
+    return old if old is not None and old.isoformat() != day else None
+
+
 def _about_length(refused: Refused) -> bool:
     """Whether an extension was refused for its length (the service's or the workflow's words)."""
     return "length" in refused.errors or "extended by at most" in str(refused)
 
 
 def _reason_forms(detail: CaseDetail, user: Principal) -> set[str]:
-    """The forms with a reason that the case page shows this user, by id (see ReasonRefused)."""
+    """The forms that the case page shows this user and sends back with their problems at their
+    fields, by id (see ReasonRefused): those with a reason, and the event form (`gebeurtenis`)."""
     case, forms = detail.case, set()
     if case.status in ("running", "suspended", "starting") and not user.volunteer_only:
         forms |= {"besluit", "stoppen"} if user.oversees else {"besluit"}
-    if case.status in ("running", "starting"):
+    if case.status in ("running", "starting") and not user.volunteer_only:
+        forms |= {"gebeurtenis"} if detail.definition.events else set()
+    if case.status in ("running", "starting", "suspended"):  # a termijn runs on while suspended
         for tv in detail.termijnen:
             if tv.status in ("met", "expired"):
                 continue
@@ -702,12 +814,15 @@ def _case(
     problem: str | None = None,
     status: int = 200,
     refused: ReasonRefused | None = None,
+    confirm: Confirm | None = None,
 ) -> Response:
     detail = _casework(request).case(user, case_id, max(timeline_page, 1), newest_first=True)
     forms = _reason_forms(detail, user)
+    t = i18n.translator(lang_of(request))
     if refused and refused.form not in forms:  # a form this page does not show: say it on top
-        t = i18n.translator(lang_of(request))
         problem, refused = t(next(iter(refused.errors.values()))), None
+    if confirm and confirm.form not in forms:  # the case changed since (finished, suspended)
+        problem, confirm, status = t("case.changed_meanwhile"), None, 409
     d = detail.definition
     highlighted = set(detail.case.current_states)
     for name in list(highlighted):  # also the composite states around the current ones
@@ -723,7 +838,9 @@ def _case(
         diagram=mermaid(d, sorted(highlighted), lang_of(request)),
         problem=problem,
         refused=refused,
+        confirm=confirm,
         reason_forms=forms,
+        today=datetime.now(NL).date(),
         temporal_ui=request.app.state.temporal_ui,
         namespace=request.app.state.namespace,
         flash_words=lambda said: _case_words(d, said, lang_of(request)),

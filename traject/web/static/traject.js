@@ -12,11 +12,18 @@
  * A form sent back with problems: its error summary (.traject-error-summary with tabindex=-1)
  * takes the focus on load, and with it comes into view, as the NL Design System's and GOV.UK's
  * summaries do. The case page's forms sit low on the page: without this, a refused form reloaded
- * at the top and its summary was out of sight.
+ * at the top and its summary was out of sight. A change asked about again before it is made (the
+ * case page's "Dit vervangt de datum …", "Je stopt het traject …": `data-traject-confirm` with
+ * tabindex=-1) takes the focus the same way.
  *
  * A form marked `data-traject-focus` (a task's form, just claimed) takes the focus on its first
  * field on load, when no error summary does: the next thing to do is to fill it in, and the
  * keyboard should not start ten Tabs above it.
+ *
+ * A table's box that scrolls sideways (.traject-table-scroll: a wide table on a phone) is marked
+ * `data-scrolls` while its table is wider than it, on load, after an htmx swap and whenever the
+ * box or its table changes size (a turned phone, an opened <details>): traject.css shows the hint
+ * above it then.
  *
  * Words: the diagram's button speaks the page's language (<html lang>, nl or en).
  */
@@ -151,15 +158,17 @@
       });
   }
 
+  var TAKES_FOCUS = ".traject-error-summary[tabindex='-1'], [data-traject-confirm][tabindex='-1']";
+
   function focusErrorSummary() {
-    var summary = document.querySelector(".traject-error-summary[tabindex='-1']");
+    var summary = document.querySelector(TAKES_FOCUS);
     if (summary) {
       summary.focus();
     }
   }
 
   function focusMarkedForm() {
-    if (document.querySelector(".traject-error-summary[tabindex='-1']")) {
+    if (document.querySelector(TAKES_FOCUS)) {
       return;
     }
     var form = document.querySelector("form[data-traject-focus]");
@@ -173,9 +182,41 @@
     }
   }
 
+  function markScrolling(box) {
+    box.toggleAttribute("data-scrolls", box.scrollWidth > box.clientWidth + 1);
+  }
+
+  var resized = window.ResizeObserver
+    ? new ResizeObserver(function (entries) {
+        entries.forEach(function (entry) {
+          var box = entry.target.closest(".traject-table-scroll");
+          if (box) {
+            markScrolling(box);
+          }
+        });
+      })
+    : null;
+
+  function watchScrolling(root) {
+    var boxes = Array.prototype.slice.call(root.querySelectorAll(".traject-table-scroll"));
+    if (root.classList && root.classList.contains("traject-table-scroll")) {
+      boxes.push(root);
+    }
+    boxes.forEach(function (box) {
+      markScrolling(box);
+      if (resized) {
+        resized.observe(box);
+        if (box.firstElementChild) {
+          resized.observe(box.firstElementChild);
+        }
+      }
+    });
+  }
+
   function ready() {
     focusErrorSummary();
     focusMarkedForm();
+    watchScrolling(document);
     renderDiagrams(document);
   }
 
@@ -185,6 +226,7 @@
     ready();
   }
   document.addEventListener("htmx:load", function (event) {
+    watchScrolling(event.target);
     renderDiagrams(event.target);
   });
 
