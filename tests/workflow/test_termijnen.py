@@ -13,7 +13,7 @@ from temporalio.worker import Worker
 
 from tests.workflow.conftest import Recorder
 from tests.workflow.test_durable_scenarios import wait_started
-from traject.definition import compile_text
+from traject.definition import CompiledDefinition, compile_text
 from traject.machine import TermijnChanged
 from workflows.messages import (
     AdvanceClock,
@@ -85,6 +85,26 @@ async def change(handle: Handle, what: str, length: str | None = None) -> Trajec
     return await handle.execute_update(TrajectoryWorkflow.change_termijn, request)
 
 
+async def start_on_monday(
+    client: Client, task_queue: str, compiled: CompiledDefinition, case_id: str
+) -> Handle:
+    """A trajectory of `compiled` on a manual clock from Monday 3 March 2025, 09:00 (a ten-day
+    termijn's last day is Thursday 13 March), once its first step is recorded."""
+    handle: Handle = await client.start_workflow(
+        TrajectoryWorkflow.run,
+        TrajectoryInput(
+            case_id=case_id,
+            definition=compiled,
+            manual_clock=True,
+            clock_start="2025-03-03T09:00:00+00:00",
+        ),
+        id=f"trajectory-{case_id}",
+        task_queue=task_queue,
+    )
+    await wait_started(handle)
+    return handle
+
+
 async def test_suspend_resume_extend_and_one_escalation_after_a_worker_restart(
     client: Client, task_queue: str, recorder: Recorder
 ) -> None:
@@ -100,18 +120,7 @@ async def test_suspend_resume_extend_and_one_escalation_after_a_worker_restart(
         )
 
     async with worker():
-        handle: Handle = await client.start_workflow(
-            TrajectoryWorkflow.run,
-            TrajectoryInput(
-                case_id=case_id,
-                definition=compiled,
-                manual_clock=True,
-                clock_start="2025-03-03T09:00:00+00:00",  # a Monday
-            ),
-            id=f"trajectory-{case_id}",
-            task_queue=task_queue,
-        )
-        await wait_started(handle)
+        handle = await start_on_monday(client, task_queue, compiled, case_id)
         assert termijn_changes(recorder, handle.id) == [("started", "2025-03-13", "2025-03-03")]
         await advance(handle, "P2D")  # 5 March
         await change(handle, "suspend")
@@ -156,18 +165,7 @@ async def test_meeting_the_termijn_stops_its_timers(
         workflows=[TrajectoryWorkflow],
         activities=[recorder.record_step],
     ):
-        handle: Handle = await client.start_workflow(
-            TrajectoryWorkflow.run,
-            TrajectoryInput(
-                case_id=case_id,
-                definition=compiled,
-                manual_clock=True,
-                clock_start="2025-03-03T09:00:00+00:00",
-            ),
-            id=f"trajectory-{case_id}",
-            task_queue=task_queue,
-        )
-        await wait_started(handle)
+        handle = await start_on_monday(client, task_queue, compiled, case_id)
         from workflows.messages import CompleteTask
 
         view = await handle.execute_update(
@@ -195,18 +193,7 @@ async def test_a_termijn_runs_on_while_its_trajectory_is_suspended(
         workflows=[TrajectoryWorkflow],
         activities=[recorder.record_step],
     ):
-        handle: Handle = await client.start_workflow(
-            TrajectoryWorkflow.run,
-            TrajectoryInput(
-                case_id=case_id,
-                definition=compiled,
-                manual_clock=True,
-                clock_start="2025-03-03T09:00:00+00:00",  # a Monday: the last day 13 March
-            ),
-            id=f"trajectory-{case_id}",
-            task_queue=task_queue,
-        )
-        await wait_started(handle)
+        handle = await start_on_monday(client, task_queue, compiled, case_id)
         await advance(handle, "P2D")  # 5 March: the task is due on 7 March, two days from now
         view = await handle.execute_update(
             TrajectoryWorkflow.suspend,
