@@ -385,3 +385,14 @@ async def test_the_form_offers_options_by_their_labels_and_keeps_the_codes(api: 
     assert stored is not None
     assert stored["opleidingsniveau"] == "voortgezet"  # the code, as guards and history hold it
     assert stored["werkervaring_sectoren"] == ["zorg", "ict"]
+
+
+async def test_the_task_page_names_its_case_by_the_kenmerk_the_other_pages_show(api: Api) -> None:
+    case = await api.start(first_name="Breadcrumb", reference="ZS-KRUIMEL-1")
+    task = await api.open_task(case["id"], "aanwezigheid_kernwaarden")
+    async with browser(api, "klantmanager", "nl") as worker:
+        page = (await worker.http.get(f"/tasks/{task}")).text
+    crumb = re.search(r'<p class="traject-breadcrumb">(.*?)</p>', page, re.S)
+    assert crumb, page[:300]
+    assert text_of(crumb.group(1)).endswith("Breadcrumb · ZS-KRUIMEL-1"), crumb.group(1)
+    assert f'href="/cases/{case["id"]}"' in crumb.group(1)
