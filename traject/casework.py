@@ -142,6 +142,7 @@ class CaseDates:
     status: str
     definition: CompiledDefinition
     dates: dict[str, date]
+    states: tuple[str, ...] = ()  # where the case is now
 
 
 def works_on(user: Principal, task: Task) -> bool:
@@ -532,7 +533,7 @@ class Casework:
             case = self._case(session, user, case_id)
             compiled = repo.compiled_of(repo.version_of(session, case))
             dates = {d.name: d.value for d in repo.case_dates(session, case.id)}
-            return CaseDates(case.status, compiled, dates)
+            return CaseDates(case.status, compiled, dates, tuple(case.current_states or ()))
 
     async def record_event(
         self, user: Principal, case_id: str, event: str, when: date | None = None

@@ -259,3 +259,25 @@ async def test_a_case_worker_still_cannot_stop_a_trajectory(api: Api) -> None:
             )
     assert status(api, cid) == "running"
     assert audited(api, cid) == before
+
+
+async def test_an_event_that_changes_nothing_in_this_step_says_so(api: Api) -> None:
+    """A request for a route switch before the PIP is recorded (the timeline has it) but moves
+    nothing: the page says the trajectory stays where it is, not just 'vastgelegd'."""
+    started = await api.post("leiden", "/api/cases", {"definition": "wi2021", "first_name": "Rw"})
+    assert started.status_code == 201, started.text
+    cid = started.json()["id"]
+    await api.open_task(cid, "intake_afnemen", "leiden")
+    async with browser(api, "leiden", "nl") as worker:
+        done = await worker.http.post(
+            f"/cases/{cid}/event",
+            data={"event": "routewissel", "date": "", "csrf_token": worker.csrf},
+            follow_redirects=True,
+        )
+    assert done.status_code == 200, done.text[:300]
+    message = re.search(
+        r'class="traject-message traject-message--ok"[^>]*>(.*?)</', done.text, re.S
+    )
+    assert message, done.text[:500]
+    assert "Het traject blijft in dezelfde stap" in html.unescape(message.group(1))
+    assert "event_recorded" in kinds(api, cid)

@@ -311,6 +311,12 @@ TEXT: dict[str, tuple[str, str]] = {  # key: (nl, en)
     "case.saved": ("Vastgelegd.", "Recorded."),
     # what was done, said after it (the flash of traject/web/pages.py, with its values in words)
     "case.event_done": ("Gebeurtenis '{event}' vastgelegd.", "Event '{event}' recorded."),
+    "case.event_done_still": (
+        "Gebeurtenis '{event}' vastgelegd. Het traject blijft in dezelfde stap: in deze stap"
+        " verandert de gebeurtenis niets.",
+        "Event '{event}' recorded. The trajectory stays where it is: in this step the event"
+        " changes nothing.",
+    ),
     "case.event_done_on": (
         "Gebeurtenis '{event}' vastgelegd, met datum {date}.",
         "Event '{event}' recorded, dated {date}.",

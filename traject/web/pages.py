@@ -410,7 +410,7 @@ def pages_router() -> APIRouter:
             asked = Confirm("gebeurtenis", {**values, "replaces": replaced.isoformat()})
             return _case(request, user, case_id, confirm=asked)
         try:
-            await _casework(request).record_event(user, case_id, code, _event_date(day))
+            view = await _casework(request).record_event(user, case_id, code, _event_date(day))
         except Refused as error:
             if not error.errors or not set(error.errors) <= {"event", "date"}:
                 return _case_refused(request, user, case_id, error)
@@ -421,6 +421,8 @@ def pages_router() -> APIRouter:
             return _case(request, user, case_id, refused=at_field, status=422)
         said = {"event": code, **({"date": day} if day else {})}
         flash = "case.event_done_on" if day else "case.event_done"
+        if tuple(view.active) == known.states and not _event_counts(known.definition, code):
+            flash = "case.event_done_still"  # recorded in the timeline, and nothing else moved
         return redirect(f"/cases/{case_id}", flash, **said)
 
     @web.post("/cases/{case_id}/ladder")
@@ -703,6 +705,15 @@ def _case_date_fields(
     recorded = {n: title for n, title in compiled.case_dates.items() if n not in known}
     keys = [f"date:{version.definition}:{name}" for name in recorded]
     return known, recorded, any(values.get(k) or k in errors for k in keys)
+
+
+def _event_counts(d: CompiledDefinition, event: str) -> bool:
+    """Whether recording `event` does more than move the case: it sets a case date, or starts
+    or meets a termijn."""
+    return bool(d.events.get(event)) or any(
+        (t.start_kind == "event" and t.start == event) or event in t.met
+        for t in d.termijnen.values()
+    )
 
 
 @dataclass(frozen=True)
