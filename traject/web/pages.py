@@ -510,6 +510,7 @@ def pages_router() -> APIRouter:
         user = signed_in(request)
         case, action = case.strip(), action.strip()
         casework = _casework(request)
+        status, case_error = 200, None
         try:
             found = casework.audit_log(user, case or None, max(page, 1), 50, action or None)
         except Refused as refused:
@@ -517,22 +518,8 @@ def pages_router() -> APIRouter:
                 raise
             # a case that is not there (or not this municipality's): said at the field, with
             # the filter to correct it, not a page without a way back
-            return render(
-                request,
-                "audit.html",
-                user,
-                404,
-                page=queries.Page([], 0, 1, 50),
-                rows=[],
-                names={},
-                said={},
-                references={},
-                case=case,
-                case_error="audit.no_case",
-                action=action,
-                kinds=audit_words.kinds(lang_of(request)),
-                query=urlencode({"case": case, "action": action}),
-            )
+            found = queries.Page([], 0, 1, 50)
+            status, case_error = 404, "audit.no_case"
         lang = lang_of(request)
         with request.app.state.auth.sessions() as session:
             # each row in words: its action (one without words, not written yet, stays its code)
@@ -542,12 +529,14 @@ def pages_router() -> APIRouter:
             request,
             "audit.html",
             user,
+            status,
             page=found,
             rows=found.items,
             names=names,
             said=said,
             references=casework.references(user, {e.case_id for e in found.items if e.case_id}),
             case=case,
+            case_error=case_error,
             action=action,
             kinds=audit_words.kinds(lang),
             query=urlencode({"case": case, "action": action}),
