@@ -85,6 +85,16 @@ async def change(handle: Handle, what: str, length: str | None = None) -> Trajec
     return await handle.execute_update(TrajectoryWorkflow.change_termijn, request)
 
 
+def worker(client: Client, task_queue: str, recorder: Recorder) -> Worker:
+    """A worker for the trajectories of these tests, their steps recorded by `recorder`."""
+    return Worker(
+        client,
+        task_queue=task_queue,
+        workflows=[TrajectoryWorkflow],
+        activities=[recorder.record_step],
+    )
+
+
 async def start_on_monday(
     client: Client, task_queue: str, compiled: CompiledDefinition, case_id: str
 ) -> Handle:
@@ -111,15 +121,7 @@ async def test_suspend_resume_extend_and_one_escalation_after_a_worker_restart(
     compiled = compile_text(BESLISTERMIJN, "beslistermijn.yaml")
     case_id = f"case-{uuid.uuid4().hex[:12]}"
 
-    def worker() -> Worker:
-        return Worker(
-            client,
-            task_queue=task_queue,
-            workflows=[TrajectoryWorkflow],
-            activities=[recorder.record_step],
-        )
-
-    async with worker():
+    async with worker(client, task_queue, recorder):
         handle = await start_on_monday(client, task_queue, compiled, case_id)
         assert termijn_changes(recorder, handle.id) == [("started", "2025-03-13", "2025-03-03")]
         await advance(handle, "P2D")  # 5 March
@@ -135,7 +137,7 @@ async def test_suspend_resume_extend_and_one_escalation_after_a_worker_restart(
         await refused(change(handle, "extend", "P2M"), "extended by at most P1M")
         assert len((await handle.fetch_history()).events) == history_before  # refused: no trace
 
-    async with worker():  # another worker takes over
+    async with worker(client, task_queue, recorder):  # another worker takes over
         await advance(handle, "P11D")  # 21 March 09:00: the last day, not yet expired
         assert recorder.actions(handle.id).count("escalate") == 0
         await advance(handle, "P1D")  # 22 March 09:00: expired at midnight
@@ -159,12 +161,7 @@ async def test_meeting_the_termijn_stops_its_timers(
 ) -> None:
     compiled = compile_text(BESLISTERMIJN, "beslistermijn.yaml")
     case_id = f"case-{uuid.uuid4().hex[:12]}"
-    async with Worker(
-        client,
-        task_queue=task_queue,
-        workflows=[TrajectoryWorkflow],
-        activities=[recorder.record_step],
-    ):
+    async with worker(client, task_queue, recorder):
         handle = await start_on_monday(client, task_queue, compiled, case_id)
         from workflows.messages import CompleteTask
 
@@ -187,12 +184,7 @@ async def test_a_termijn_runs_on_while_its_trajectory_is_suspended(
     )
     compiled = compile_text(text, "beslistermijn.yaml")
     case_id = f"case-{uuid.uuid4().hex[:12]}"
-    async with Worker(
-        client,
-        task_queue=task_queue,
-        workflows=[TrajectoryWorkflow],
-        activities=[recorder.record_step],
-    ):
+    async with worker(client, task_queue, recorder):
         handle = await start_on_monday(client, task_queue, compiled, case_id)
         await advance(handle, "P2D")  # 5 March: the task is due on 7 March, two days from now
         view = await handle.execute_update(
